@@ -1,0 +1,95 @@
+//! Deterministic constructors: zeros, ones, full, arange, linspace and their `*_like` forms.
+
+use ndarray::{ArrayD, IxDyn};
+
+use crate::error::{Result, TensorError};
+use crate::tensor::{or_panic, Tensor};
+
+impl Tensor {
+    /// A tensor of `shape` filled with `value`. PyTorch equivalent: `torch.full(shape, value)`.
+    pub fn full(shape: &[usize], value: f32) -> Tensor {
+        Tensor::from_array(ArrayD::from_elem(IxDyn(shape), value))
+    }
+
+    /// A tensor of zeros. PyTorch equivalent: `torch.zeros(shape)`.
+    pub fn zeros(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 0.0)
+    }
+
+    /// A tensor of ones. PyTorch equivalent: `torch.ones(shape)`.
+    pub fn ones(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 1.0)
+    }
+
+    /// Zeros with `self`'s shape. PyTorch equivalent: `torch.zeros_like(x)`.
+    pub fn zeros_like(&self) -> Tensor {
+        Tensor::zeros(self.shape())
+    }
+
+    /// Ones with `self`'s shape. PyTorch equivalent: `torch.ones_like(x)`.
+    pub fn ones_like(&self) -> Tensor {
+        Tensor::ones(self.shape())
+    }
+
+    /// `value` with `self`'s shape. PyTorch equivalent: `torch.full_like(x, value)`.
+    pub fn full_like(&self, value: f32) -> Tensor {
+        Tensor::full(self.shape(), value)
+    }
+
+    /// The values `start, start + step, ...` below `end` (above it for a
+    /// negative step), as a 1-D tensor. PyTorch equivalent: `torch.arange(start, end, step)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `step` is zero, a bound is not
+    /// finite, or `step` points away from `end`.
+    pub fn try_arange(start: f32, end: f32, step: f32) -> Result<Tensor> {
+        let (s, e, st) = (start as f64, end as f64, step as f64);
+        if st == 0.0 || !s.is_finite() || !e.is_finite() || !st.is_finite() {
+            return Err(TensorError::invalid(
+                "arange",
+                format!("invalid range start={start}, end={end}, step={step}"),
+            ));
+        }
+        if (e - s) * st.signum() < 0.0 {
+            return Err(TensorError::invalid(
+                "arange",
+                format!("upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})"),
+            ));
+        }
+        let len = ((e - s) / st).ceil() as usize;
+        let values = (0..len).map(|i| (s + i as f64 * st) as f32).collect();
+        Tensor::from_vec(values, &[len])
+    }
+
+    /// Panicking form of [`try_arange`](Tensor::try_arange).
+    ///
+    /// # Panics
+    /// On a zero step, a non-finite bound, or a step pointing away from `end`.
+    #[track_caller]
+    pub fn arange(start: f32, end: f32, step: f32) -> Tensor {
+        or_panic(Tensor::try_arange(start, end, step))
+    }
+
+    /// `steps` evenly spaced values from `start` to `end` inclusive.
+    /// PyTorch equivalent: `torch.linspace(start, end, steps)`.
+    pub fn linspace(start: f32, end: f32, steps: usize) -> Tensor {
+        // PyTorch fills the first half forward from `start` and the second
+        // half backward from `end`, so both end points are exact.
+        let step = if steps > 1 {
+            (end - start) / (steps - 1) as f32
+        } else {
+            0.0
+        };
+        let half = steps / 2;
+        let values = (0..steps)
+            .map(|i| {
+                if i < half {
+                    start + step * i as f32
+                } else {
+                    end - step * (steps - 1 - i) as f32
+                }
+            })
+            .collect();
+        or_panic(Tensor::from_vec(values, &[steps]))
+    }
+}

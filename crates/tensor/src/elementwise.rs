@@ -1,0 +1,244 @@
+//! Elementwise operations: broadcasting binary ops, scalar ops, unary math,
+//! and their in-place forms.
+//!
+//! Contiguous inputs of equal shape take a flat-slice path the compiler
+//! vectorises; large ones are split across rayon's pool. Everything else goes
+//! through ndarray's broadcasting `Zip`.
+
+use ndarray::{ArrayD, IxDyn, Zip};
+use rayon::prelude::*;
+
+use crate::error::{Result, TensorError};
+use crate::shape::broadcast_shapes;
+use crate::tensor::{or_panic, Tensor};
+
+/// Below this many elements an elementwise op stays on the calling thread.
+pub const PARALLEL_ELEMENTWISE_THRESHOLD: usize = 1 << 16;
+const CHUNK: usize = 1 << 14;
+
+fn use_parallel(n: usize) -> bool {
+    n >= PARALLEL_ELEMENTWISE_THRESHOLD && rayon::current_thread_index().is_none()
+}
+
+impl Tensor {
+    /// Applies `f` to every element. PyTorch has no single equivalent; it is
+    /// the building block of the unary ops.
+    pub fn map(&self, f: impl Fn(f32) -> f32 + Sync + Send) -> Tensor {
+        match self.data.as_slice() {
+            Some(src) => {
+                let mut out = vec![0.0f32; src.len()];
+                if use_parallel(src.len()) {
+                    out.par_chunks_mut(CHUNK)
+                        .zip(src.par_chunks(CHUNK))
+                        .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)));
+                } else {
+                    out.iter_mut().zip(src).for_each(|(o, &x)| *o = f(x));
+                }
+                Tensor::from_array(
+                    ArrayD::from_shape_vec(IxDyn(self.shape()), out).expect("same size"),
+                )
+            }
+            None => Tensor::from_array(self.data.map(|&x| f(x))),
+        }
+    }
+
+    /// Combines `self` and `other` elementwise after broadcasting them together.
+    ///
+    /// # Errors
+    /// [`TensorError::Broadcast`] (naming `op`) if the shapes are incompatible.
+    pub fn zip_with(
+        &self,
+        op: &'static str,
+        other: &Tensor,
+        f: impl Fn(f32, f32) -> f32 + Sync + Send,
+    ) -> Result<Tensor> {
+        if self.shape() == other.shape() {
+            if let (Some(a), Some(b)) = (self.data.as_slice(), other.data.as_slice()) {
+                let mut out = vec![0.0f32; a.len()];
+                if use_parallel(a.len()) {
+                    out.par_chunks_mut(CHUNK)
+                        .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+                        .for_each(|(o, (a, b))| {
+                            o.iter_mut()
+                                .zip(a.iter().zip(b))
+                                .for_each(|(o, (&x, &y))| *o = f(x, y))
+                        });
+                } else {
+                    out.iter_mut()
+                        .zip(a.iter().zip(b))
+                        .for_each(|(o, (&x, &y))| *o = f(x, y));
+                }
+                let array = ArrayD::from_shape_vec(IxDyn(self.shape()), out).expect("same size");
+                return Ok(Tensor::from_array(array));
+            }
+        }
+        let shape = broadcast_shapes(op, self.shape(), other.shape())?;
+        let a = self
+            .data
+            .broadcast(IxDyn(&shape))
+            .expect("broadcast shape checked");
+        let b = other
+            .data
+            .broadcast(IxDyn(&shape))
+            .expect("broadcast shape checked");
+        Ok(Tensor::from_array(
+            Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y)),
+        ))
+    }
+
+    /// Applies `f(self_elem, other_elem)` in place, broadcasting `other` to
+    /// `self`'s shape (which must not change).
+    ///
+    /// # Errors
+    /// [`TensorError::Broadcast`] (naming `op`) if `other` does not broadcast to `self`'s shape.
+    pub fn zip_with_(
+        &mut self,
+        op: &'static str,
+        other: &Tensor,
+        f: impl Fn(f32, f32) -> f32,
+    ) -> Result<&mut Tensor> {
+        let shape = broadcast_shapes(op, self.shape(), other.shape())?;
+        if shape != self.shape() {
+            return Err(TensorError::Broadcast {
+                op,
+                lhs: self.shape().to_vec(),
+                rhs: other.shape().to_vec(),
+            });
+        }
+        self.data.zip_mut_with(&other.data, |x, &y| *x = f(*x, y));
+        Ok(self)
+    }
+
+    /// Applies `f` to every element in place.
+    pub fn map_(&mut self, f: impl Fn(f32) -> f32) -> &mut Tensor {
+        self.data.mapv_inplace(f);
+        self
+    }
+
+    /// Sets every element to `value`. PyTorch equivalent: `x.fill_(value)`.
+    pub fn fill_(&mut self, value: f32) -> &mut Tensor {
+        self.data.fill(value);
+        self
+    }
+
+    /// Sets every element to zero. PyTorch equivalent: `x.zero_()`.
+    pub fn zero_(&mut self) -> &mut Tensor {
+        self.fill_(0.0)
+    }
+
+    /// Copies `src` (broadcast to `self`'s shape) into `self`. PyTorch equivalent: `x.copy_(src)`.
+    ///
+    /// # Errors
+    /// [`TensorError::Broadcast`] if `src` does not broadcast to `self`'s shape.
+    pub fn try_copy_(&mut self, src: &Tensor) -> Result<&mut Tensor> {
+        self.zip_with_("copy_", src, |_, y| y)
+    }
+
+    /// Panicking form of [`try_copy_`](Tensor::try_copy_).
+    ///
+    /// # Panics
+    /// If `src` does not broadcast to `self`'s shape.
+    #[track_caller]
+    pub fn copy_(&mut self, src: &Tensor) -> &mut Tensor {
+        or_panic(self.try_copy_(src))
+    }
+
+    /// Elementwise `self ^ exponent` for a scalar exponent. PyTorch equivalent: `x ** e`.
+    pub fn pow_scalar(&self, exponent: f32) -> Tensor {
+        if exponent == 2.0 {
+            self.map(|x| x * x)
+        } else if exponent == 1.0 {
+            self.clone()
+        } else {
+            self.map(|x| x.powf(exponent))
+        }
+    }
+
+    /// Elementwise clamp into `[min, max]`; either bound may be absent. NaN
+    /// stays NaN; if `min > max` every element becomes `max`, as in PyTorch.
+    /// PyTorch equivalent: `x.clamp(min, max)`.
+    pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Tensor {
+        let lo = min.unwrap_or(f32::NEG_INFINITY);
+        let hi = max.unwrap_or(f32::INFINITY);
+        self.map(|x| if x.is_nan() { x } else { x.max(lo).min(hi) })
+    }
+}
+
+/// Binary broadcasting ops: a `try_` form returning `Result` and a panicking form.
+macro_rules! binary_ops {
+    ($($name:ident, $try_name:ident, $inplace:ident, $try_inplace:ident, $f:expr, $torch:literal;)*) => {
+        impl Tensor {
+            $(
+                #[doc = concat!("Elementwise `", stringify!($name), "` with broadcasting. PyTorch equivalent: `", $torch, "`.")]
+                ///
+                /// # Errors
+                /// [`TensorError::Broadcast`] if the shapes cannot be broadcast together.
+                pub fn $try_name(&self, other: &Tensor) -> Result<Tensor> {
+                    self.zip_with(stringify!($name), other, $f)
+                }
+
+                #[doc = concat!("Panicking form of [`", stringify!($try_name), "`](Tensor::", stringify!($try_name), ").")]
+                ///
+                /// # Panics
+                /// If the shapes cannot be broadcast together.
+                #[track_caller]
+                pub fn $name(&self, other: &Tensor) -> Tensor {
+                    or_panic(self.$try_name(other))
+                }
+
+                #[doc = concat!("In-place `", stringify!($name), "`; `other` must broadcast to `self`'s shape.")]
+                ///
+                /// # Errors
+                /// [`TensorError::Broadcast`] if `other` does not broadcast to `self`'s shape.
+                pub fn $try_inplace(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+                    self.zip_with_(concat!(stringify!($name), "_"), other, $f)
+                }
+
+                #[doc = concat!("Panicking form of [`", stringify!($try_inplace), "`](Tensor::", stringify!($try_inplace), ").")]
+                ///
+                /// # Panics
+                /// If `other` does not broadcast to `self`'s shape.
+                #[track_caller]
+                pub fn $inplace(&mut self, other: &Tensor) -> &mut Tensor {
+                    or_panic(self.$try_inplace(other))
+                }
+            )*
+        }
+    };
+}
+
+binary_ops! {
+    add, try_add, add_, try_add_, |x, y| x + y, "torch.add(a, b)";
+    sub, try_sub, sub_, try_sub_, |x, y| x - y, "torch.sub(a, b)";
+    mul, try_mul, mul_, try_mul_, |x, y| x * y, "torch.mul(a, b)";
+    div, try_div, div_, try_div_, |x, y| x / y, "torch.div(a, b)";
+    pow, try_pow, pow_, try_pow_, f32::powf, "torch.pow(a, b)";
+    maximum, try_maximum, maximum_, try_maximum_, |x: f32, y: f32| if x.is_nan() || y.is_nan() { f32::NAN } else { x.max(y) }, "torch.maximum(a, b)";
+    minimum, try_minimum, minimum_, try_minimum_, |x: f32, y: f32| if x.is_nan() || y.is_nan() { f32::NAN } else { x.min(y) }, "torch.minimum(a, b)";
+}
+
+/// Unary elementwise math.
+macro_rules! unary_ops {
+    ($($name:ident, $f:expr, $torch:literal;)*) => {
+        impl Tensor {
+            $(
+                #[doc = concat!("Elementwise `", stringify!($name), "`. PyTorch equivalent: `", $torch, "`.")]
+                pub fn $name(&self) -> Tensor {
+                    self.map($f)
+                }
+            )*
+        }
+    };
+}
+
+unary_ops! {
+    neg, |x: f32| -x, "-x";
+    exp, f32::exp, "torch.exp(x)";
+    log, f32::ln, "torch.log(x)";
+    sqrt, f32::sqrt, "torch.sqrt(x)";
+    abs, f32::abs, "torch.abs(x)";
+    relu, |x: f32| if x < 0.0 { 0.0 } else { x }, "torch.relu(x)";
+    sigmoid, |x: f32| 1.0 / (1.0 + (-x).exp()), "torch.sigmoid(x)";
+    tanh, f32::tanh, "torch.tanh(x)";
+    square, |x: f32| x * x, "torch.square(x)";
+}

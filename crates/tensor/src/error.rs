@@ -1,0 +1,78 @@
+//! The error type of every fallible tensor operation.
+//!
+//! Each variant names the operation and carries the shapes or values involved,
+//! so that a message reads like `matmul: cannot multiply [3, 4] by [5, 2] (4 != 5)`.
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = TensorError> = std::result::Result<T, E>;
+
+/// What went wrong, with the operation's name and the shapes involved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TensorError {
+    /// Two shapes that cannot be broadcast together (NumPy/PyTorch rules).
+    #[error("{op}: shapes {lhs:?} and {rhs:?} cannot be broadcast together")]
+    Broadcast {
+        op: &'static str,
+        lhs: Vec<usize>,
+        rhs: Vec<usize>,
+    },
+    /// Inner dimensions of a matrix product disagree.
+    #[error("{op}: cannot multiply {lhs:?} by {rhs:?} ({lhs_k} != {rhs_k})")]
+    MatmulShape {
+        op: &'static str,
+        lhs: Vec<usize>,
+        rhs: Vec<usize>,
+        lhs_k: usize,
+        rhs_k: usize,
+    },
+    /// A requested shape does not hold the tensor's number of elements.
+    #[error("{op}: shape {shape:?} is invalid for input of shape {input:?} ({numel} elements)")]
+    ShapeSize {
+        op: &'static str,
+        shape: Vec<isize>,
+        input: Vec<usize>,
+        numel: usize,
+    },
+    /// A dimension index outside `[-ndim, ndim)`.
+    #[error("{op}: dimension {dim} out of range for a tensor of shape {shape:?} (expected in [{}, {}])", -(*ndim as isize), *ndim as isize - 1)]
+    DimOutOfRange {
+        op: &'static str,
+        dim: isize,
+        ndim: usize,
+        shape: Vec<usize>,
+    },
+    /// An element index outside a dimension.
+    #[error("{op}: index {index} is out of bounds for dimension {dim} with size {size} (shape {shape:?})")]
+    IndexOutOfRange {
+        op: &'static str,
+        index: usize,
+        dim: usize,
+        size: usize,
+        shape: Vec<usize>,
+    },
+    /// The data given does not fill the shape given.
+    #[error("{op}: {len} values cannot fill shape {shape:?} ({numel} elements)")]
+    DataLength {
+        op: &'static str,
+        len: usize,
+        shape: Vec<usize>,
+        numel: usize,
+    },
+    /// `item()` on a tensor that is not a single element.
+    #[error(
+        "item: a tensor of shape {shape:?} with {numel} elements cannot be converted to a scalar"
+    )]
+    NotAScalar { shape: Vec<usize>, numel: usize },
+    /// Any other invalid argument, described in words.
+    #[error("{op}: {msg}")]
+    InvalidArgument { op: &'static str, msg: String },
+}
+
+impl TensorError {
+    pub(crate) fn invalid(op: &'static str, msg: impl Into<String>) -> Self {
+        TensorError::InvalidArgument {
+            op,
+            msg: msg.into(),
+        }
+    }
+}

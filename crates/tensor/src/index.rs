@@ -1,0 +1,114 @@
+//! Indexing: gather along a dim by a list of indices, narrow a dim to a range,
+//! and select one index of a dim.
+
+use ndarray::{Axis, Slice};
+
+use crate::error::{Result, TensorError};
+use crate::shape::normalize_dim;
+use crate::tensor::{or_panic, Tensor};
+
+impl Tensor {
+    fn check_index(&self, op: &'static str, dim: usize, index: usize) -> Result<()> {
+        let size = self.shape()[dim];
+        if index >= size {
+            return Err(TensorError::IndexOutOfRange {
+                op,
+                index,
+                dim,
+                size,
+                shape: self.shape().to_vec(),
+            });
+        }
+        Ok(())
+    }
+
+    fn dim_of_nonscalar(&self, op: &'static str, dim: isize) -> Result<usize> {
+        if self.dim() == 0 {
+            return Err(TensorError::invalid(op, "cannot index a 0-d tensor"));
+        }
+        normalize_dim(op, dim, self.shape())
+    }
+
+    /// The slices at `indices` along `dim`, in that order (repeats allowed).
+    /// PyTorch equivalent: `x.index_select(dim, indices)`; with `dim = 0` it
+    /// is the tutorial's `features[batch_indices]`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`] or [`TensorError::IndexOutOfRange`].
+    pub fn try_index_select(&self, dim: isize, indices: &[usize]) -> Result<Tensor> {
+        let d = self.dim_of_nonscalar("index_select", dim)?;
+        for &i in indices {
+            self.check_index("index_select", d, i)?;
+        }
+        Ok(Tensor::from_array(self.data.select(Axis(d), indices)))
+    }
+
+    /// Panicking form of [`try_index_select`](Tensor::try_index_select).
+    ///
+    /// # Panics
+    /// If `dim` or an index is out of range.
+    #[track_caller]
+    pub fn index_select(&self, dim: isize, indices: &[usize]) -> Tensor {
+        or_panic(self.try_index_select(dim, indices))
+    }
+
+    /// The `length` slices starting at `start` along `dim` (shares storage).
+    /// PyTorch equivalent: `x.narrow(dim, start, length)`, i.e. `x[start:start+length]` on dim 0.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`], or [`TensorError::InvalidArgument`] if
+    /// the range does not fit in the dim.
+    pub fn try_narrow(&self, dim: isize, start: usize, length: usize) -> Result<Tensor> {
+        let d = self.dim_of_nonscalar("narrow", dim)?;
+        let size = self.shape()[d];
+        if start.checked_add(length).is_none_or(|end| end > size) {
+            return Err(TensorError::invalid(
+                "narrow",
+                format!("start ({start}) + length ({length}) exceeds dimension {d} of size {size} (shape {:?})", self.shape()),
+            ));
+        }
+        let mut data = self.data.clone();
+        data.slice_axis_inplace(Axis(d), Slice::from(start..start + length));
+        Ok(Tensor::from_shared(data))
+    }
+
+    /// Panicking form of [`try_narrow`](Tensor::try_narrow).
+    ///
+    /// # Panics
+    /// If `dim` is out of range or the range does not fit.
+    #[track_caller]
+    pub fn narrow(&self, dim: isize, start: usize, length: usize) -> Tensor {
+        or_panic(self.try_narrow(dim, start, length))
+    }
+
+    /// The slice at `index` along `dim`, with that dim removed (shares storage).
+    /// PyTorch equivalent: `x.select(dim, index)`; `x[i]` is `select(0, i)`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`] or [`TensorError::IndexOutOfRange`].
+    pub fn try_select(&self, dim: isize, index: usize) -> Result<Tensor> {
+        let d = self.dim_of_nonscalar("select", dim)?;
+        self.check_index("select", d, index)?;
+        Ok(Tensor::from_shared(
+            self.data.clone().index_axis_move(Axis(d), index),
+        ))
+    }
+
+    /// Panicking form of [`try_select`](Tensor::try_select).
+    ///
+    /// # Panics
+    /// If `dim` or `index` is out of range.
+    #[track_caller]
+    pub fn select(&self, dim: isize, index: usize) -> Tensor {
+        or_panic(self.try_select(dim, index))
+    }
+
+    /// Row `index` of dimension 0. PyTorch equivalent: `x[index]`.
+    ///
+    /// # Panics
+    /// If the tensor is 0-d or `index` is out of range.
+    #[track_caller]
+    pub fn get(&self, index: usize) -> Tensor {
+        self.select(0, index)
+    }
+}

@@ -1,0 +1,42 @@
+//! Dense n-dimensional `f32` tensors with PyTorch's semantics and names.
+//!
+//! ```
+//! use tensor::Tensor;
+//!
+//! let x = Tensor::ones(&[3, 2]);
+//! let y = &x + 2.0;
+//! assert_eq!(y.to_string(), "tensor([[3., 3.],\n        [3., 3.],\n        [3., 3.]])");
+//! let w = Tensor::from_slice(&[2.0, -3.4]);
+//! assert_eq!(x.matmul(&w).shape(), &[3]);
+//! ```
+//!
+//! * Storage is shared between clones and copied on write ([`Tensor`]).
+//! * Binary operations broadcast like NumPy/PyTorch; operators (`&a + &b`,
+//!   `2.0 * &x`) panic on incompatible shapes, and every fallible method has a
+//!   `try_*` form returning [`Result`] with a [`TensorError`] that names the
+//!   operation and the shapes.
+//! * Random constructors draw from a seedable [`Generator`]; see [`random`].
+//! * `Display` prints exactly what PyTorch's `repr` prints.
+//! * Large elementwise ops and matrix products use rayon's global thread pool
+//!   (size it with `RAYON_NUM_THREADS`); work is never split when already
+//!   running inside a rayon worker, so parallel sections never nest.
+//!
+//! This crate knows nothing of gradients; the `autograd` crate builds on it.
+
+mod creation;
+mod display;
+mod elementwise;
+mod error;
+mod index;
+mod matmul;
+mod ops;
+pub mod random;
+mod reduce;
+mod shape;
+mod tensor;
+
+pub use elementwise::PARALLEL_ELEMENTWISE_THRESHOLD;
+pub use error::{Result, TensorError};
+pub use random::{manual_seed, Generator};
+pub use shape::broadcast_shapes;
+pub use tensor::Tensor;

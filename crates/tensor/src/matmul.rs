@@ -1,0 +1,262 @@
+//! Matrix products with `torch.matmul`'s semantics.
+//!
+//! The 2-D kernel is `matrixmultiply`'s cache-blocked SIMD sgemm (AVX-512 /
+//! AVX2+FMA chosen at run time), which accepts arbitrary strides, so
+//! transposed operands are never copied. Products large enough to pay for it
+//! are split across rayon's global pool by blocks of output rows (or columns,
+//! when the output is wide and short); small ones run on the calling thread,
+//! and tiny ones use a plain loop that avoids sgemm's packing overhead.
+//! Threads come from rayon's global pool: set `RAYON_NUM_THREADS` to limit them.
+
+use rayon::prelude::*;
+
+use crate::error::{Result, TensorError};
+use crate::shape::broadcast_shapes;
+use crate::tensor::{or_panic, Tensor};
+
+/// Products with fewer multiply-adds than this use a plain triple loop.
+const TINY_FLOPS: usize = 4 * 1024;
+/// Products with fewer multiply-adds than this stay on the calling thread.
+const PARALLEL_FLOPS: usize = 1 << 21;
+
+/// A borrowed strided matrix: pointer to element (0, 0) plus row and column strides.
+#[derive(Clone, Copy)]
+struct MatRef {
+    ptr: *const f32,
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+/// An output pointer that may be shared across rayon workers because each
+/// worker writes a disjoint block.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32);
+// SAFETY: used only to hand disjoint output blocks to worker threads.
+unsafe impl Send for OutPtr {}
+unsafe impl Sync for OutPtr {}
+// SAFETY: the pointed-to inputs are only read during the product while the
+// owning tensors are borrowed.
+unsafe impl Send for MatRef {}
+unsafe impl Sync for MatRef {}
+
+impl MatRef {
+    /// Rows `start..start + len` of this matrix.
+    fn rows(self, start: usize, len: usize) -> MatRef {
+        MatRef {
+            // SAFETY: start < rows, so the offset stays inside the matrix.
+            ptr: unsafe { self.ptr.offset(start as isize * self.row_stride) },
+            rows: len,
+            ..self
+        }
+    }
+
+    /// Columns `start..start + len` of this matrix.
+    fn cols(self, start: usize, len: usize) -> MatRef {
+        MatRef {
+            // SAFETY: start < cols, so the offset stays inside the matrix.
+            ptr: unsafe { self.ptr.offset(start as isize * self.col_stride) },
+            cols: len,
+            ..self
+        }
+    }
+}
+
+/// `c = a · b` where `c` is row-major with row stride `ldc`.
+///
+/// # Safety
+/// `a` and `b` must describe readable matrices, `c` a writable `a.rows × b.cols`
+/// block with row stride `ldc` that nothing else accesses during the call.
+unsafe fn gemm_serial(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if m * k * n < TINY_FLOPS {
+        for i in 0..m {
+            let c_row = c.add(i * ldc);
+            for j in 0..n {
+                *c_row.add(j) = 0.0;
+            }
+            for p in 0..k {
+                let a_ip = *a
+                    .ptr
+                    .offset(i as isize * a.row_stride + p as isize * a.col_stride);
+                let b_row = b.ptr.offset(p as isize * b.row_stride);
+                for j in 0..n {
+                    *c_row.add(j) += a_ip * *b_row.offset(j as isize * b.col_stride);
+                }
+            }
+        }
+        return;
+    }
+    matrixmultiply::sgemm(
+        m,
+        k,
+        n,
+        1.0,
+        a.ptr,
+        a.row_stride,
+        a.col_stride,
+        b.ptr,
+        b.row_stride,
+        b.col_stride,
+        0.0,
+        c,
+        ldc as isize,
+        1,
+    );
+}
+
+/// `c = a · b`, split across rayon workers when the product is large enough.
+///
+/// # Safety
+/// As [`gemm_serial`].
+unsafe fn gemm(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let threads = rayon::current_num_threads();
+    if m * k * n < PARALLEL_FLOPS || threads < 2 || rayon::current_thread_index().is_some() {
+        return gemm_serial(a, b, c, ldc);
+    }
+    // Several blocks per thread even out uneven cores; each block is a
+    // multiple of the kernel's register tile so no block wastes a partial tile.
+    let split_rows = m >= n || m >= 64 * threads;
+    let extent = if split_rows { m } else { n };
+    let blocks = (2 * threads).min(extent.div_ceil(32)).max(1);
+    let block = extent.div_ceil(blocks).next_multiple_of(16);
+    let c = OutPtr(c);
+    (0..extent.div_ceil(block)).into_par_iter().for_each(|i| {
+        let start = i * block;
+        let len = block.min(extent - start);
+        let c = c;
+        if split_rows {
+            gemm_serial(a.rows(start, len), b, c.0.add(start * ldc), ldc);
+        } else {
+            gemm_serial(a, b.cols(start, len), c.0.add(start), ldc);
+        }
+    });
+}
+
+impl Tensor {
+    /// Matrix product with `torch.matmul`'s semantics:
+    /// 1-D·1-D is a dot product (0-d result); 2-D·1-D and 1-D·2-D are
+    /// matrix-vector products (the 1-D operand is treated as a column / row and
+    /// that dim is removed from the result); 2-D·2-D is the matrix product; and
+    /// N-D operands are batches of matrices whose batch dims broadcast.
+    /// PyTorch equivalent: `torch.matmul(a, b)` / `a @ b`.
+    ///
+    /// # Errors
+    /// [`TensorError::MatmulShape`] if the inner dims differ;
+    /// [`TensorError::Broadcast`] if the batch dims cannot be broadcast;
+    /// [`TensorError::InvalidArgument`] for a 0-d operand.
+    pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor> {
+        let (ls, rs) = (self.shape(), other.shape());
+        if ls.is_empty() || rs.is_empty() {
+            return Err(TensorError::invalid(
+                "matmul",
+                format!("both arguments need at least 1 dimension, got {ls:?} and {rs:?}"),
+            ));
+        }
+        // Promote 1-D operands to matrices; remember which dims to drop.
+        let lhs = if ls.len() == 1 {
+            self.unsqueeze(0)
+        } else {
+            self.clone()
+        };
+        let rhs = if rs.len() == 1 {
+            other.unsqueeze(1)
+        } else {
+            other.clone()
+        };
+        let (l, r) = (lhs.shape(), rhs.shape());
+        let (m, k) = (l[l.len() - 2], l[l.len() - 1]);
+        let (k2, n) = (r[r.len() - 2], r[r.len() - 1]);
+        if k != k2 {
+            return Err(TensorError::MatmulShape {
+                op: "matmul",
+                lhs: ls.to_vec(),
+                rhs: rs.to_vec(),
+                lhs_k: k,
+                rhs_k: k2,
+            });
+        }
+        let batch = broadcast_shapes("matmul", &l[..l.len() - 2], &r[..r.len() - 2])?;
+        let batch_count: usize = batch.iter().product();
+        let mut out = vec![0.0f32; batch_count * m * n];
+
+        let batch_strides = |t: &Tensor| -> Vec<isize> {
+            // Stride of each broadcast batch dim in `t` (0 where broadcast).
+            let (shape, strides) = (t.shape(), t.data.strides());
+            let nb = shape.len() - 2;
+            let lead = batch.len() - nb;
+            (0..batch.len())
+                .map(|i| {
+                    if i < lead || shape[i - lead] == 1 {
+                        0
+                    } else {
+                        strides[i - lead]
+                    }
+                })
+                .collect()
+        };
+        let (lbs, rbs) = (batch_strides(&lhs), batch_strides(&rhs));
+        let lstr = lhs.data.strides();
+        let rstr = rhs.data.strides();
+        let mut index = vec![0usize; batch.len()];
+        for b in 0..batch_count {
+            let offset = |strides: &[isize]| -> isize {
+                index
+                    .iter()
+                    .zip(strides)
+                    .map(|(&i, &s)| i as isize * s)
+                    .sum()
+            };
+            let a = MatRef {
+                // SAFETY: the offset addresses batch element `index` of `lhs`.
+                ptr: unsafe { lhs.data.as_ptr().offset(offset(&lbs)) },
+                rows: m,
+                cols: k,
+                row_stride: lstr[lstr.len() - 2],
+                col_stride: lstr[lstr.len() - 1],
+            };
+            let bm = MatRef {
+                // SAFETY: as above, for `rhs`.
+                ptr: unsafe { rhs.data.as_ptr().offset(offset(&rbs)) },
+                rows: k,
+                cols: n,
+                row_stride: rstr[rstr.len() - 2],
+                col_stride: rstr[rstr.len() - 1],
+            };
+            // SAFETY: `out` has room for batch_count blocks of m×n; block b is
+            // written only here.
+            unsafe { gemm(a, bm, out.as_mut_ptr().add(b * m * n), n) };
+            // Advance the batch multi-index in row-major order.
+            for d in (0..batch.len()).rev() {
+                index[d] += 1;
+                if index[d] < batch[d] {
+                    break;
+                }
+                index[d] = 0;
+            }
+        }
+
+        let mut shape = batch;
+        if ls.len() > 1 {
+            shape.push(m);
+        }
+        if rs.len() > 1 {
+            shape.push(n);
+        }
+        Tensor::from_vec(out, &shape)
+    }
+
+    /// Panicking form of [`try_matmul`](Tensor::try_matmul).
+    ///
+    /// # Panics
+    /// If the shapes are incompatible.
+    #[track_caller]
+    pub fn matmul(&self, other: &Tensor) -> Tensor {
+        or_panic(self.try_matmul(other))
+    }
+}

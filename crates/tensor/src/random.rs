@@ -1,0 +1,240 @@
+//! Random tensors and the generators they draw from.
+//!
+//! Every random operation draws from a [`Generator`]. The free functions and
+//! `Tensor::rand*` constructors use one **process-wide** default generator
+//! behind a mutex, so they are safe to call from any thread; [`manual_seed`]
+//! reseeds it, which makes a single-threaded program reproducible. (When several
+//! threads draw concurrently the interleaving, and so the values each thread
+//! gets, depends on scheduling; give each thread its own [`Generator`] when
+//! that matters.) Like PyTorch, the default generator starts from a fixed seed,
+//! so an unseeded program is reproducible too. The streams differ from
+//! PyTorch's: the same seed does not give PyTorch's numbers.
+
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use ndarray::{ArrayD, IxDyn};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Normal, Uniform};
+
+use crate::error::{Result, TensorError};
+use crate::tensor::{or_panic, Tensor};
+
+/// PyTorch's default CPU seed, used until [`manual_seed`] is called.
+pub const DEFAULT_SEED: u64 = 67_280_421_310_721;
+
+/// A seedable source of random numbers. PyTorch equivalent: `torch.Generator`.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    rng: StdRng,
+}
+
+impl Generator {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Generator {
+        Generator {
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// Restarts the generator from `seed`. PyTorch equivalent: `g.manual_seed(seed)`.
+    pub fn manual_seed(&mut self, seed: u64) {
+        self.rng = StdRng::seed_from_u64(seed);
+    }
+
+    /// A random 64-bit value (used to seed other generators).
+    pub fn next_u64(&mut self) -> u64 {
+        self.rng.random()
+    }
+
+    /// A random permutation of `0..n`. PyTorch equivalent: `torch.randperm(n)`.
+    pub fn randperm(&mut self, n: usize) -> Vec<usize> {
+        let mut perm: Vec<usize> = (0..n).collect();
+        perm.shuffle(&mut self.rng);
+        perm
+    }
+
+    /// Shuffles `items` in place.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        items.shuffle(&mut self.rng);
+    }
+
+    /// Fills `out` with samples of N(`mean`, `std`²).
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
+    pub fn fill_normal(&mut self, out: &mut [f32], mean: f32, std: f32) -> Result<()> {
+        let dist = normal_dist(mean, std)?;
+        out.iter_mut().for_each(|x| *x = dist.sample(&mut self.rng));
+        Ok(())
+    }
+
+    /// Fills `out` with samples of U[`low`, `high`).
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
+    pub fn fill_uniform(&mut self, out: &mut [f32], low: f32, high: f32) -> Result<()> {
+        if !(low <= high) || !low.is_finite() || !high.is_finite() {
+            return Err(TensorError::invalid(
+                "uniform",
+                format!("expects low <= high with finite bounds, got low={low}, high={high}"),
+            ));
+        }
+        if low == high {
+            out.fill(low);
+            return Ok(());
+        }
+        let dist = Uniform::new(low, high).expect("bounds checked above");
+        out.iter_mut().for_each(|x| *x = dist.sample(&mut self.rng));
+        Ok(())
+    }
+
+    /// A tensor of samples of N(`mean`, `std`²).
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
+    pub fn normal(&mut self, mean: f32, std: f32, shape: &[usize]) -> Result<Tensor> {
+        let mut values = vec![0.0; shape.iter().product()];
+        self.fill_normal(&mut values, mean, std)?;
+        Ok(Tensor::from_array(
+            ArrayD::from_shape_vec(IxDyn(shape), values).expect("sized above"),
+        ))
+    }
+
+    /// A tensor of samples of U[`low`, `high`).
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
+    pub fn uniform(&mut self, low: f32, high: f32, shape: &[usize]) -> Result<Tensor> {
+        let mut values = vec![0.0; shape.iter().product()];
+        self.fill_uniform(&mut values, low, high)?;
+        Ok(Tensor::from_array(
+            ArrayD::from_shape_vec(IxDyn(shape), values).expect("sized above"),
+        ))
+    }
+}
+
+fn normal_dist(mean: f32, std: f32) -> Result<Normal<f32>> {
+    if !(std >= 0.0) || !std.is_finite() || !mean.is_finite() {
+        return Err(TensorError::invalid(
+            "normal",
+            format!("expects std >= 0.0 and finite parameters, got mean={mean}, std={std}"),
+        ));
+    }
+    Ok(Normal::new(mean, std).expect("parameters checked above"))
+}
+
+/// Locks the process-wide default generator.
+///
+/// Hold the guard only briefly: every random constructor waits on it.
+pub fn default_generator() -> MutexGuard<'static, Generator> {
+    static DEFAULT: OnceLock<Mutex<Generator>> = OnceLock::new();
+    DEFAULT
+        .get_or_init(|| Mutex::new(Generator::new(DEFAULT_SEED)))
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Reseeds the default generator. PyTorch equivalent: `torch.manual_seed(seed)`.
+pub fn manual_seed(seed: u64) {
+    default_generator().manual_seed(seed);
+}
+
+impl Tensor {
+    /// Samples of N(`mean`, `std`²) from the default generator.
+    /// PyTorch equivalent: `torch.normal(mean, std, shape)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
+    pub fn try_normal(mean: f32, std: f32, shape: &[usize]) -> Result<Tensor> {
+        default_generator().normal(mean, std, shape)
+    }
+
+    /// Panicking form of [`try_normal`](Tensor::try_normal).
+    ///
+    /// # Panics
+    /// If `std` is negative or not finite.
+    #[track_caller]
+    pub fn normal(mean: f32, std: f32, shape: &[usize]) -> Tensor {
+        or_panic(Tensor::try_normal(mean, std, shape))
+    }
+
+    /// Samples of U[`low`, `high`) from the default generator.
+    /// PyTorch equivalent: `torch.empty(shape).uniform_(low, high)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
+    pub fn try_uniform(low: f32, high: f32, shape: &[usize]) -> Result<Tensor> {
+        default_generator().uniform(low, high, shape)
+    }
+
+    /// Panicking form of [`try_uniform`](Tensor::try_uniform).
+    ///
+    /// # Panics
+    /// If `low > high` or a bound is not finite.
+    #[track_caller]
+    pub fn uniform(low: f32, high: f32, shape: &[usize]) -> Tensor {
+        or_panic(Tensor::try_uniform(low, high, shape))
+    }
+
+    /// Standard normal samples. PyTorch equivalent: `torch.randn(shape)`.
+    pub fn randn(shape: &[usize]) -> Tensor {
+        Tensor::normal(0.0, 1.0, shape)
+    }
+
+    /// Uniform samples in [0, 1). PyTorch equivalent: `torch.rand(shape)`.
+    pub fn rand(shape: &[usize]) -> Tensor {
+        Tensor::uniform(0.0, 1.0, shape)
+    }
+
+    /// Standard normal samples with `self`'s shape. PyTorch equivalent: `torch.randn_like(x)`.
+    pub fn randn_like(&self) -> Tensor {
+        Tensor::randn(self.shape())
+    }
+
+    /// Uniform samples in [0, 1) with `self`'s shape. PyTorch equivalent: `torch.rand_like(x)`.
+    pub fn rand_like(&self) -> Tensor {
+        Tensor::rand(self.shape())
+    }
+
+    /// Refills the tensor with samples of N(`mean`, `std`²) from the default generator.
+    /// PyTorch equivalent: `x.normal_(mean, std)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
+    pub fn try_normal_(&mut self, mean: f32, std: f32) -> Result<&mut Tensor> {
+        let fresh = Tensor::try_normal(mean, std, self.shape())?;
+        *self = fresh;
+        Ok(self)
+    }
+
+    /// Panicking form of [`try_normal_`](Tensor::try_normal_).
+    ///
+    /// # Panics
+    /// If `std` is negative or not finite.
+    #[track_caller]
+    pub fn normal_(&mut self, mean: f32, std: f32) -> &mut Tensor {
+        or_panic(self.try_normal_(mean, std))
+    }
+
+    /// Refills the tensor with samples of U[`low`, `high`) from the default generator.
+    /// PyTorch equivalent: `x.uniform_(low, high)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
+    pub fn try_uniform_(&mut self, low: f32, high: f32) -> Result<&mut Tensor> {
+        let fresh = Tensor::try_uniform(low, high, self.shape())?;
+        *self = fresh;
+        Ok(self)
+    }
+
+    /// Panicking form of [`try_uniform_`](Tensor::try_uniform_).
+    ///
+    /// # Panics
+    /// If `low > high` or a bound is not finite.
+    #[track_caller]
+    pub fn uniform_(&mut self, low: f32, high: f32) -> &mut Tensor {
+        or_panic(self.try_uniform_(low, high))
+    }
+}

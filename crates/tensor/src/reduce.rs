@@ -1,0 +1,332 @@
+//! Reductions over all elements or along one dimension: sum, mean, max/min
+//! with their arg-indices, and the L2 norm.
+//!
+//! Index results (argmax, the indices of `max_dim`) are returned as `f32`
+//! tensors holding whole numbers, exact up to 2^24 elements along a dim.
+
+use ndarray::{ArrayD, Axis};
+
+use crate::error::{Result, TensorError};
+use crate::shape::normalize_dim;
+use crate::tensor::{or_panic, Tensor};
+
+/// Keeps the first NaN, else the larger (`greater == true`) or smaller value;
+/// ties keep the earlier index, as PyTorch's max/min do.
+fn better(candidate: f32, best: f32, greater: bool) -> bool {
+    if best.is_nan() {
+        return false;
+    }
+    candidate.is_nan()
+        || if greater {
+            candidate > best
+        } else {
+            candidate < best
+        }
+}
+
+fn arg_extreme<'a>(values: impl Iterator<Item = &'a f32>, greater: bool) -> (f32, usize) {
+    let mut best = (f32::NAN, usize::MAX);
+    for (i, &v) in values.enumerate() {
+        if i == 0 || better(v, best.0, greater) {
+            best = (v, i);
+        }
+    }
+    best
+}
+
+impl Tensor {
+    /// Reduces along `dim` with `f`, which sees each lane and returns one value.
+    fn reduce_dim(
+        &self,
+        op: &'static str,
+        dim: isize,
+        keepdim: bool,
+        f: impl Fn(ndarray::ArrayView1<'_, f32>) -> f32,
+    ) -> Result<Tensor> {
+        let d = normalize_dim(op, dim, self.shape())?;
+        if self.dim() == 0 {
+            let value = f(self
+                .data
+                .view()
+                .into_shape_with_order(1)
+                .expect("one element"));
+            return Ok(Tensor::scalar(value));
+        }
+        let mut out: ArrayD<f32> = self.data.map_axis(Axis(d), f);
+        if keepdim {
+            out.insert_axis_inplace(Axis(d));
+        }
+        Ok(Tensor::from_array(out))
+    }
+
+    fn nonempty(&self, op: &'static str) -> Result<()> {
+        if self.is_empty() {
+            return Err(TensorError::invalid(
+                op,
+                format!(
+                    "cannot reduce an empty tensor of shape {:?} without a dim",
+                    self.shape()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn nonempty_dim(&self, op: &'static str, dim: isize) -> Result<()> {
+        let d = normalize_dim(op, dim, self.shape())?;
+        if self.shape().get(d) == Some(&0) {
+            return Err(TensorError::invalid(
+                op,
+                format!(
+                    "cannot reduce over dimension {dim} of size 0 (shape {:?})",
+                    self.shape()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sum of all elements, as a 0-d tensor. PyTorch equivalent: `x.sum()`.
+    pub fn sum(&self) -> Tensor {
+        Tensor::scalar(self.data.sum())
+    }
+
+    /// Sum along `dim`. PyTorch equivalent: `x.sum(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`] if `dim` is out of range.
+    pub fn try_sum_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        let d = normalize_dim("sum", dim, self.shape())?;
+        if self.dim() == 0 {
+            return Ok(self.clone());
+        }
+        let mut out = self.data.sum_axis(Axis(d));
+        if keepdim {
+            out.insert_axis_inplace(Axis(d));
+        }
+        Ok(Tensor::from_array(out))
+    }
+
+    /// Panicking form of [`try_sum_dim`](Tensor::try_sum_dim).
+    ///
+    /// # Panics
+    /// If `dim` is out of range.
+    #[track_caller]
+    pub fn sum_dim(&self, dim: isize, keepdim: bool) -> Tensor {
+        or_panic(self.try_sum_dim(dim, keepdim))
+    }
+
+    /// Mean of all elements (NaN for an empty tensor). PyTorch equivalent: `x.mean()`.
+    pub fn mean(&self) -> Tensor {
+        Tensor::scalar(self.data.sum() / self.numel() as f32)
+    }
+
+    /// Mean along `dim`. PyTorch equivalent: `x.mean(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`] if `dim` is out of range.
+    pub fn try_mean_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        let d = normalize_dim("mean", dim, self.shape())?;
+        let n = self.shape().get(d).copied().unwrap_or(1) as f32;
+        Ok(self.try_sum_dim(dim, keepdim)? / n)
+    }
+
+    /// Panicking form of [`try_mean_dim`](Tensor::try_mean_dim).
+    ///
+    /// # Panics
+    /// If `dim` is out of range.
+    #[track_caller]
+    pub fn mean_dim(&self, dim: isize, keepdim: bool) -> Tensor {
+        or_panic(self.try_mean_dim(dim, keepdim))
+    }
+
+    /// Largest element as a 0-d tensor (NaN if any element is NaN).
+    /// PyTorch equivalent: `x.max()`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] on an empty tensor.
+    pub fn try_max(&self) -> Result<Tensor> {
+        self.nonempty("max")?;
+        Ok(Tensor::scalar(arg_extreme(self.data.iter(), true).0))
+    }
+
+    /// Panicking form of [`try_max`](Tensor::try_max).
+    ///
+    /// # Panics
+    /// On an empty tensor.
+    #[track_caller]
+    pub fn max(&self) -> Tensor {
+        or_panic(self.try_max())
+    }
+
+    /// Smallest element as a 0-d tensor (NaN if any element is NaN).
+    /// PyTorch equivalent: `x.min()`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] on an empty tensor.
+    pub fn try_min(&self) -> Result<Tensor> {
+        self.nonempty("min")?;
+        Ok(Tensor::scalar(arg_extreme(self.data.iter(), false).0))
+    }
+
+    /// Panicking form of [`try_min`](Tensor::try_min).
+    ///
+    /// # Panics
+    /// On an empty tensor.
+    #[track_caller]
+    pub fn min(&self) -> Tensor {
+        or_panic(self.try_min())
+    }
+
+    /// Flat row-major index of the largest element, as a 0-d tensor.
+    /// PyTorch equivalent: `x.argmax()`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] on an empty tensor.
+    pub fn try_argmax(&self) -> Result<Tensor> {
+        self.nonempty("argmax")?;
+        Ok(Tensor::scalar(arg_extreme(self.data.iter(), true).1 as f32))
+    }
+
+    /// Panicking form of [`try_argmax`](Tensor::try_argmax).
+    ///
+    /// # Panics
+    /// On an empty tensor.
+    #[track_caller]
+    pub fn argmax(&self) -> Tensor {
+        or_panic(self.try_argmax())
+    }
+
+    /// Flat row-major index of the smallest element, as a 0-d tensor.
+    /// PyTorch equivalent: `x.argmin()`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] on an empty tensor.
+    pub fn try_argmin(&self) -> Result<Tensor> {
+        self.nonempty("argmin")?;
+        Ok(Tensor::scalar(
+            arg_extreme(self.data.iter(), false).1 as f32,
+        ))
+    }
+
+    /// Panicking form of [`try_argmin`](Tensor::try_argmin).
+    ///
+    /// # Panics
+    /// On an empty tensor.
+    #[track_caller]
+    pub fn argmin(&self) -> Tensor {
+        or_panic(self.try_argmin())
+    }
+
+    /// Largest values along `dim` and their indices.
+    /// PyTorch equivalent: `values, indices = x.max(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`] if `dim` is out of range;
+    /// [`TensorError::InvalidArgument`] if that dimension has size 0.
+    pub fn try_max_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        self.extreme_dim("max", dim, keepdim, true)
+    }
+
+    /// Panicking form of [`try_max_dim`](Tensor::try_max_dim).
+    ///
+    /// # Panics
+    /// If `dim` is out of range or has size 0.
+    #[track_caller]
+    pub fn max_dim(&self, dim: isize, keepdim: bool) -> (Tensor, Tensor) {
+        or_panic(self.try_max_dim(dim, keepdim))
+    }
+
+    /// Smallest values along `dim` and their indices.
+    /// PyTorch equivalent: `values, indices = x.min(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`] if `dim` is out of range;
+    /// [`TensorError::InvalidArgument`] if that dimension has size 0.
+    pub fn try_min_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        self.extreme_dim("min", dim, keepdim, false)
+    }
+
+    /// Panicking form of [`try_min_dim`](Tensor::try_min_dim).
+    ///
+    /// # Panics
+    /// If `dim` is out of range or has size 0.
+    #[track_caller]
+    pub fn min_dim(&self, dim: isize, keepdim: bool) -> (Tensor, Tensor) {
+        or_panic(self.try_min_dim(dim, keepdim))
+    }
+
+    /// Indices of the largest values along `dim`. PyTorch equivalent: `x.argmax(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// As [`try_max_dim`](Tensor::try_max_dim).
+    pub fn try_argmax_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        Ok(self.extreme_dim("argmax", dim, keepdim, true)?.1)
+    }
+
+    /// Panicking form of [`try_argmax_dim`](Tensor::try_argmax_dim).
+    ///
+    /// # Panics
+    /// If `dim` is out of range or has size 0.
+    #[track_caller]
+    pub fn argmax_dim(&self, dim: isize, keepdim: bool) -> Tensor {
+        or_panic(self.try_argmax_dim(dim, keepdim))
+    }
+
+    /// Indices of the smallest values along `dim`. PyTorch equivalent: `x.argmin(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// As [`try_min_dim`](Tensor::try_min_dim).
+    pub fn try_argmin_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        Ok(self.extreme_dim("argmin", dim, keepdim, false)?.1)
+    }
+
+    /// Panicking form of [`try_argmin_dim`](Tensor::try_argmin_dim).
+    ///
+    /// # Panics
+    /// If `dim` is out of range or has size 0.
+    #[track_caller]
+    pub fn argmin_dim(&self, dim: isize, keepdim: bool) -> Tensor {
+        or_panic(self.try_argmin_dim(dim, keepdim))
+    }
+
+    fn extreme_dim(
+        &self,
+        op: &'static str,
+        dim: isize,
+        keepdim: bool,
+        greater: bool,
+    ) -> Result<(Tensor, Tensor)> {
+        self.nonempty_dim(op, dim)?;
+        let values =
+            self.reduce_dim(op, dim, keepdim, |lane| arg_extreme(lane.iter(), greater).0)?;
+        let indices = self.reduce_dim(op, dim, keepdim, |lane| {
+            arg_extreme(lane.iter(), greater).1 as f32
+        })?;
+        Ok((values, indices))
+    }
+
+    /// L2 norm of all elements, as a 0-d tensor. PyTorch equivalent: `x.norm()`.
+    pub fn norm(&self) -> Tensor {
+        Tensor::scalar(self.data.iter().map(|&x| x * x).sum::<f32>().sqrt())
+    }
+
+    /// L2 norm along `dim`. PyTorch equivalent: `x.norm(dim=dim, keepdim=keepdim)`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`] if `dim` is out of range.
+    pub fn try_norm_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        self.reduce_dim("norm", dim, keepdim, |lane| {
+            lane.iter().map(|&x| x * x).sum::<f32>().sqrt()
+        })
+    }
+
+    /// Panicking form of [`try_norm_dim`](Tensor::try_norm_dim).
+    ///
+    /// # Panics
+    /// If `dim` is out of range.
+    #[track_caller]
+    pub fn norm_dim(&self, dim: isize, keepdim: bool) -> Tensor {
+        or_panic(self.try_norm_dim(dim, keepdim))
+    }
+}

@@ -1,0 +1,145 @@
+//! Parser for the reference data written by `tools/reference/generate.py`
+//! (real PyTorch output, committed so tests never need PyTorch).
+//!
+//! Shared by the tests of several crates through `#[path]` includes.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use tensor::Tensor;
+
+/// One forward/backward case of `ops.txt`.
+pub struct OpCase {
+    pub name: String,
+    pub op: String,
+    pub kwargs: HashMap<String, String>,
+    pub inputs: Vec<Tensor>,
+    pub out: Tensor,
+    /// Indices returned next to `out` by `max`/`min` with a dim.
+    pub idx: Option<Tensor>,
+    /// Gradient of `out.sum()` with respect to each input.
+    pub grads: Vec<Tensor>,
+}
+
+impl OpCase {
+    pub fn f32(&self, key: &str) -> Option<f32> {
+        self.kwargs.get(key).map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{}: bad {key}", self.name))
+        })
+    }
+    pub fn isize(&self, key: &str) -> Option<isize> {
+        self.kwargs.get(key).map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{}: bad {key}", self.name))
+        })
+    }
+    pub fn list(&self, key: &str) -> Option<Vec<isize>> {
+        self.kwargs.get(key).map(|v| {
+            v.split(',')
+                .map(|x| x.parse().expect("integer list"))
+                .collect()
+        })
+    }
+    pub fn keepdim(&self) -> bool {
+        self.isize("keepdim") == Some(1)
+    }
+}
+
+/// One golden string of `display.txt`.
+pub struct DisplayCase {
+    pub name: String,
+    pub tensor: Tensor,
+    pub expected: String,
+}
+
+fn parse_value(s: &str) -> f32 {
+    match s {
+        "nan" => f32::NAN,
+        "inf" => f32::INFINITY,
+        "-inf" => f32::NEG_INFINITY,
+        _ => s
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("bad value {s:?}")) as f32,
+    }
+}
+
+fn parse_shape(s: &str) -> Vec<usize> {
+    if s.trim() == "scalar" {
+        return vec![];
+    }
+    s.split_whitespace()
+        .map(|d| d.parse().expect("shape dim"))
+        .collect()
+}
+
+/// Parses `<shape> | <values>`.
+fn parse_tensor(s: &str) -> Tensor {
+    let (shape, values) = s.split_once('|').expect("'shape | values'");
+    let values: Vec<f32> = values.split_whitespace().map(parse_value).collect();
+    Tensor::from_vec(values, &parse_shape(shape)).expect("reference tensor")
+}
+
+fn cases(text: &str) -> impl Iterator<Item = (String, Vec<&str>)> {
+    text.split("=== ")
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| {
+            let mut lines = c.lines();
+            let name = lines.next().expect("case name").trim().to_string();
+            (name, lines.collect())
+        })
+}
+
+pub fn ops(text: &str) -> Vec<OpCase> {
+    cases(text)
+        .map(|(name, lines)| {
+            let mut case = OpCase {
+                name,
+                op: String::new(),
+                kwargs: HashMap::new(),
+                inputs: vec![],
+                out: Tensor::scalar(0.0),
+                idx: None,
+                grads: vec![],
+            };
+            for line in lines {
+                let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
+                match tag {
+                    "op" => {
+                        let mut words = rest.split_whitespace();
+                        case.op = words.next().expect("op name").to_string();
+                        for kv in words {
+                            let (k, v) = kv.split_once('=').expect("key=value");
+                            case.kwargs.insert(k.to_string(), v.to_string());
+                        }
+                    }
+                    "in" => case.inputs.push(parse_tensor(rest)),
+                    "out" => case.out = parse_tensor(rest),
+                    "idx" => case.idx = Some(parse_tensor(rest)),
+                    "grad" => case.grads.push(parse_tensor(rest)),
+                    _ => panic!("{}: unknown line {line:?}", case.name),
+                }
+            }
+            case
+        })
+        .collect()
+}
+
+pub fn display(text: &str) -> Vec<DisplayCase> {
+    cases(text)
+        .map(|(name, lines)| {
+            let shape = parse_shape(lines[0].strip_prefix("shape").expect("shape line"));
+            let values: Vec<f32> = lines[1]
+                .strip_prefix("values")
+                .expect("values line")
+                .split_whitespace()
+                .map(parse_value)
+                .collect();
+            DisplayCase {
+                name,
+                tensor: Tensor::from_vec(values, &shape).expect("display tensor"),
+                expected: lines[2..].join("\n"),
+            }
+        })
+        .collect()
+}
