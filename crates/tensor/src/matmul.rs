@@ -36,6 +36,13 @@ struct OutPtr(*mut f32);
 // SAFETY: used only to hand disjoint output blocks to worker threads.
 unsafe impl Send for OutPtr {}
 unsafe impl Sync for OutPtr {}
+
+impl OutPtr {
+    /// Taking `self` makes closures capture the whole (Send) wrapper.
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
 // SAFETY: the pointed-to inputs are only read during the product while the
 // owning tensors are borrowed.
 unsafe impl Send for MatRef {}
@@ -129,11 +136,10 @@ unsafe fn gemm(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
     (0..extent.div_ceil(block)).into_par_iter().for_each(|i| {
         let start = i * block;
         let len = block.min(extent - start);
-        let c = c;
         if split_rows {
-            gemm_serial(a.rows(start, len), b, c.0.add(start * ldc), ldc);
+            gemm_serial(a.rows(start, len), b, c.get().add(start * ldc), ldc);
         } else {
-            gemm_serial(a, b.cols(start, len), c.0.add(start), ldc);
+            gemm_serial(a, b.cols(start, len), c.get().add(start), ldc);
         }
     });
 }

@@ -75,7 +75,7 @@ impl Generator {
     /// # Errors
     /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
     pub fn fill_uniform(&mut self, out: &mut [f32], low: f32, high: f32) -> Result<()> {
-        if !(low <= high) || !low.is_finite() || !high.is_finite() {
+        if low > high || !low.is_finite() || !high.is_finite() {
             return Err(TensorError::invalid(
                 "uniform",
                 format!("expects low <= high with finite bounds, got low={low}, high={high}"),
@@ -116,7 +116,7 @@ impl Generator {
 }
 
 fn normal_dist(mean: f32, std: f32) -> Result<Normal<f32>> {
-    if !(std >= 0.0) || !std.is_finite() || !mean.is_finite() {
+    if std < 0.0 || !std.is_finite() || !mean.is_finite() {
         return Err(TensorError::invalid(
             "normal",
             format!("expects std >= 0.0 and finite parameters, got mean={mean}, std={std}"),
