@@ -111,4 +111,50 @@ impl Tensor {
     pub fn get(&self, index: usize) -> Tensor {
         self.select(0, index)
     }
+
+    /// Adds slice `j` of `source` along `dim` into slice `indices[j]` of
+    /// `self` (repeated indices accumulate). PyTorch equivalent: `x.index_add_(dim, indices, source)`.
+    ///
+    /// # Errors
+    /// [`TensorError::DimOutOfRange`], [`TensorError::IndexOutOfRange`], or
+    /// [`TensorError::InvalidArgument`] if `source`'s shape is not `self`'s
+    /// with `dim` resized to `indices.len()`.
+    pub fn try_index_add_(
+        &mut self,
+        dim: isize,
+        indices: &[usize],
+        source: &Tensor,
+    ) -> Result<&mut Tensor> {
+        let d = self.dim_of_nonscalar("index_add_", dim)?;
+        let mut expected = self.shape().to_vec();
+        expected[d] = indices.len();
+        if source.shape() != expected {
+            return Err(TensorError::invalid(
+                "index_add_",
+                format!(
+                    "source of shape {:?} does not match {expected:?} (self {:?} with dim {d} of size {})",
+                    source.shape(),
+                    self.shape(),
+                    indices.len()
+                ),
+            ));
+        }
+        for &i in indices {
+            self.check_index("index_add_", d, i)?;
+        }
+        for (j, &i) in indices.iter().enumerate() {
+            let mut target = self.data.index_axis_mut(Axis(d), i);
+            target += &source.data.index_axis(Axis(d), j);
+        }
+        Ok(self)
+    }
+
+    /// Panicking form of [`try_index_add_`](Tensor::try_index_add_).
+    ///
+    /// # Panics
+    /// If `dim` or an index is out of range or `source` has the wrong shape.
+    #[track_caller]
+    pub fn index_add_(&mut self, dim: isize, indices: &[usize], source: &Tensor) -> &mut Tensor {
+        or_panic(self.try_index_add_(dim, indices, source))
+    }
 }

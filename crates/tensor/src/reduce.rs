@@ -329,4 +329,47 @@ impl Tensor {
     pub fn norm_dim(&self, dim: isize, keepdim: bool) -> Tensor {
         or_panic(self.try_norm_dim(dim, keepdim))
     }
+
+    /// Sums broadcast dimensions away so the result has `shape`, the inverse
+    /// of broadcasting `shape` to `self.shape()`. PyTorch equivalent: `x.sum_to_size(shape)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] unless `shape` broadcasts to `self.shape()`.
+    pub fn try_sum_to_size(&self, shape: &[usize]) -> Result<Tensor> {
+        if self.shape() == shape {
+            return Ok(self.clone());
+        }
+        let own = self.shape();
+        let expandable = shape.len() <= own.len()
+            && shape
+                .iter()
+                .zip(&own[own.len() - shape.len()..])
+                .all(|(&s, &o)| s == o || s == 1);
+        if !expandable {
+            return Err(TensorError::invalid(
+                "sum_to_size",
+                format!("shape {shape:?} is not expandable to size {own:?}"),
+            ));
+        }
+        let lead = own.len() - shape.len();
+        let mut out = self.data.to_owned();
+        for _ in 0..lead {
+            out = out.sum_axis(Axis(0));
+        }
+        for (d, &s) in shape.iter().enumerate() {
+            if s == 1 && out.shape()[d] != 1 {
+                out = out.sum_axis(Axis(d)).insert_axis(Axis(d));
+            }
+        }
+        Ok(Tensor::from_array(out))
+    }
+
+    /// Panicking form of [`try_sum_to_size`](Tensor::try_sum_to_size).
+    ///
+    /// # Panics
+    /// Unless `shape` broadcasts to `self.shape()`.
+    #[track_caller]
+    pub fn sum_to_size(&self, shape: &[usize]) -> Tensor {
+        or_panic(self.try_sum_to_size(shape))
+    }
 }

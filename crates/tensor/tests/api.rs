@@ -489,3 +489,20 @@ fn matmul_forms_and_errors() {
         "matmul: both arguments need at least 1 dimension, got [] and [2]"
     );
 }
+
+#[test]
+fn sum_to_size_and_index_add() {
+    let g = Tensor::ones(&[2, 3, 4]);
+    assert_eq!(g.sum_to_size(&[3, 1]).to_vec(), vec![8.0; 3]);
+    assert_eq!(g.sum_to_size(&[]).item(), 24.0);
+    assert_eq!(g.sum_to_size(&[2, 3, 4]).numel(), 24);
+    assert_eq!(
+        g.try_sum_to_size(&[5]).unwrap_err().to_string(),
+        "sum_to_size: shape [5] is not expandable to size [2, 3, 4]"
+    );
+    let mut x = Tensor::zeros(&[3, 2]);
+    x.index_add_(0, &[2, 0, 2], &Tensor::ones(&[3, 2]));
+    assert_eq!(x.to_vec(), vec![1., 1., 0., 0., 2., 2.]);
+    assert!(x.try_index_add_(0, &[3], &Tensor::ones(&[1, 2])).is_err());
+    assert!(x.try_index_add_(0, &[0], &Tensor::ones(&[2, 2])).is_err());
+}

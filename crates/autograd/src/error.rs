@@ -1,0 +1,69 @@
+//! Errors of differentiable operations and of backward passes.
+
+use tensor::TensorError;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = AutogradError> = std::result::Result<T, E>;
+
+/// What went wrong in a differentiable operation or a backward pass.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AutogradError {
+    /// The underlying tensor operation failed (shapes, dims, indices, ...).
+    #[error(transparent)]
+    Tensor(#[from] TensorError),
+    /// `backward()` without a gradient on an output of more than one element.
+    #[error("backward: grad can be implicitly created only for scalar outputs (output has shape {shape:?}); pass a gradient with backward_with")]
+    NonScalarOutput { shape: Vec<usize> },
+    /// The gradient passed to `backward_with` has the wrong shape.
+    #[error("backward: mismatch in shape: gradient has shape {gradient:?} and output has shape {output:?}")]
+    GradientShape {
+        gradient: Vec<usize>,
+        output: Vec<usize>,
+    },
+    /// `backward()` on a tensor that is not part of any graph.
+    #[error("backward: the tensor does not require grad and does not have a grad_fn")]
+    NoGraph,
+    /// A second backward through a graph whose saved values were freed.
+    #[error("backward: trying to backward through the graph a second time ({node}'s saved tensors were freed by the first backward); use try_backward_with_options(.., retain_graph = true) if you need to backward twice")]
+    GraphFreed { node: &'static str },
+    /// A tensor saved for backward was modified in place after it was saved.
+    #[error("backward: one of the variables needed for gradient computation has been modified by an inplace operation: an input saved by {node} is at version {found}; expected version {expected} instead")]
+    SavedTensorModified {
+        node: &'static str,
+        found: u64,
+        expected: u64,
+    },
+    /// An in-place operation on a leaf that requires grad, outside `no_grad`.
+    #[error("{op}: a leaf Variable that requires grad is being used in an in-place operation (wrap it in no_grad, or use .detach() / .data())")]
+    InPlaceOnLeaf { op: &'static str },
+    /// An in-place operation that autograd would have to record.
+    #[error("{op}: in-place operations on tensors that are part of a graph ({detail}) are not supported; use the out-of-place form")]
+    InPlaceInGraph { op: &'static str, detail: String },
+    /// `requires_grad_` on a tensor computed by an operation.
+    #[error("requires_grad_: you can only change requires_grad flags of leaf variables (this tensor has grad_fn={node}); use .detach() to get a leaf")]
+    NonLeafRequiresGrad { node: &'static str },
+    /// A backward function returned the wrong number or shape of gradients.
+    #[error("backward: function {node} returned an invalid gradient at index {index}: {detail}")]
+    InvalidGradient {
+        node: &'static str,
+        index: usize,
+        detail: String,
+    },
+}
+
+impl AutogradError {
+    /// The panic message of the panicking forms.
+    #[track_caller]
+    pub(crate) fn raise(self) -> ! {
+        panic!("{self}")
+    }
+}
+
+/// Unwraps a result, panicking with the error's message at the caller's location.
+#[track_caller]
+pub(crate) fn or_panic<T>(result: Result<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(err) => err.raise(),
+    }
+}

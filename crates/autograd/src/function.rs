@@ -1,0 +1,107 @@
+//! User-defined differentiable operations.
+
+use crate::error::Result;
+use crate::graph::{Grads, Save};
+use crate::tensor::{RawTensor, Tensor};
+
+/// What a [`Function`]'s forward leaves for its backward.
+/// PyTorch equivalent: the `ctx` argument of `torch.autograd.Function`.
+#[derive(Default)]
+pub struct Context {
+    saved: Vec<RawTensor>,
+    needs_input_grad: Vec<bool>,
+}
+
+impl Context {
+    /// Keeps values for backward. PyTorch equivalent: `ctx.save_for_backward(*tensors)`.
+    pub fn save_for_backward(&mut self, tensors: &[RawTensor]) {
+        self.saved.extend_from_slice(tensors);
+    }
+
+    /// The values saved by forward, in order. PyTorch equivalent: `ctx.saved_tensors`.
+    pub fn saved_tensors(&self) -> &[RawTensor] {
+        &self.saved
+    }
+
+    /// Whether input `index` needs a gradient. PyTorch equivalent: `ctx.needs_input_grad[index]`.
+    pub fn needs_input_grad(&self, index: usize) -> bool {
+        self.needs_input_grad.get(index).copied().unwrap_or(false)
+    }
+}
+
+/// A differentiable operation defined by its forward and backward, which
+/// joins the graph exactly like a built-in one.
+/// PyTorch equivalent: subclassing `torch.autograd.Function`.
+///
+/// ```
+/// use autograd::{Context, Function, Result, Tensor};
+/// use tensor::Tensor as RawTensor;
+///
+/// /// `exp(x)`, saving its output for the backward.
+/// struct MyExp;
+///
+/// impl Function for MyExp {
+///     fn name(&self) -> &'static str {
+///         "MyExpBackward"
+///     }
+///     fn forward(&self, ctx: &mut Context, inputs: &[RawTensor]) -> Result<RawTensor> {
+///         let out = inputs[0].exp();
+///         ctx.save_for_backward(&[out.clone()]);
+///         Ok(out)
+///     }
+///     fn backward(&self, ctx: &Context, grad: &RawTensor) -> Result<Vec<Option<RawTensor>>> {
+///         Ok(vec![Some(grad * &ctx.saved_tensors()[0])])
+///     }
+/// }
+///
+/// let x = Tensor::from_slice(&[0.0, 1.0]).requires_grad_(true);
+/// let y = MyExp.apply(&[&x])?;
+/// assert_eq!(y.grad_fn(), Some("MyExpBackward"));
+/// y.sum().backward();
+/// assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, 1.0f32.exp()]);
+/// # Ok::<(), autograd::AutogradError>(())
+/// ```
+pub trait Function: Send + Sync + 'static {
+    /// The name shown as `grad_fn=<...>`.
+    fn name(&self) -> &'static str;
+
+    /// Computes the output from the inputs' values.
+    ///
+    /// # Errors
+    /// Whatever the operation considers invalid input.
+    fn forward(&self, ctx: &mut Context, inputs: &[RawTensor]) -> Result<RawTensor>;
+
+    /// Given the gradient of the output, returns one gradient per input
+    /// (`None` for inputs that need none). A gradient may have a shape that
+    /// broadcasts to its input's; it is summed back to that shape.
+    ///
+    /// # Errors
+    /// Whatever the operation's backward considers invalid.
+    fn backward(&self, ctx: &Context, grad_output: &RawTensor) -> Result<Grads>;
+
+    /// Runs forward on `inputs` and, when some input requires grad under grad
+    /// mode, records a node whose backward calls [`backward`](Function::backward).
+    /// PyTorch equivalent: `MyFunction.apply(*inputs)`.
+    ///
+    /// # Errors
+    /// The errors of [`forward`](Function::forward).
+    fn apply(self, inputs: &[&Tensor]) -> Result<Tensor>
+    where
+        Self: Sized,
+    {
+        let mut ctx = Context {
+            saved: Vec::new(),
+            needs_input_grad: inputs.iter().map(|t| t.requires_grad()).collect(),
+        };
+        let values: Vec<RawTensor> = inputs.iter().map(|t| t.value()).collect();
+        let out = self.forward(&mut ctx, &values)?;
+        let name = self.name();
+        Ok(Tensor::from_op(
+            name,
+            out,
+            inputs,
+            Save::NOTHING,
+            move |g, _, _| self.backward(&ctx, g),
+        ))
+    }
+}

@@ -1,0 +1,284 @@
+//! The recorded graph and the backward pass.
+//!
+//! Each differentiable operation computes its value and, only when grad mode
+//! is on and some input requires a gradient, records a [`Node`]: its name, its
+//! inputs, the values it saved, and a backward closure. `backward` walks the
+//! nodes in decreasing creation order (a tensor's inputs are always older than
+//! it), which is a topological order found without recursion.
+
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use crate::error::{AutogradError, Result};
+use crate::grad_mode::is_grad_enabled;
+use crate::tensor::{RawTensor, Storage, Tensor};
+
+/// The gradients a backward closure returns, one per input (`None` where an
+/// input needs none). A gradient may have a broadcast shape: the engine sums it
+/// back to the input's shape.
+pub type Grads = Vec<Option<RawTensor>>;
+
+/// A backward closure: `(grad_output, saved_values, needs_input_grad) -> grads`.
+pub type BackwardFn = dyn Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync;
+
+/// A value saved for backward: the storage it lives in and the version it
+/// had when saved. Reading it back at backward time (rather than keeping a
+/// second handle to the values) means later in-place writes, such as an
+/// optimizer step, never have to copy the storage.
+struct Saved {
+    storage: Arc<Storage>,
+    version: u64,
+}
+
+/// What a backward pass needs from one node; freed by the first backward
+/// unless the graph is retained.
+struct NodeState {
+    saved: Vec<Saved>,
+    backward: Box<BackwardFn>,
+}
+
+/// One recorded operation.
+pub(crate) struct Node {
+    pub(crate) name: &'static str,
+    /// The inputs, `None` for those that do not require grad.
+    inputs: Vec<Option<Tensor>>,
+    state: Mutex<Option<NodeState>>,
+}
+
+/// Which values an operation saves for its backward closure, in order:
+/// the listed inputs, then (if `output`) its own result.
+#[derive(Clone, Copy, Default)]
+pub struct Save<'a> {
+    pub inputs: &'a [usize],
+    pub output: bool,
+}
+
+impl Save<'static> {
+    /// Saves nothing.
+    pub const NOTHING: Save<'static> = Save {
+        inputs: &[],
+        output: false,
+    };
+    /// Saves the op's own output.
+    pub const OUTPUT: Save<'static> = Save {
+        inputs: &[],
+        output: true,
+    };
+}
+
+impl Tensor {
+    /// Wraps `value`, the result of the operation `name` on `inputs`, and
+    /// records a graph node if grad mode is on and any input requires grad.
+    /// `backward` is called during the backward pass with the output's
+    /// gradient, the values named by `save`, and which inputs need a gradient.
+    ///
+    /// This is the single entry point by which every differentiable operation,
+    /// built-in or user-defined (see [`Function`](crate::Function)), joins the graph.
+    pub fn from_op(
+        name: &'static str,
+        value: RawTensor,
+        inputs: &[&Tensor],
+        save: Save<'_>,
+        backward: impl Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
+    ) -> Tensor {
+        if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
+            return Tensor::new(value);
+        }
+        let mut saved: Vec<Saved> = save
+            .inputs
+            .iter()
+            .map(|&i| Saved {
+                storage: inputs[i].0.storage.clone(),
+                version: inputs[i].version(),
+            })
+            .collect();
+        let node = Arc::new(Node {
+            name,
+            inputs: inputs
+                .iter()
+                .map(|t| t.requires_grad().then(|| (*t).clone()))
+                .collect(),
+            state: Mutex::new(None),
+        });
+        let out = Tensor::with_parts(value, Some(node.clone()), true);
+        if save.output {
+            saved.push(Saved {
+                storage: out.0.storage.clone(),
+                version: out.version(),
+            });
+        }
+        *node.state.lock().unwrap_or_else(|e| e.into_inner()) = Some(NodeState {
+            saved,
+            backward: Box::new(backward),
+        });
+        out
+    }
+
+    /// Runs backward from this tensor with the given output gradient (ones
+    /// for a one-element output when `None`), accumulating into the `.grad` of
+    /// every leaf that requires grad. With `retain_graph` the graph can be
+    /// traversed again; otherwise its saved values are freed.
+    /// PyTorch equivalent: `y.backward(gradient, retain_graph=...)`.
+    ///
+    /// # Errors
+    /// [`AutogradError::NoGraph`], [`AutogradError::NonScalarOutput`],
+    /// [`AutogradError::GradientShape`], [`AutogradError::GraphFreed`],
+    /// [`AutogradError::SavedTensorModified`], [`AutogradError::InvalidGradient`].
+    pub fn try_backward_with_options(
+        &self,
+        gradient: Option<&Tensor>,
+        retain_graph: bool,
+    ) -> Result<()> {
+        if !self.requires_grad() {
+            return Err(AutogradError::NoGraph);
+        }
+        let shape = self.shape();
+        let seed = match gradient {
+            Some(g) => {
+                let g = g.value();
+                if g.shape() != shape.as_slice() {
+                    return Err(AutogradError::GradientShape {
+                        gradient: g.shape().to_vec(),
+                        output: shape,
+                    });
+                }
+                g
+            }
+            None if self.numel() == 1 => RawTensor::ones(&shape),
+            None => return Err(AutogradError::NonScalarOutput { shape }),
+        };
+        run_backward(self, seed, retain_graph)
+    }
+}
+
+/// The backward pass proper: process tensors newest first, so every gradient
+/// contribution to a tensor has arrived before its node runs.
+fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()> {
+    let mut pending: HashMap<u64, (Tensor, RawTensor)> = HashMap::new();
+    let mut order: BinaryHeap<u64> = BinaryHeap::new();
+    pending.insert(root.id(), (root.clone(), seed));
+    order.push(root.id());
+
+    while let Some(id) = order.pop() {
+        let (tensor, grad) = pending
+            .remove(&id)
+            .expect("every queued id has a pending gradient");
+        let Some(node) = tensor.grad_fn_node() else {
+            if tensor.requires_grad() {
+                tensor.accumulate_grad(grad);
+            }
+            continue;
+        };
+        let grads = node.run(&grad, retain_graph)?;
+        for (index, (input, g)) in node.inputs.iter().zip(grads).enumerate() {
+            let (Some(input), Some(g)) = (input, g) else {
+                continue;
+            };
+            let g = fit_to_input(node.name, index, g, input)?;
+            match pending.get_mut(&input.id()) {
+                Some((_, acc)) => {
+                    acc.add_(&g);
+                }
+                None => {
+                    pending.insert(input.id(), (input.clone(), g));
+                    order.push(input.id());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sums a broadcast gradient back to the input's shape; rejects anything else.
+fn fit_to_input(
+    node: &'static str,
+    index: usize,
+    grad: RawTensor,
+    input: &Tensor,
+) -> Result<RawTensor> {
+    let shape = input.shape();
+    if grad.shape() == shape.as_slice() {
+        return Ok(grad);
+    }
+    grad.try_sum_to_size(&shape)
+        .map_err(|_| AutogradError::InvalidGradient {
+            node,
+            index,
+            detail: format!(
+                "got shape {:?} but expected shape compatible with {shape:?}",
+                grad.shape()
+            ),
+        })
+}
+
+impl Node {
+    /// Calls the backward closure after checking that nothing it saved has
+    /// changed; frees the saved state unless `retain_graph`.
+    fn run(&self, grad: &RawTensor, retain_graph: bool) -> Result<Grads> {
+        let mut slot = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = if retain_graph { slot.as_ref() } else { None };
+        let taken;
+        let state = match state {
+            Some(state) => state,
+            None if retain_graph => return Err(AutogradError::GraphFreed { node: self.name }),
+            None => {
+                taken = slot
+                    .take()
+                    .ok_or(AutogradError::GraphFreed { node: self.name })?;
+                &taken
+            }
+        };
+        let mut values = Vec::with_capacity(state.saved.len());
+        for saved in &state.saved {
+            let value = saved
+                .storage
+                .value
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            let found = saved.storage.version.load(Ordering::Acquire);
+            if found != saved.version {
+                return Err(AutogradError::SavedTensorModified {
+                    node: self.name,
+                    found,
+                    expected: saved.version,
+                });
+            }
+            values.push(value.clone());
+        }
+        let needs: Vec<bool> = self.inputs.iter().map(Option::is_some).collect();
+        let grads = (state.backward)(grad, &values, &needs)?;
+        if grads.len() != self.inputs.len() {
+            return Err(AutogradError::InvalidGradient {
+                node: self.name,
+                index: grads.len(),
+                detail: format!(
+                    "returned {} gradients but expected {}",
+                    grads.len(),
+                    self.inputs.len()
+                ),
+            });
+        }
+        Ok(grads)
+    }
+}
+
+impl Drop for Node {
+    /// Drops a long chain of nodes iteratively: the default recursive drop
+    /// would overflow the stack on a graph 100,000 operations deep.
+    fn drop(&mut self) {
+        let mut stack: Vec<Tensor> = std::mem::take(&mut self.inputs)
+            .into_iter()
+            .flatten()
+            .collect();
+        while let Some(tensor) = stack.pop() {
+            let Ok(inner) = Arc::try_unwrap(tensor.0) else {
+                continue;
+            };
+            let Some(node) = inner.grad_fn else { continue };
+            if let Ok(mut node) = Arc::try_unwrap(node) {
+                stack.extend(std::mem::take(&mut node.inputs).into_iter().flatten());
+            }
+        }
+    }
+}

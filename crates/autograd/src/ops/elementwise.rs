@@ -1,0 +1,347 @@
+//! Elementwise operations and their derivatives.
+
+use super::panicking;
+use crate::error::Result;
+use crate::graph::Save;
+use crate::tensor::Tensor;
+
+const SAVE_BOTH: Save<'static> = Save {
+    inputs: &[0, 1],
+    output: false,
+};
+const SAVE_INPUT: Save<'static> = Save {
+    inputs: &[0],
+    output: false,
+};
+
+impl Tensor {
+    /// Elementwise sum with broadcasting. PyTorch equivalent: `a + b`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_add(&self, other: &Tensor) -> Result<Tensor> {
+        let value = self.value().try_add(&other.value())?;
+        Ok(Tensor::from_op(
+            "AddBackward0",
+            value,
+            &[self, other],
+            Save::NOTHING,
+            |g, _, _| Ok(vec![Some(g.clone()), Some(g.clone())]),
+        ))
+    }
+
+    /// Elementwise difference with broadcasting. PyTorch equivalent: `a - b`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_sub(&self, other: &Tensor) -> Result<Tensor> {
+        let value = self.value().try_sub(&other.value())?;
+        Ok(Tensor::from_op(
+            "SubBackward0",
+            value,
+            &[self, other],
+            Save::NOTHING,
+            |g, _, needs| Ok(vec![Some(g.clone()), needs[1].then(|| g.neg())]),
+        ))
+    }
+
+    /// Elementwise product with broadcasting. PyTorch equivalent: `a * b`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_mul(&self, other: &Tensor) -> Result<Tensor> {
+        let value = self.value().try_mul(&other.value())?;
+        Ok(Tensor::from_op(
+            "MulBackward0",
+            value,
+            &[self, other],
+            SAVE_BOTH,
+            |g, s, needs| {
+                Ok(vec![
+                    needs[0].then(|| g * &s[1]),
+                    needs[1].then(|| g * &s[0]),
+                ])
+            },
+        ))
+    }
+
+    /// Elementwise quotient with broadcasting. PyTorch equivalent: `a / b`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_div(&self, other: &Tensor) -> Result<Tensor> {
+        let value = self.value().try_div(&other.value())?;
+        Ok(Tensor::from_op(
+            "DivBackward0",
+            value,
+            &[self, other],
+            SAVE_BOTH,
+            |g, s, needs| {
+                let (a, b) = (&s[0], &s[1]);
+                Ok(vec![
+                    needs[0].then(|| g / b),
+                    needs[1].then(|| -(g * a) / (b * b)),
+                ])
+            },
+        ))
+    }
+
+    /// Elementwise power with a tensor exponent, with broadcasting.
+    /// PyTorch equivalent: `torch.pow(a, b)`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_pow(&self, exponent: &Tensor) -> Result<Tensor> {
+        let value = self.value().try_pow(&exponent.value())?;
+        let save = Save {
+            inputs: &[0, 1],
+            output: true,
+        };
+        Ok(Tensor::from_op(
+            "PowBackward1",
+            value,
+            &[self, exponent],
+            save,
+            |g, s, needs| {
+                let (a, b, out) = (&s[0], &s[1], &s[2]);
+                let base = needs[0].then(|| {
+                    g * &(b * &a
+                        .zip_with("pow", b, |x, e| x.powf(e - 1.0))
+                        .expect("same shapes"))
+                });
+                // d/db a^b = a^b ln a, taken as 0 where a == 0 (PyTorch's convention).
+                let exponent = needs[1].then(|| {
+                    let log_a = a.map(|x| if x == 0.0 { 0.0 } else { x.ln() });
+                    g * &(out * &log_a)
+                });
+                Ok(vec![base, exponent])
+            },
+        ))
+    }
+
+    /// Adds a scalar. PyTorch equivalent: `x + s`.
+    pub fn add_scalar(&self, s: f32) -> Tensor {
+        Tensor::from_op(
+            "AddBackward0",
+            self.value() + s,
+            &[self],
+            Save::NOTHING,
+            |g, _, _| Ok(vec![Some(g.clone())]),
+        )
+    }
+
+    /// Subtracts a scalar. PyTorch equivalent: `x - s`.
+    pub fn sub_scalar(&self, s: f32) -> Tensor {
+        Tensor::from_op(
+            "SubBackward0",
+            self.value() - s,
+            &[self],
+            Save::NOTHING,
+            |g, _, _| Ok(vec![Some(g.clone())]),
+        )
+    }
+
+    /// `s - x`. PyTorch equivalent: `s - x`.
+    pub fn rsub_scalar(&self, s: f32) -> Tensor {
+        Tensor::from_op(
+            "RsubBackward1",
+            s - self.value(),
+            &[self],
+            Save::NOTHING,
+            |g, _, _| Ok(vec![Some(g.neg())]),
+        )
+    }
+
+    /// Multiplies by a scalar. PyTorch equivalent: `x * s`.
+    pub fn mul_scalar(&self, s: f32) -> Tensor {
+        Tensor::from_op(
+            "MulBackward0",
+            self.value() * s,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(g * s)]),
+        )
+    }
+
+    /// Divides by a scalar. PyTorch equivalent: `x / s`.
+    pub fn div_scalar(&self, s: f32) -> Tensor {
+        Tensor::from_op(
+            "DivBackward0",
+            self.value() / s,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(g / s)]),
+        )
+    }
+
+    /// `s / x`, computed as PyTorch does: `x.reciprocal() * s`.
+    pub fn rdiv_scalar(&self, s: f32) -> Tensor {
+        self.reciprocal().mul_scalar(s)
+    }
+
+    /// Elementwise `1 / x`. PyTorch equivalent: `x.reciprocal()`.
+    pub fn reciprocal(&self) -> Tensor {
+        let value = self.value().map(|x| 1.0 / x);
+        Tensor::from_op(
+            "ReciprocalBackward0",
+            value,
+            &[self],
+            Save::OUTPUT,
+            |g, s, _| Ok(vec![Some(-(g * &s[0].square()))]),
+        )
+    }
+
+    /// Elementwise power with a scalar exponent. PyTorch equivalent: `x ** e`.
+    pub fn pow_scalar(&self, exponent: f32) -> Tensor {
+        let value = self.value().pow_scalar(exponent);
+        Tensor::from_op(
+            "PowBackward0",
+            value,
+            &[self],
+            SAVE_INPUT,
+            move |g, s, _| {
+                let d = if exponent == 0.0 {
+                    s[0].zeros_like()
+                } else {
+                    s[0].map(|x| exponent * x.powf(exponent - 1.0))
+                };
+                Ok(vec![Some(g * &d)])
+            },
+        )
+    }
+
+    /// Elementwise square. PyTorch equivalent: `x.square()` (recorded as `PowBackward0`).
+    pub fn square(&self) -> Tensor {
+        self.pow_scalar(2.0)
+    }
+
+    /// Elementwise negation. PyTorch equivalent: `-x`.
+    pub fn neg(&self) -> Tensor {
+        Tensor::from_op(
+            "NegBackward0",
+            self.value().neg(),
+            &[self],
+            Save::NOTHING,
+            |g, _, _| Ok(vec![Some(g.neg())]),
+        )
+    }
+
+    /// Elementwise `e^x`. PyTorch equivalent: `x.exp()`.
+    pub fn exp(&self) -> Tensor {
+        Tensor::from_op(
+            "ExpBackward0",
+            self.value().exp(),
+            &[self],
+            Save::OUTPUT,
+            |g, s, _| Ok(vec![Some(g * &s[0])]),
+        )
+    }
+
+    /// Elementwise natural logarithm. PyTorch equivalent: `x.log()`.
+    pub fn log(&self) -> Tensor {
+        Tensor::from_op(
+            "LogBackward0",
+            self.value().log(),
+            &[self],
+            SAVE_INPUT,
+            |g, s, _| Ok(vec![Some(g / &s[0])]),
+        )
+    }
+
+    /// Elementwise square root. PyTorch equivalent: `x.sqrt()`.
+    pub fn sqrt(&self) -> Tensor {
+        Tensor::from_op(
+            "SqrtBackward0",
+            self.value().sqrt(),
+            &[self],
+            Save::OUTPUT,
+            |g, s, _| Ok(vec![Some(g / &(&s[0] * 2.0))]),
+        )
+    }
+
+    /// Elementwise absolute value (gradient 0 at 0). PyTorch equivalent: `x.abs()`.
+    pub fn abs(&self) -> Tensor {
+        Tensor::from_op(
+            "AbsBackward0",
+            self.value().abs(),
+            &[self],
+            SAVE_INPUT,
+            |g, s, _| {
+                let sign = s[0].map(|x| {
+                    if x > 0.0 {
+                        1.0
+                    } else if x < 0.0 {
+                        -1.0
+                    } else {
+                        0.0
+                    }
+                });
+                Ok(vec![Some(g * &sign)])
+            },
+        )
+    }
+
+    /// Elementwise `max(x, 0)` (gradient 0 at 0). PyTorch equivalent: `x.relu()`.
+    pub fn relu(&self) -> Tensor {
+        Tensor::from_op(
+            "ReluBackward0",
+            self.value().relu(),
+            &[self],
+            Save::OUTPUT,
+            |g, s, _| {
+                let mask = s[0].map(|y| if y > 0.0 { 1.0 } else { 0.0 });
+                Ok(vec![Some(g * &mask)])
+            },
+        )
+    }
+
+    /// Elementwise logistic function. PyTorch equivalent: `x.sigmoid()`.
+    pub fn sigmoid(&self) -> Tensor {
+        Tensor::from_op(
+            "SigmoidBackward0",
+            self.value().sigmoid(),
+            &[self],
+            Save::OUTPUT,
+            |g, s, _| Ok(vec![Some(g * &s[0].map(|y| y * (1.0 - y)))]),
+        )
+    }
+
+    /// Elementwise hyperbolic tangent. PyTorch equivalent: `x.tanh()`.
+    pub fn tanh(&self) -> Tensor {
+        Tensor::from_op(
+            "TanhBackward0",
+            self.value().tanh(),
+            &[self],
+            Save::OUTPUT,
+            |g, s, _| Ok(vec![Some(g * &s[0].map(|y| 1.0 - y * y))]),
+        )
+    }
+
+    /// Elementwise clamp into `[min, max]` (either bound optional); the
+    /// gradient passes where `min <= x <= max`. PyTorch equivalent: `x.clamp(min, max)`.
+    pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Tensor {
+        let value = self.value().clamp(min, max);
+        Tensor::from_op(
+            "ClampBackward1",
+            value,
+            &[self],
+            SAVE_INPUT,
+            move |g, s, _| {
+                let (lo, hi) = (
+                    min.unwrap_or(f32::NEG_INFINITY),
+                    max.unwrap_or(f32::INFINITY),
+                );
+                let mask = s[0].map(|x| if x >= lo && x <= hi { 1.0 } else { 0.0 });
+                Ok(vec![Some(g * &mask)])
+            },
+        )
+    }
+}
+
+panicking! {
+    add => try_add(other: &Tensor) -> Tensor;
+    sub => try_sub(other: &Tensor) -> Tensor;
+    mul => try_mul(other: &Tensor) -> Tensor;
+    div => try_div(other: &Tensor) -> Tensor;
+    pow => try_pow(exponent: &Tensor) -> Tensor;
+}

@@ -1,0 +1,91 @@
+//! Indexing and its derivatives: the gradient of a gather is a scatter-add.
+
+use super::panicking;
+use crate::error::Result;
+use crate::graph::Save;
+use crate::tensor::{RawTensor, Tensor};
+
+/// Gradient of selecting `indices` along `dim` from a tensor of `shape`.
+fn scatter_add(shape: &[usize], dim: isize, indices: &[usize], g: &RawTensor) -> Result<RawTensor> {
+    let mut grad = RawTensor::zeros(shape);
+    grad.try_index_add_(dim, indices, g)?;
+    Ok(grad)
+}
+
+impl Tensor {
+    /// The slices at `indices` along `dim` (repeats allowed); the gradient
+    /// accumulates over repeats. PyTorch equivalent: `x.index_select(dim, indices)`,
+    /// and `x[indices]` for `dim = 0`.
+    ///
+    /// # Errors
+    /// If `dim` or an index is out of range.
+    pub fn try_index_select(&self, dim: isize, indices: &[usize]) -> Result<Tensor> {
+        let value = self.value().try_index_select(dim, indices)?;
+        let (shape, indices) = (self.shape(), indices.to_vec());
+        Ok(Tensor::from_op(
+            "IndexSelectBackward0",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(scatter_add(&shape, dim, &indices, g)?)]),
+        ))
+    }
+
+    /// `length` slices from `start` along `dim`. PyTorch equivalent: `x.narrow(dim, start, length)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or the range does not fit.
+    pub fn try_narrow(&self, dim: isize, start: usize, length: usize) -> Result<Tensor> {
+        let value = self.value().try_narrow(dim, start, length)?;
+        let shape = self.shape();
+        Ok(Tensor::from_op(
+            "SliceBackward0",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| {
+                let indices: Vec<usize> = (start..start + length).collect();
+                Ok(vec![Some(scatter_add(&shape, dim, &indices, g)?)])
+            },
+        ))
+    }
+
+    /// The slice at `index` along `dim`, with that dim removed.
+    /// PyTorch equivalent: `x.select(dim, index)`; `x[i]` is `select(0, i)`.
+    ///
+    /// # Errors
+    /// If `dim` or `index` is out of range.
+    pub fn try_select(&self, dim: isize, index: usize) -> Result<Tensor> {
+        let value = self.value().try_select(dim, index)?;
+        let shape = self.shape();
+        Ok(Tensor::from_op(
+            "SelectBackward0",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| {
+                Ok(vec![Some(scatter_add(
+                    &shape,
+                    dim,
+                    &[index],
+                    &g.try_unsqueeze(dim)?,
+                )?)])
+            },
+        ))
+    }
+
+    /// Row `index` of dim 0. PyTorch equivalent: `x[index]`.
+    ///
+    /// # Panics
+    /// If the tensor is 0-d or `index` is out of range.
+    #[track_caller]
+    pub fn get(&self, index: usize) -> Tensor {
+        self.select(0, index)
+    }
+}
+
+panicking! {
+    index_select => try_index_select(dim: isize, indices: &[usize]) -> Tensor;
+    narrow => try_narrow(dim: isize, start: usize, length: usize) -> Tensor;
+    select => try_select(dim: isize, index: usize) -> Tensor;
+}

@@ -1,0 +1,87 @@
+//! Matrix products and their derivatives: `dA = dC · Bᵀ`, `dB = Aᵀ · dC`,
+//! computed on operands promoted to (batched) matrices so every `torch.matmul`
+//! form shares one rule.
+
+use super::panicking;
+use crate::error::Result;
+use crate::graph::Save;
+use crate::tensor::{RawTensor, Tensor};
+
+/// The name PyTorch's graph shows for each `matmul` form.
+fn node_name(lhs_dim: usize, rhs_dim: usize) -> &'static str {
+    match (lhs_dim, rhs_dim) {
+        (1, 1) => "DotBackward0",
+        (2, 1) => "MvBackward0",
+        (1, 2) => "SqueezeBackward4",
+        (2, 2) => "MmBackward0",
+        _ => "UnsafeViewBackward0",
+    }
+}
+
+impl Tensor {
+    /// Matrix product with `torch.matmul`'s semantics (dot, matrix-vector,
+    /// matrix-matrix, batched with broadcast batch dims).
+    /// PyTorch equivalent: `torch.matmul(a, b)` / `a @ b`.
+    ///
+    /// # Errors
+    /// If the inner dims differ, the batch dims do not broadcast, or an operand is 0-d.
+    pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor> {
+        let (a, b) = (self.value(), other.value());
+        let value = a.try_matmul(&b)?;
+        let name = node_name(a.dim(), b.dim());
+        let save = Save {
+            inputs: &[0, 1],
+            output: false,
+        };
+        Ok(Tensor::from_op(
+            name,
+            value,
+            &[self, other],
+            save,
+            |g, s, needs| {
+                let (a, b) = (&s[0], &s[1]);
+                // Promote 1-D operands (and the gradient) to matrices.
+                let a2 = if a.dim() == 1 {
+                    a.unsqueeze(0)
+                } else {
+                    a.clone()
+                };
+                let b2 = if b.dim() == 1 {
+                    b.unsqueeze(1)
+                } else {
+                    b.clone()
+                };
+                // Restore the dims the 1-D operands removed from the output: the
+                // column dim first, so a 0-d gradient of a dot product becomes [1, 1].
+                let mut g2 = g.clone();
+                if b.dim() == 1 {
+                    g2 = g2.unsqueeze(-1);
+                }
+                if a.dim() == 1 {
+                    g2 = g2.unsqueeze(-2);
+                }
+                let back = |grad: RawTensor,
+                            promoted: &RawTensor,
+                            original: &RawTensor|
+                 -> Result<RawTensor> {
+                    let grad = grad.try_sum_to_size(promoted.shape())?;
+                    let shape: Vec<isize> = original.shape().iter().map(|&d| d as isize).collect();
+                    Ok(grad.try_reshape(&shape)?)
+                };
+                let ga = match needs[0] {
+                    true => Some(back(g2.try_matmul(&b2.transpose(-1, -2))?, &a2, a)?),
+                    false => None,
+                };
+                let gb = match needs[1] {
+                    true => Some(back(a2.transpose(-1, -2).try_matmul(&g2)?, &b2, b)?),
+                    false => None,
+                };
+                Ok(vec![ga, gb])
+            },
+        ))
+    }
+}
+
+panicking! {
+    matmul => try_matmul(other: &Tensor) -> Tensor;
+}

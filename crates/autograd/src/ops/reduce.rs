@@ -1,0 +1,255 @@
+//! Reductions and their derivatives.
+
+use super::panicking;
+use crate::error::Result;
+use crate::graph::Save;
+use crate::tensor::{RawTensor, Tensor};
+
+const SAVE_INPUT_AND_OUTPUT: Save<'static> = Save {
+    inputs: &[0],
+    output: true,
+};
+
+/// Brings a gradient of a reduction over `dim` back to `shape`: re-inserts the
+/// reduced dim (unless it was kept) and broadcasts.
+fn unreduce(g: &RawTensor, dim: isize, keepdim: bool, shape: &[usize]) -> RawTensor {
+    let g = if keepdim || shape.is_empty() {
+        g.clone()
+    } else {
+        g.unsqueeze(dim)
+    };
+    g.broadcast_to(shape)
+}
+
+/// Positions along `dim` equal to `indices` (a keepdim index tensor), as 0/1.
+fn one_hot_along(dim: usize, indices: &RawTensor, shape: &[usize]) -> RawTensor {
+    let mut position_shape = vec![1isize; shape.len()];
+    position_shape[dim] = -1;
+    let positions = RawTensor::arange(0.0, shape[dim] as f32, 1.0).reshape(&position_shape);
+    positions
+        .zip_with("max", indices, |p, i| if p == i { 1.0 } else { 0.0 })
+        .expect("index tensor broadcasts along the reduced dim")
+}
+
+impl Tensor {
+    /// Sum of all elements. PyTorch equivalent: `x.sum()`.
+    pub fn sum(&self) -> Tensor {
+        let shape = self.shape();
+        Tensor::from_op(
+            "SumBackward0",
+            self.value().sum(),
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(g.broadcast_to(&shape))]),
+        )
+    }
+
+    /// Sum along `dim`. PyTorch equivalent: `x.sum(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range.
+    pub fn try_sum_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        let shape = self.shape();
+        let value = self.value().try_sum_dim(dim, keepdim)?;
+        Ok(Tensor::from_op(
+            "SumBackward1",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(unreduce(g, dim, keepdim, &shape))]),
+        ))
+    }
+
+    /// Mean of all elements. PyTorch equivalent: `x.mean()`.
+    pub fn mean(&self) -> Tensor {
+        let shape = self.shape();
+        let n = self.numel() as f32;
+        Tensor::from_op(
+            "MeanBackward0",
+            self.value().mean(),
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some((g / n).broadcast_to(&shape))]),
+        )
+    }
+
+    /// Mean along `dim`. PyTorch equivalent: `x.mean(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range.
+    pub fn try_mean_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        let shape = self.shape();
+        let value = self.value().try_mean_dim(dim, keepdim)?;
+        let n = (self.numel() / value.numel().max(1)).max(1) as f32;
+        Ok(Tensor::from_op(
+            "MeanBackward1",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(unreduce(&(g / n), dim, keepdim, &shape))]),
+        ))
+    }
+
+    /// Largest element; the gradient is shared evenly among ties.
+    /// PyTorch equivalent: `x.max()`.
+    ///
+    /// # Errors
+    /// On an empty tensor.
+    pub fn try_max(&self) -> Result<Tensor> {
+        self.extreme_all("MaxBackward1", self.value().try_max()?)
+    }
+
+    /// Smallest element; the gradient is shared evenly among ties.
+    /// PyTorch equivalent: `x.min()`.
+    ///
+    /// # Errors
+    /// On an empty tensor.
+    pub fn try_min(&self) -> Result<Tensor> {
+        self.extreme_all("MinBackward1", self.value().try_min()?)
+    }
+
+    fn extreme_all(&self, name: &'static str, value: RawTensor) -> Result<Tensor> {
+        Ok(Tensor::from_op(
+            name,
+            value,
+            &[self],
+            SAVE_INPUT_AND_OUTPUT,
+            |g, s, _| {
+                let extreme = s[1].item();
+                let mask = s[0].map(|x| if x == extreme { 1.0 } else { 0.0 });
+                let count = mask.sum().item().max(1.0);
+                Ok(vec![Some(&mask * &(g / count))])
+            },
+        ))
+    }
+
+    /// Largest values along `dim` and their indices (indices carry no gradient).
+    /// PyTorch equivalent: `values, indices = x.max(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or has size 0.
+    pub fn try_max_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        let (values, indices) = self.value().try_max_dim(dim, keepdim)?;
+        Ok(self.extreme_dim("MaxBackward0", dim, keepdim, values, indices))
+    }
+
+    /// Smallest values along `dim` and their indices (indices carry no gradient).
+    /// PyTorch equivalent: `values, indices = x.min(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or has size 0.
+    pub fn try_min_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        let (values, indices) = self.value().try_min_dim(dim, keepdim)?;
+        Ok(self.extreme_dim("MinBackward0", dim, keepdim, values, indices))
+    }
+
+    fn extreme_dim(
+        &self,
+        name: &'static str,
+        dim: isize,
+        keepdim: bool,
+        values: RawTensor,
+        indices: RawTensor,
+    ) -> (Tensor, Tensor) {
+        let shape = self.shape();
+        let d = if dim < 0 {
+            dim + shape.len().max(1) as isize
+        } else {
+            dim
+        } as usize;
+        let kept_indices = if keepdim || shape.is_empty() {
+            indices.clone()
+        } else {
+            indices.unsqueeze(dim)
+        };
+        let values = Tensor::from_op(name, values, &[self], Save::NOTHING, move |g, _, _| {
+            if shape.is_empty() {
+                return Ok(vec![Some(g.clone())]);
+            }
+            let g = if keepdim { g.clone() } else { g.unsqueeze(dim) };
+            Ok(vec![Some(&one_hot_along(d, &kept_indices, &shape) * &g)])
+        });
+        (values, Tensor::new(indices))
+    }
+
+    /// Index of the largest element (flat), no gradient. PyTorch equivalent: `x.argmax()`.
+    ///
+    /// # Errors
+    /// On an empty tensor.
+    pub fn try_argmax(&self) -> Result<Tensor> {
+        Ok(Tensor::new(self.value().try_argmax()?))
+    }
+
+    /// Index of the smallest element (flat), no gradient. PyTorch equivalent: `x.argmin()`.
+    ///
+    /// # Errors
+    /// On an empty tensor.
+    pub fn try_argmin(&self) -> Result<Tensor> {
+        Ok(Tensor::new(self.value().try_argmin()?))
+    }
+
+    /// Indices of the largest values along `dim`. PyTorch equivalent: `x.argmax(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or has size 0.
+    pub fn try_argmax_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        Ok(Tensor::new(self.value().try_argmax_dim(dim, keepdim)?))
+    }
+
+    /// Indices of the smallest values along `dim`. PyTorch equivalent: `x.argmin(dim, keepdim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or has size 0.
+    pub fn try_argmin_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        Ok(Tensor::new(self.value().try_argmin_dim(dim, keepdim)?))
+    }
+
+    /// L2 norm of all elements (gradient 0 where the norm is 0).
+    /// PyTorch equivalent: `x.norm()`.
+    pub fn norm(&self) -> Tensor {
+        Tensor::from_op(
+            "LinalgVectorNormBackward0",
+            self.value().norm(),
+            &[self],
+            SAVE_INPUT_AND_OUTPUT,
+            |g, s, _| {
+                let n = s[1].item();
+                let scale = if n == 0.0 { 0.0 } else { g.item() / n };
+                Ok(vec![Some(&s[0] * scale)])
+            },
+        )
+    }
+
+    /// L2 norm along `dim`. PyTorch equivalent: `x.norm(dim=dim, keepdim=keepdim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range.
+    pub fn try_norm_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        let shape = self.shape();
+        let value = self.value().try_norm_dim(dim, keepdim)?;
+        Ok(Tensor::from_op(
+            "LinalgVectorNormBackward0",
+            value,
+            &[self],
+            SAVE_INPUT_AND_OUTPUT,
+            move |g, s, _| {
+                let scale = g.zip_with("norm", &s[1], |g, n| if n == 0.0 { 0.0 } else { g / n })?;
+                Ok(vec![Some(&s[0] * &unreduce(&scale, dim, keepdim, &shape))])
+            },
+        ))
+    }
+}
+
+panicking! {
+    sum_dim => try_sum_dim(dim: isize, keepdim: bool) -> Tensor;
+    mean_dim => try_mean_dim(dim: isize, keepdim: bool) -> Tensor;
+    max => try_max() -> Tensor;
+    min => try_min() -> Tensor;
+    max_dim => try_max_dim(dim: isize, keepdim: bool) -> (Tensor, Tensor);
+    min_dim => try_min_dim(dim: isize, keepdim: bool) -> (Tensor, Tensor);
+    argmax => try_argmax() -> Tensor;
+    argmin => try_argmin() -> Tensor;
+    argmax_dim => try_argmax_dim(dim: isize, keepdim: bool) -> Tensor;
+    argmin_dim => try_argmin_dim(dim: isize, keepdim: bool) -> Tensor;
+    norm_dim => try_norm_dim(dim: isize, keepdim: bool) -> Tensor;
+}

@@ -1,0 +1,306 @@
+//! The differentiable [`Tensor`]: a shared handle to a value, its gradient,
+//! and the graph node that produced it.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::error::{or_panic, AutogradError, Result};
+use crate::grad_mode::is_grad_enabled;
+use crate::graph::Node;
+
+/// The gradient-free tensor of the `tensor` crate, which holds the values.
+pub type RawTensor = tensor::Tensor;
+
+/// Storage shared by a tensor and the views of it that share values
+/// (`detach()`, `data()`), with the version counter that in-place writes bump.
+pub(crate) struct Storage {
+    pub(crate) value: RwLock<RawTensor>,
+    pub(crate) version: AtomicU64,
+}
+
+pub(crate) struct Inner {
+    /// Creation order; a tensor's inputs always have smaller ids.
+    pub(crate) id: u64,
+    pub(crate) storage: Arc<Storage>,
+    pub(crate) requires_grad: AtomicBool,
+    /// The node that computed this tensor; `None` for leaves.
+    pub(crate) grad_fn: Option<Arc<Node>>,
+    pub(crate) grad: Mutex<Option<Tensor>>,
+}
+
+/// A tensor that can take part in automatic differentiation.
+///
+/// Cloning is cheap and makes another handle to the **same** tensor, like a
+/// second Python reference: both see in-place changes and the same `.grad`.
+/// Operations record a graph when grad mode is on and some input requires a
+/// gradient; [`backward`](Tensor::backward) then accumulates gradients into
+/// every leaf that requires one.
+///
+/// PyTorch equivalent: `torch.Tensor` (float32, CPU).
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Arc<Inner>);
+
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Tensor {
+    pub(crate) fn with_parts(
+        value: RawTensor,
+        grad_fn: Option<Arc<Node>>,
+        requires_grad: bool,
+    ) -> Tensor {
+        let storage = Arc::new(Storage {
+            value: RwLock::new(value),
+            version: AtomicU64::new(0),
+        });
+        Tensor::with_storage(storage, grad_fn, requires_grad)
+    }
+
+    fn with_storage(
+        storage: Arc<Storage>,
+        grad_fn: Option<Arc<Node>>,
+        requires_grad: bool,
+    ) -> Tensor {
+        Tensor(Arc::new(Inner {
+            id: next_id(),
+            storage,
+            requires_grad: AtomicBool::new(requires_grad),
+            grad_fn,
+            grad: Mutex::new(None),
+        }))
+    }
+
+    /// A leaf tensor holding `value`, not requiring grad.
+    pub fn new(value: RawTensor) -> Tensor {
+        Tensor::with_parts(value, None, false)
+    }
+
+    /// The current values, as a gradient-free tensor (a cheap copy-on-write handle).
+    pub fn value(&self) -> RawTensor {
+        self.0
+            .storage
+            .value
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.0.id
+    }
+
+    pub(crate) fn version(&self) -> u64 {
+        self.0.storage.version.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn grad_fn_node(&self) -> Option<&Arc<Node>> {
+        self.0.grad_fn.as_ref()
+    }
+
+    /// Whether operations on this tensor are recorded for differentiation.
+    /// PyTorch equivalent: `x.requires_grad`.
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad.load(Ordering::Relaxed)
+    }
+
+    /// Sets whether this leaf requires grad and returns a handle to it, so it
+    /// chains after a constructor: `Tensor::ones(&[3, 2]).requires_grad_(true)`.
+    /// PyTorch equivalent: `x.requires_grad_(flag)` / `torch.ones(3, 2, requires_grad=True)`.
+    ///
+    /// # Errors
+    /// [`AutogradError::NonLeafRequiresGrad`] on a tensor computed by an operation.
+    pub fn try_requires_grad_(&self, requires_grad: bool) -> Result<Tensor> {
+        if let Some(node) = &self.0.grad_fn {
+            if !requires_grad {
+                return Err(AutogradError::NonLeafRequiresGrad { node: node.name });
+            }
+            return Ok(self.clone());
+        }
+        self.0.requires_grad.store(requires_grad, Ordering::Relaxed);
+        Ok(self.clone())
+    }
+
+    /// Panicking form of [`try_requires_grad_`](Tensor::try_requires_grad_).
+    ///
+    /// # Panics
+    /// When clearing the flag of a tensor computed by an operation.
+    #[track_caller]
+    pub fn requires_grad_(&self, requires_grad: bool) -> Tensor {
+        or_panic(self.try_requires_grad_(requires_grad))
+    }
+
+    /// Whether the tensor was created by the user rather than computed by a
+    /// recorded operation. PyTorch equivalent: `x.is_leaf`.
+    pub fn is_leaf(&self) -> bool {
+        self.0.grad_fn.is_none()
+    }
+
+    /// The name of the node that computed this tensor, e.g. `"AddBackward0"`.
+    /// PyTorch equivalent: `type(x.grad_fn).__name__`.
+    pub fn grad_fn(&self) -> Option<&'static str> {
+        self.0.grad_fn.as_ref().map(|node| node.name)
+    }
+
+    /// The gradient accumulated by backward passes, `None` until one reaches
+    /// this tensor. The handle shares storage with the stored gradient, so
+    /// `x.grad().unwrap().zero_()` zeroes it in place. PyTorch equivalent: `x.grad`.
+    pub fn grad(&self) -> Option<Tensor> {
+        self.0
+            .grad
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Drops the accumulated gradient. PyTorch equivalent: `x.grad = None`.
+    pub fn clear_grad(&self) {
+        *self.0.grad.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Adds `gradient` to `.grad` (the leaf side of backward).
+    pub(crate) fn accumulate_grad(&self, gradient: RawTensor) {
+        let mut slot = self.0.grad.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.as_ref() {
+            Some(existing) => existing
+                .write_value(|v| v.try_add_(&gradient).map(drop))
+                .expect("a gradient always has its tensor's shape"),
+            None => *slot = Some(Tensor::new(gradient.contiguous())),
+        }
+    }
+
+    /// A new leaf sharing this tensor's storage, with no history and no
+    /// gradient. In-place changes to either are seen by both.
+    /// PyTorch equivalent: `x.detach()`.
+    pub fn detach(&self) -> Tensor {
+        Tensor::with_storage(self.0.storage.clone(), None, false)
+    }
+
+    /// The values as a tensor that shares storage but is never tracked, for
+    /// initialisation in place: `net.weight().data().normal_(0.0, 0.01)`.
+    /// PyTorch equivalent: `x.data`.
+    pub fn data(&self) -> Tensor {
+        self.detach()
+    }
+
+    /// Runs `f` on the values under the write lock and, if it succeeds, bumps
+    /// the version counter.
+    pub(crate) fn write_value<E>(
+        &self,
+        f: impl FnOnce(&mut RawTensor) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut value = self
+            .0
+            .storage
+            .value
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        f(&mut value)?;
+        self.0.storage.version.fetch_add(1, Ordering::Release);
+        Ok(())
+    }
+
+    /// Checks that an in-place op named `op` may modify this tensor, given the
+    /// operands it reads: outside `no_grad`, nothing in a graph may change.
+    pub(crate) fn check_in_place(&self, op: &'static str, operands: &[&Tensor]) -> Result<()> {
+        if !is_grad_enabled() {
+            return Ok(());
+        }
+        if let Some(node) = &self.0.grad_fn {
+            return Err(AutogradError::InPlaceInGraph {
+                op,
+                detail: format!("the tensor has grad_fn={}", node.name),
+            });
+        }
+        if self.requires_grad() {
+            return Err(AutogradError::InPlaceOnLeaf { op });
+        }
+        if operands.iter().any(|t| t.requires_grad()) {
+            return Err(AutogradError::InPlaceInGraph {
+                op,
+                detail: "an operand requires grad".into(),
+            });
+        }
+        Ok(())
+    }
+
+    // ----- plain accessors ---------------------------------------------------
+
+    /// The sizes of the dimensions. PyTorch equivalent: `x.shape`.
+    pub fn shape(&self) -> Vec<usize> {
+        self.value().shape().to_vec()
+    }
+
+    /// The number of dimensions. PyTorch equivalent: `x.dim()`.
+    pub fn dim(&self) -> usize {
+        self.value().dim()
+    }
+
+    /// The number of elements. PyTorch equivalent: `x.numel()`.
+    pub fn numel(&self) -> usize {
+        self.value().numel()
+    }
+
+    /// The size of dimension 0, like Python's `len(x)`.
+    ///
+    /// # Panics
+    /// On a 0-d tensor.
+    #[track_caller]
+    pub fn len(&self) -> usize {
+        self.value().len()
+    }
+
+    /// Whether the tensor holds no elements.
+    pub fn is_empty(&self) -> bool {
+        self.value().is_empty()
+    }
+
+    /// The value of a one-element tensor. PyTorch equivalent: `x.item()`.
+    ///
+    /// # Errors
+    /// If the tensor does not hold exactly one element.
+    pub fn try_item(&self) -> Result<f32> {
+        Ok(self.value().try_item()?)
+    }
+
+    /// Panicking form of [`try_item`](Tensor::try_item).
+    ///
+    /// # Panics
+    /// If the tensor does not hold exactly one element.
+    #[track_caller]
+    pub fn item(&self) -> f32 {
+        or_panic(self.try_item())
+    }
+
+    /// The elements in row-major order.
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.value().to_vec()
+    }
+}
+
+impl From<RawTensor> for Tensor {
+    fn from(value: RawTensor) -> Tensor {
+        Tensor::new(value)
+    }
+}
+
+impl fmt::Display for Tensor {
+    /// PyTorch's `repr`, with `requires_grad=True` on leaves that require
+    /// grad and `grad_fn=<Name>` on computed tensors.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let suffix = match (self.grad_fn(), self.requires_grad()) {
+            (Some(name), _) => vec![format!("grad_fn=<{name}>")],
+            (None, true) => vec!["requires_grad=True".to_string()],
+            (None, false) => vec![],
+        };
+        f.write_str(&self.value().format_with_suffixes(&suffix))
+    }
+}
+
+impl fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
