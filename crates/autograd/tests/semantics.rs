@@ -1,0 +1,348 @@
+//! PyTorch's autograd semantics: printing, accumulation, grad mode, detach,
+//! in-place rules, every error message, deep graphs and threads.
+
+use autograd::{enable_grad, is_grad_enabled, no_grad, AutogradError, Tensor};
+
+#[test]
+fn tutorial_tour_prints_what_pytorch_prints() {
+    let x = Tensor::ones(&[3, 2]).requires_grad_(true);
+    assert_eq!(
+        x.to_string(),
+        "tensor([[1., 1.],\n        [1., 1.],\n        [1., 1.]], requires_grad=True)"
+    );
+    let y = &x + 2.0;
+    assert_eq!(
+        y.to_string(),
+        "tensor([[3., 3.],\n        [3., 3.],\n        [3., 3.]], grad_fn=<AddBackward0>)"
+    );
+
+    let x = Tensor::from_vec(
+        vec![-1.5443, -0.0354, -0.8403, 1.5566, 0.7182, 1.5884],
+        &[2, 3],
+    )
+    .unwrap()
+    .requires_grad_(true);
+    assert_eq!(x.to_string(), "tensor([[-1.5443, -0.0354, -0.8403],\n        [ 1.5566,  0.7182,  1.5884]], requires_grad=True)");
+    let y = &x + 2.0;
+    assert_eq!(y.to_string(), "tensor([[0.4557, 1.9646, 1.1597],\n        [3.5566, 2.7182, 3.5884]], grad_fn=<AddBackward0>)");
+    let mut y = y.sum();
+    assert_eq!(y.grad_fn(), Some("SumBackward0"));
+    y.backward();
+    assert_eq!(
+        x.grad().unwrap().to_string(),
+        "tensor([[1., 1., 1.],\n        [1., 1., 1.]])"
+    );
+    while y.data().norm().item() < 1000.0 {
+        y = &y * 2.0;
+    }
+    // PyTorch prints tensor(1720.7292, grad_fn=<MulBackward0>) for its sum 6.7208.
+    assert_eq!(y.grad_fn(), Some("MulBackward0"));
+    assert_eq!(
+        y.to_string(),
+        format!("tensor({:.4}, grad_fn=<MulBackward0>)", y.item())
+    );
+}
+
+#[test]
+fn gradients_accumulate_until_zeroed() {
+    let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    (&x * 3.0).sum().backward();
+    (&x * 3.0).sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![6.0, 6.0]);
+    x.grad().unwrap().zero_();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 0.0]);
+    (&x * &x).sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 4.0]);
+    x.clear_grad();
+    assert!(x.grad().is_none());
+}
+
+#[test]
+fn a_tensor_used_twice_gets_both_contributions() {
+    let x = Tensor::from_slice(&[3.0]).requires_grad_(true);
+    let y = &(&x * &x) + &(&x * 2.0); // dy/dx = 2x + 2 = 8
+    y.backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![8.0]);
+}
+
+#[test]
+fn broadcasting_gradients_are_reduced_to_the_input_shape() {
+    let w = Tensor::ones(&[1, 3]).requires_grad_(true);
+    let b = Tensor::scalar(0.5).requires_grad_(true);
+    let x = Tensor::ones(&[4, 3]);
+    (&(&x * &w) + &b).sum().backward();
+    assert_eq!(w.grad().unwrap().shape(), vec![1, 3]);
+    assert_eq!(w.grad().unwrap().to_vec(), vec![4.0; 3]);
+    assert_eq!(b.grad().unwrap().to_vec(), vec![12.0]);
+}
+
+#[test]
+fn backward_with_a_gradient_for_non_scalar_outputs() {
+    let x = Tensor::from_slice(&[1.0, 2.0, 3.0]).requires_grad_(true);
+    let y = &x * 2.0;
+    let e = y.try_backward().unwrap_err();
+    assert_eq!(e, AutogradError::NonScalarOutput { shape: vec![3] });
+    assert!(e
+        .to_string()
+        .contains("grad can be implicitly created only for scalar outputs"));
+    let e = y.try_backward_with(&Tensor::ones(&[2])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "backward: mismatch in shape: gradient has shape [2] and output has shape [3]"
+    );
+    y.backward_with(&Tensor::from_slice(&[0.1, 1.0, 0.0001]));
+    assert_eq!(x.grad().unwrap().to_vec(), vec![0.2, 2.0, 0.0002]);
+}
+
+#[test]
+fn the_graph_is_freed_after_backward_unless_retained() {
+    let x = Tensor::from_slice(&[1.0]).requires_grad_(true);
+    let y = (&x * &x).sum();
+    y.try_backward_with_options(None, true).unwrap();
+    y.try_backward_with_options(None, false).unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![4.0]);
+    let e = y.try_backward().unwrap_err();
+    assert_eq!(
+        e,
+        AutogradError::GraphFreed {
+            node: "SumBackward0"
+        }
+    );
+    assert!(
+        e.to_string()
+            .starts_with("backward: trying to backward through the graph a second time"),
+        "{e}"
+    );
+}
+
+#[test]
+#[should_panic(expected = "backward: trying to backward through the graph a second time")]
+fn second_backward_panics_in_the_short_form() {
+    let x = Tensor::from_slice(&[1.0]).requires_grad_(true);
+    let y = (&x * 2.0).sum();
+    y.backward();
+    y.backward();
+}
+
+#[test]
+fn backward_without_a_graph_is_an_error() {
+    let e = Tensor::scalar(1.0).try_backward().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "backward: the tensor does not require grad and does not have a grad_fn"
+    );
+}
+
+#[test]
+fn no_grad_records_nothing_and_nests() {
+    let x = Tensor::ones(&[2]).requires_grad_(true);
+    assert!(is_grad_enabled());
+    {
+        let _outer = no_grad();
+        let y = &x * 2.0;
+        assert!(!y.requires_grad() && y.grad_fn().is_none());
+        {
+            let _inner = enable_grad();
+            assert!((&x * 2.0).requires_grad());
+        }
+        assert!(!is_grad_enabled());
+        let _again = no_grad();
+        assert!(!is_grad_enabled());
+    }
+    assert!(is_grad_enabled());
+    // Nothing is recorded when no input requires grad either.
+    assert!(Tensor::ones(&[2]).exp().grad_fn().is_none());
+}
+
+#[test]
+fn no_grad_is_thread_local() {
+    let _guard = no_grad();
+    let other = std::thread::spawn(is_grad_enabled).join().unwrap();
+    assert!(other, "another thread keeps its own grad mode");
+    assert!(!is_grad_enabled());
+}
+
+#[test]
+fn detach_shares_storage_without_history() {
+    let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let y = &x * 2.0;
+    let d = y.detach();
+    assert!(d.is_leaf() && !d.requires_grad());
+    d.fill_(7.0); // allowed: the detached handle is not tracked
+    assert_eq!(y.to_vec(), vec![7.0, 7.0], "detach shares storage");
+    // PyTorch: `net[0].weight.data.normal_(0, 0.01)` initialises a parameter in place.
+    x.data().normal_(0.0, 0.01);
+    assert!(x.value().abs().max().item() < 0.1);
+    assert!(x.requires_grad());
+}
+
+#[test]
+fn in_place_rules_match_pytorch() {
+    let w = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let e = w.try_add_(&Tensor::ones(&[2])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "add_: a leaf Variable that requires grad is being used in an in-place operation (wrap it in no_grad, or use .detach() / .data())"
+    );
+    {
+        // The tutorial's SGD step.
+        let _guard = no_grad();
+        let mut p = w.clone();
+        p -= &Tensor::from_slice(&[0.5, 0.5]);
+        p *= 2.0;
+    }
+    assert_eq!(w.to_vec(), vec![1.0, 3.0]);
+    let y = &w * 2.0;
+    let e = y.try_mul_(&Tensor::ones(&[2])).unwrap_err();
+    assert!(e.to_string().contains("has grad_fn=MulBackward0"), "{e}");
+    let plain = Tensor::zeros(&[2]);
+    assert!(
+        plain.try_add_(&w).is_err(),
+        "an operand requiring grad would need recording"
+    );
+    assert!(
+        plain.try_add_(&Tensor::ones(&[3])).is_err(),
+        "shape errors still apply"
+    );
+}
+
+#[test]
+fn modifying_a_saved_tensor_breaks_its_backward() {
+    let a = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let b = &a * 1.0;
+    let c = &b * &b;
+    {
+        let _guard = no_grad();
+        b.add_(&Tensor::ones(&[2]));
+    }
+    let e = c.sum().try_backward().unwrap_err();
+    assert_eq!(
+        e,
+        AutogradError::SavedTensorModified {
+            node: "MulBackward0",
+            found: 1,
+            expected: 0
+        }
+    );
+    assert!(e.to_string().starts_with("backward: one of the variables needed for gradient computation has been modified by an inplace operation"));
+}
+
+#[test]
+fn requires_grad_flags_of_non_leaves_cannot_be_cleared() {
+    let x = Tensor::ones(&[1]).requires_grad_(true);
+    let y = &x + 1.0;
+    assert!(!y.is_leaf() && x.is_leaf());
+    let e = y.try_requires_grad_(false).unwrap_err();
+    assert!(e
+        .to_string()
+        .starts_with("requires_grad_: you can only change requires_grad flags of leaf variables"));
+    x.requires_grad_(false);
+    assert!(!x.requires_grad());
+}
+
+#[test]
+fn shape_errors_pass_through_with_their_messages() {
+    let a = Tensor::zeros(&[3, 4]).requires_grad_(true);
+    let e = a.try_matmul(&Tensor::zeros(&[5, 2])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "matmul: cannot multiply [3, 4] by [5, 2] (4 != 5)"
+    );
+    let e = a.try_add(&Tensor::zeros(&[2])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "add: shapes [3, 4] and [2] cannot be broadcast together"
+    );
+    assert!(a.try_reshape(&[5, -1]).is_err());
+    assert!(a.try_item().is_err());
+}
+
+#[test]
+#[should_panic(expected = "mul: shapes [3] and [2] cannot be broadcast together")]
+fn operators_panic_with_the_shapes() {
+    let _ = &Tensor::zeros(&[3]) * &Tensor::zeros(&[2]);
+}
+
+#[test]
+fn a_100k_op_chain_backpropagates_and_drops_without_overflow() {
+    let x = Tensor::scalar(1.0).requires_grad_(true);
+    let mut y = x.clone();
+    for _ in 0..100_000 {
+        y = &y * 1.00001;
+    }
+    y.backward();
+    let expected = 1.00001f64.powi(100_000) as f32;
+    assert!(
+        (x.grad().unwrap().item() - expected).abs() < 1e-2,
+        "{}",
+        x.grad().unwrap().item()
+    );
+    drop(y);
+}
+
+#[test]
+fn tensors_are_send_and_sync_and_threads_backpropagate_independently() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Tensor>();
+    let shared = Tensor::from_slice(&[1.0, 2.0, 3.0]);
+    let handles: Vec<_> = (1..=4)
+        .map(|k| {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let w = Tensor::full(&[3], k as f32).requires_grad_(true);
+                for _ in 0..50 {
+                    w.clear_grad();
+                    (&w * &shared).sum().mul_scalar(k as f32).backward();
+                }
+                w.grad().unwrap().to_vec()
+            })
+        })
+        .collect();
+    for (k, h) in (1..=4).zip(handles) {
+        assert_eq!(
+            h.join().unwrap(),
+            vec![k as f32, 2.0 * k as f32, 3.0 * k as f32]
+        );
+    }
+}
+
+#[test]
+fn operators_cover_every_operand_combination() {
+    let a = Tensor::from_slice(&[2.0, 4.0]).requires_grad_(true);
+    let b = Tensor::from_slice(&[1.0, 2.0]);
+    let outs = [
+        &a + &b,
+        a.clone() + &b,
+        &a + b.clone(),
+        a.clone() + b.clone(),
+        &a - 1.0,
+        1.0 - &a,
+        &a * 2.0,
+        2.0 * a.clone(),
+        &a / 2.0,
+        8.0 / &a,
+        -&a,
+        -a.clone(),
+    ];
+    let names: Vec<_> = outs.iter().map(|t| t.grad_fn().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "AddBackward0",
+            "AddBackward0",
+            "AddBackward0",
+            "AddBackward0",
+            "SubBackward0",
+            "RsubBackward1",
+            "MulBackward0",
+            "MulBackward0",
+            "DivBackward0",
+            "MulBackward0",
+            "NegBackward0",
+            "NegBackward0"
+        ]
+    );
+    assert_eq!(outs[9].to_vec(), vec![4.0, 2.0]);
+    outs[9].sum().backward(); // d(8/a)/da = -8/a²
+    assert_eq!(a.grad().unwrap().to_vec(), vec![-2.0, -0.5]);
+}
