@@ -417,6 +417,26 @@ def ops_cases(w):
                lambda a, b, red=red: torch.nn.functional.mse_loss(a, b, reduction=red),
                [randn(4, 3), randn(4, 3)], f"reduction={red}")
 
+    # --- bit-exact sums -------------------------------------------------------
+    # Short sums whose last bit depends on PyTorch's addition order; the Rust
+    # test compares these exactly.
+    for n in (1, 2, 3, 5, 6, 7, 8, 9, 13, 15, 16, 31, 63, 64, 100, 1000, 4099):
+        w.case(f"sum_exact_{n}", "sum_exact", lambda a: a.sum(), [randn(n) * 10], "", grad=False)
+    # Long sums over a pattern both sides compute exactly (so the file stays
+    # small), on one thread: with several threads PyTorch splits long
+    # reductions into per-thread chunks and the last bit depends on the count.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    for n in (70000, 300001, 1000003):
+        w.case(f"sum_pattern_{n}", "sum_pattern", lambda n=n: sum_pattern(n).sum(), [], f"n={n}", grad=False)
+    torch.set_num_threads(threads)
+
+
+def sum_pattern(n):
+    """v_i = ((i * 2654435761 mod 2^32) / 2^32 - 0.5) * 20, rounded to f32."""
+    values = [((i * 2654435761 % 4294967296) / 4294967296 - 0.5) * 20 for i in range(n)]
+    return torch.tensor(values, dtype=F32)
+
 
 def main():
     DATA_DIR.mkdir(parents=True, exist_ok=True)

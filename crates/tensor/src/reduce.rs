@@ -34,6 +34,103 @@ fn arg_extreme<'a>(values: impl Iterator<Item = &'a f32>, greater: bool) -> (f32
     best
 }
 
+// ----- PyTorch's summation order ---------------------------------------------
+//
+// The full sum of a contiguous tensor follows PyTorch's CPU kernel
+// (`aten/src/ATen/native/cpu/SumKernel.cpp`): interleaved
+// partial sums in a cascade, so results agree to the last bit. The cascade is
+// also accurate (error grows like log n) and vectorises well.
+
+/// The vector width of PyTorch's sum kernel (8 floats, as dispatched on x86-64).
+const LANES: usize = 8;
+/// Independent partial sums per row (`ilp_factor`).
+const ILP: usize = 4;
+/// Cascade levels (`num_levels`).
+const LEVELS: usize = 4;
+
+fn add_lanes<const W: usize>(acc: &mut [f32; W], values: &[f32]) {
+    for (a, &v) in acc.iter_mut().zip(values) {
+        *a += v;
+    }
+}
+
+/// Adds `ILP` consecutive groups of `W` values to the `ILP` accumulators.
+fn add_groups<const W: usize>(acc: &mut [[f32; W]; ILP], values: &[f32]) {
+    for (a, group) in acc.iter_mut().zip(values.chunks_exact(W)) {
+        add_lanes(a, group);
+    }
+}
+
+/// `multi_row_sum`: `rows` rows of `ILP` groups of `W` values each, summed
+/// per group position with a cascade that promotes a level every
+/// `2^level_power` rows.
+fn multi_row_sum<const W: usize>(data: &[f32], rows: usize) -> [[f32; W]; ILP] {
+    let ceil_log2 = if rows <= 2 {
+        1
+    } else {
+        64 - ((rows - 1) as u64).leading_zeros() as usize
+    };
+    let level_power = (ceil_log2 / LEVELS).max(4);
+    let level_step = 1usize << level_power;
+    let level_mask = level_step - 1;
+    let row = |i: usize| &data[i * ILP * W..(i + 1) * ILP * W];
+    let mut acc = [[[0.0f32; W]; ILP]; LEVELS];
+    let mut i = 0;
+    while i + level_step <= rows {
+        for _ in 0..level_step {
+            add_groups(&mut acc[0], row(i));
+            i += 1;
+        }
+        for j in 1..LEVELS {
+            let (lower, upper) = acc.split_at_mut(j);
+            add_groups(&mut upper[0], lower[j - 1].as_flattened());
+            lower[j - 1] = [[0.0; W]; ILP];
+            if i & (level_mask << (j * level_power)) != 0 {
+                break;
+            }
+        }
+    }
+    for i in i..rows {
+        add_groups(&mut acc[0], row(i));
+    }
+    let [mut total, rest @ ..] = acc;
+    for level in rest {
+        add_groups(&mut total, level.as_flattened());
+    }
+    total
+}
+
+/// `row_sum`: the sum of `groups` groups of `W` values, per lane.
+fn row_sum<const W: usize>(data: &[f32], groups: usize) -> [f32; W] {
+    let rows = groups / ILP;
+    let [mut total, rest @ ..] = multi_row_sum::<W>(data, rows);
+    for g in rows * ILP..groups {
+        add_lanes(&mut total, &data[g * W..(g + 1) * W]);
+    }
+    for partial in rest {
+        add_lanes(&mut total, &partial);
+    }
+    total
+}
+
+/// The sum of `values` in PyTorch's order: a scalar cascade for short input,
+/// else a cascade over 8-lane vectors, the leftover scalars, then the lanes.
+fn cascade_sum(values: &[f32]) -> f32 {
+    if values.len() < LANES {
+        return row_sum::<1>(values, values.len())[0];
+    }
+    let groups = values.len() / LANES;
+    let lanes = row_sum::<LANES>(values, groups);
+    let mut total = 0.0f32;
+    for &v in &values[groups * LANES..] {
+        total += v;
+    }
+    for lane in lanes {
+        total += lane;
+    }
+    total
+}
+
 impl Tensor {
     /// Reduces along `dim` with `f`, which sees each lane and returns one value.
     fn reduce_dim(
@@ -87,8 +184,14 @@ impl Tensor {
     }
 
     /// Sum of all elements, as a 0-d tensor. PyTorch equivalent: `x.sum()`.
+    ///
+    /// The additions happen in the order of PyTorch's CPU kernel (see
+    /// `cascade_sum`), so results agree with PyTorch to the last bit.
     pub fn sum(&self) -> Tensor {
-        Tensor::scalar(self.data.sum())
+        match self.data.as_slice() {
+            Some(values) => Tensor::scalar(cascade_sum(values)),
+            None => Tensor::scalar(cascade_sum(&self.to_vec())),
+        }
     }
 
     /// Sum along `dim`. PyTorch equivalent: `x.sum(dim, keepdim)`.
@@ -116,9 +219,10 @@ impl Tensor {
         or_panic(self.try_sum_dim(dim, keepdim))
     }
 
-    /// Mean of all elements (NaN for an empty tensor). PyTorch equivalent: `x.mean()`.
+    /// Mean of all elements (NaN for an empty tensor), computed as PyTorch's
+    /// CPU kernel does: the sum, divided by the count. PyTorch equivalent: `x.mean()`.
     pub fn mean(&self) -> Tensor {
-        Tensor::scalar(self.data.sum() / self.numel() as f32)
+        Tensor::scalar(self.sum().item() / self.numel() as f32)
     }
 
     /// Mean along `dim`. PyTorch equivalent: `x.mean(dim, keepdim)`.
