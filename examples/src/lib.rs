@@ -1,4 +1,10 @@
-//! Helpers shared by the tutorial binaries.
+//! Helpers shared by the tutorial binaries: command-line flags, the
+//! synthetic linear-regression data, printing a list of tensors as IPython
+//! shows it, and an SVG plot of the fit.
+
+pub mod plot;
+
+use autograd::Tensor;
 
 /// The value of `--seed N` on the command line, if given.
 ///
@@ -17,4 +23,36 @@ pub fn flag_value(flag: &str) -> Option<String> {
     args.iter()
         .position(|a| a == flag)
         .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// Whether `flag` appears on the command line.
+pub fn has_flag(flag: &str) -> bool {
+    std::env::args().any(|a| a == flag)
+}
+
+/// Generates `y = Xw + b + noise` with `X ~ N(0, 1)` of shape `[n, len(w)]`
+/// and noise `~ N(0, 0.01²)`; returns `(X, y)` with `y` of shape `[n, 1]`.
+///
+/// ```python
+/// def synthetic_data(w, b, num_examples):
+///     X = torch.normal(0, 1, (num_examples, len(w)))
+///     y = torch.matmul(X, w) + b
+///     y += torch.normal(0, 0.01, y.shape)
+///     return X, y.reshape((-1, 1))
+/// ```
+pub fn synthetic_data(w: &Tensor, b: f32, num_examples: usize) -> (Tensor, Tensor) {
+    let x = Tensor::normal(0.0, 1.0, &[num_examples, w.len()]);
+    let mut y = &x.matmul(w) + b;
+    y += &Tensor::normal(0.0, 0.01, &y.shape());
+    (x, y.reshape(&[-1, 1]))
+}
+
+/// A list of tensors as IPython displays it (`next(iter(data_iter))` in a
+/// notebook): `[tensor(...),\n tensor(...)]`, continuation lines indented by one.
+pub fn list_repr(tensors: &[Tensor]) -> String {
+    let items: Vec<String> = tensors
+        .iter()
+        .map(|t| t.to_string().replace('\n', "\n "))
+        .collect();
+    format!("[{}]", items.join(",\n "))
 }

@@ -422,6 +422,48 @@ def ops_cases(w):
     # test compares these exactly.
     for n in (1, 2, 3, 5, 6, 7, 8, 9, 13, 15, 16, 31, 63, 64, 100, 1000, 4099):
         w.case(f"sum_exact_{n}", "sum_exact", lambda a: a.sum(), [randn(n) * 10], "", grad=False)
+    # --- nn.functional.linear ------------------------------------------------
+    # Inputs: x, weight [out, in], bias [out] (or no bias).
+    w.case("linear_2d", "linear", lambda x, wt, b: torch.nn.functional.linear(x, wt, b),
+           [randn(4, 3), randn(2, 3), randn(2)])
+    w.case("linear_2d_nobias", "linear", lambda x, wt: torch.nn.functional.linear(x, wt),
+           [randn(5, 3), randn(4, 3)])
+    w.case("linear_3d", "linear", lambda x, wt, b: torch.nn.functional.linear(x, wt, b),
+           [randn(2, 4, 3), randn(2, 3), randn(2)])
+    w.case("linear_1d", "linear", lambda x, wt, b: torch.nn.functional.linear(x, wt, b),
+           [randn(3), randn(2, 3), randn(2)])
+
+    # --- SGD trajectories -----------------------------------------------------
+    # Minimise L(p) = sum((p * c - t) ** 2) from p0 for `steps` steps; `out`
+    # holds p after each step, shape [steps, n].
+    sgd_configs = [
+        "lr=0.1 momentum=0 dampening=0 weight_decay=0 nesterov=0",
+        "lr=0.05 momentum=0.9 dampening=0 weight_decay=0 nesterov=0",
+        "lr=0.05 momentum=0.9 dampening=0.3 weight_decay=0 nesterov=0",
+        "lr=0.05 momentum=0.9 dampening=0 weight_decay=0.1 nesterov=0",
+        "lr=0.05 momentum=0.8 dampening=0 weight_decay=0.01 nesterov=1",
+        "lr=0.03 momentum=0 dampening=0 weight_decay=0.5 nesterov=0",
+    ]
+    for k, config in enumerate(sgd_configs):
+        kw = dict(item.split("=") for item in config.split())
+        p0, c, t = randn(3), randn(3), randn(3)
+
+        def trajectory(p0, c, t, kw=kw):
+            p = p0.detach().clone().requires_grad_()
+            opt = torch.optim.SGD([p], lr=float(kw["lr"]), momentum=float(kw["momentum"]),
+                                  dampening=float(kw["dampening"]),
+                                  weight_decay=float(kw["weight_decay"]),
+                                  nesterov=kw["nesterov"] == "1")
+            rows = []
+            for _ in range(6):
+                opt.zero_grad()
+                ((p * c - t) ** 2).sum().backward()
+                opt.step()
+                rows.append(p.detach().clone())
+            return torch.stack(rows)
+
+        w.case(f"sgd_{k}", "sgd", trajectory, [p0, c, t], config + " steps=6", grad=False)
+
     # Long sums over a pattern both sides compute exactly (so the file stays
     # small), on one thread: with several threads PyTorch splits long
     # reductions into per-thread chunks and the last bit depends on the count.

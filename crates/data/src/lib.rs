@@ -1,1 +1,42 @@
-//! The `data` crate.
+//! Datasets and batched loading in the shape of `torch.utils.data`.
+//!
+//! ```
+//! use autograd::Tensor;
+//! use data::{DataLoader, TensorDataset};
+//!
+//! let features = Tensor::randn(&[100, 2]);
+//! let labels = Tensor::randn(&[100, 1]);
+//! let dataset = TensorDataset::new(vec![features, labels])?;
+//! let loader = DataLoader::builder(dataset).batch_size(10).shuffle(true).seed(0).build()?;
+//! assert_eq!(loader.len(), 10);
+//! let batch = loader.iter().next().unwrap(); // next(iter(data_iter))
+//! assert_eq!(batch[0].shape(), [10, 2]);
+//! assert_eq!(batch[1].shape(), [10, 1]);
+//! # Ok::<(), data::DataError>(())
+//! ```
+
+mod dataloader;
+mod dataset;
+
+pub use dataloader::{BatchIter, DataLoader, DataLoaderBuilder};
+pub use dataset::{Dataset, TensorDataset};
+
+/// What can go wrong when building datasets and loaders.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DataError {
+    /// `TensorDataset::new` with no tensors.
+    #[error("TensorDataset: at least one tensor is required")]
+    NoTensors,
+    /// A 0-d tensor has no first dimension to index.
+    #[error("TensorDataset: tensor {index} is 0-d and has no first dimension to index")]
+    ScalarTensor { index: usize },
+    /// The tensors do not share their first dimension.
+    #[error("TensorDataset: size mismatch between tensors: first dimensions are {lengths:?}")]
+    LengthMismatch { lengths: Vec<usize> },
+    /// A batch size of 0.
+    #[error("DataLoader: batch_size should be a positive integer value, but got batch_size=0")]
+    ZeroBatchSize,
+    /// Shuffling an empty dataset, as PyTorch's `RandomSampler` refuses to.
+    #[error("DataLoader: num_samples should be a positive integer value, but got num_samples=0 (cannot shuffle an empty dataset)")]
+    EmptyDataset,
+}

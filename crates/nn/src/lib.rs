@@ -1,1 +1,23 @@
-//! The `nn` crate.
+//! Neural-network building blocks in the shape of `torch.nn`.
+//!
+//! ```
+//! use autograd::Tensor;
+//! use nn::{Linear, Module, MSELoss, Sequential};
+//!
+//! let net = Sequential::new().append(Linear::new(2, 1));
+//! net.layer::<Linear>(0).weight().data().normal_(0.0, 0.01); // net[0].weight.data.normal_(0, 0.01)
+//! net.layer::<Linear>(0).bias().unwrap().data().fill_(0.0);   // net[0].bias.data.fill_(0)
+//! let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
+//! assert_eq!(names, ["0.weight", "0.bias"]);
+//! let loss = MSELoss::new().forward(&net.forward(&Tensor::ones(&[4, 2])), &Tensor::zeros(&[4, 1]));
+//! assert_eq!(loss.grad_fn(), Some("MseLossBackward0"));
+//! ```
+
+pub mod functional;
+mod linear;
+mod loss;
+mod module;
+
+pub use linear::Linear;
+pub use loss::{MSELoss, Reduction};
+pub use module::{Module, ReLU, Sequential, Sigmoid, Tanh};

@@ -157,4 +157,39 @@ impl Tensor {
     pub fn index_add_(&mut self, dim: isize, indices: &[usize], source: &Tensor) -> &mut Tensor {
         or_panic(self.try_index_add_(dim, indices, source))
     }
+
+    /// Joins tensors of equal shape along a new dim `dim`.
+    /// PyTorch equivalent: `torch.stack(tensors, dim)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] for no tensors or differing shapes;
+    /// [`TensorError::DimOutOfRange`] for a bad `dim`.
+    pub fn try_stack(tensors: &[Tensor], dim: isize) -> Result<Tensor> {
+        let first = tensors
+            .first()
+            .ok_or_else(|| TensorError::invalid("stack", "expects a non-empty list of tensors"))?;
+        let d = crate::shape::normalize_insert_dim("stack", dim, first.shape())?;
+        if let Some(other) = tensors.iter().find(|t| t.shape() != first.shape()) {
+            return Err(TensorError::invalid(
+                "stack",
+                format!(
+                    "expects each tensor to be equal size, but got {:?} and {:?}",
+                    first.shape(),
+                    other.shape()
+                ),
+            ));
+        }
+        let views: Vec<_> = tensors.iter().map(|t| t.data.view()).collect();
+        let stacked = ndarray::stack(Axis(d), &views).expect("shapes checked above");
+        Ok(Tensor::from_array(stacked))
+    }
+
+    /// Panicking form of [`try_stack`](Tensor::try_stack).
+    ///
+    /// # Panics
+    /// For no tensors, differing shapes, or a bad `dim`.
+    #[track_caller]
+    pub fn stack(tensors: &[Tensor], dim: isize) -> Tensor {
+        or_panic(Tensor::try_stack(tensors, dim))
+    }
 }

@@ -506,3 +506,24 @@ fn sum_to_size_and_index_add() {
     assert!(x.try_index_add_(0, &[3], &Tensor::ones(&[1, 2])).is_err());
     assert!(x.try_index_add_(0, &[0], &Tensor::ones(&[2, 2])).is_err());
 }
+
+#[test]
+fn stack_joins_along_a_new_dim() {
+    let a = t(&[1., 2.], &[2]);
+    let b = t(&[3., 4.], &[2]);
+    assert_eq!(
+        Tensor::stack(&[a.clone(), b.clone()], 0).to_vec(),
+        vec![1., 2., 3., 4.]
+    );
+    assert_eq!(
+        Tensor::stack(&[a.clone(), b.clone()], -1).to_vec(),
+        vec![1., 3., 2., 4.]
+    );
+    assert_eq!(
+        Tensor::try_stack(&[a, Tensor::zeros(&[3])], 0)
+            .unwrap_err()
+            .to_string(),
+        "stack: expects each tensor to be equal size, but got [2] and [3]"
+    );
+    assert!(Tensor::try_stack(&[], 0).is_err());
+}

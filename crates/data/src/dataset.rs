@@ -1,0 +1,97 @@
+//! The [`Dataset`] trait and [`TensorDataset`].
+
+use autograd::Tensor;
+
+use crate::DataError;
+
+/// A collection of samples addressed by index; each sample is one tensor per
+/// field (features, labels, ...). PyTorch equivalent: `torch.utils.data.Dataset`.
+pub trait Dataset: Send + Sync {
+    /// The number of samples. PyTorch equivalent: `len(dataset)`.
+    fn len(&self) -> usize;
+
+    /// Whether the dataset holds no samples.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sample `index`, one tensor per field. PyTorch equivalent: `dataset[index]`.
+    ///
+    /// # Panics
+    /// If `index >= len()`.
+    fn get(&self, index: usize) -> Vec<Tensor>;
+
+    /// The samples at `indices`, each field stacked along a new first dim.
+    /// The default stacks [`get`](Dataset::get) results; datasets backed by
+    /// tensors gather directly. PyTorch equivalent: the default `collate_fn`.
+    ///
+    /// # Panics
+    /// If an index is out of range or samples disagree in shape.
+    fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
+        let samples: Vec<Vec<Tensor>> = indices.iter().map(|&i| self.get(i)).collect();
+        let fields = samples.first().map_or(0, Vec::len);
+        (0..fields)
+            .map(|f| {
+                let rows: Vec<tensor::Tensor> = samples.iter().map(|s| s[f].value()).collect();
+                Tensor::new(tensor::Tensor::stack(&rows, 0))
+            })
+            .collect()
+    }
+}
+
+/// Samples are the rows (first-dim slices) of tensors that share their first
+/// dimension. PyTorch equivalent: `torch.utils.data.TensorDataset(*tensors)`.
+#[derive(Clone, Debug)]
+pub struct TensorDataset {
+    tensors: Vec<Tensor>,
+    len: usize,
+}
+
+impl TensorDataset {
+    /// A dataset over `tensors`, which must share their first dimension.
+    ///
+    /// # Errors
+    /// [`DataError::NoTensors`], [`DataError::ScalarTensor`], or
+    /// [`DataError::LengthMismatch`] naming every first dimension.
+    pub fn new(tensors: Vec<Tensor>) -> Result<TensorDataset, DataError> {
+        if tensors.is_empty() {
+            return Err(DataError::NoTensors);
+        }
+        let mut lengths = Vec::with_capacity(tensors.len());
+        for (index, t) in tensors.iter().enumerate() {
+            match t.shape().first() {
+                Some(&n) => lengths.push(n),
+                None => return Err(DataError::ScalarTensor { index }),
+            }
+        }
+        if lengths.iter().any(|&n| n != lengths[0]) {
+            return Err(DataError::LengthMismatch { lengths });
+        }
+        Ok(TensorDataset {
+            len: lengths[0],
+            tensors,
+        })
+    }
+
+    /// The tensors the dataset was built from.
+    pub fn tensors(&self) -> &[Tensor] {
+        &self.tensors
+    }
+}
+
+impl Dataset for TensorDataset {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, index: usize) -> Vec<Tensor> {
+        self.tensors.iter().map(|t| t.get(index)).collect()
+    }
+
+    fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
+        self.tensors
+            .iter()
+            .map(|t| t.index_select(0, indices))
+            .collect()
+    }
+}

@@ -1,0 +1,98 @@
+//! Stateless forms of the layers and losses. PyTorch equivalent: `torch.nn.functional`.
+
+use autograd::{Result, Save, Tensor};
+
+use crate::loss::Reduction;
+
+/// `input · weightᵀ + bias` with `weight` of shape `[out, in]`. A 2-D input
+/// is one fused node (`AddmmBackward0`, as in PyTorch); other ranks compose
+/// `matmul` and `add`. PyTorch equivalent: `F.linear(input, weight, bias)`.
+///
+/// # Errors
+/// If the shapes do not fit (`input`'s last dim must equal `weight`'s second).
+pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    let (x, w) = (input.value(), weight.value());
+    if x.dim() != 2 || w.dim() != 2 {
+        let out = input.try_matmul(&weight.t())?;
+        return match bias {
+            Some(b) => out.try_add(b),
+            None => Ok(out),
+        };
+    }
+    let mut out = x.try_matmul(&w.t())?;
+    let inputs: Vec<&Tensor> = match bias {
+        Some(b) => {
+            out = out.try_add(&b.value())?;
+            vec![input, weight, b]
+        }
+        None => vec![input, weight],
+    };
+    let name = if bias.is_some() {
+        "AddmmBackward0"
+    } else {
+        "MmBackward0"
+    };
+    let save = Save {
+        inputs: &[0, 1],
+        output: false,
+    };
+    Ok(Tensor::from_op(name, out, &inputs, save, |g, s, needs| {
+        let (x, w) = (&s[0], &s[1]);
+        let mut grads = vec![
+            needs[0].then(|| g.matmul(w)),
+            needs[1].then(|| g.t().matmul(x)),
+        ];
+        if needs.len() == 3 {
+            grads.push(needs[2].then(|| g.sum_dim(0, false)));
+        }
+        Ok(grads)
+    }))
+}
+
+/// Mean squared error between `input` and `target` (broadcast together).
+/// PyTorch equivalent: `F.mse_loss(input, target, reduction=...)`.
+///
+/// # Errors
+/// If the shapes cannot be broadcast together.
+pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    let diff = input.value().try_sub(&target.value())?;
+    let n = diff.numel() as f32;
+    let squared = diff.square();
+    let value = match reduction {
+        Reduction::Mean => squared.mean(),
+        Reduction::Sum => squared.sum(),
+        Reduction::None => squared,
+    };
+    Ok(Tensor::from_op(
+        "MseLossBackward0",
+        value,
+        &[input, target],
+        Save::NOTHING,
+        move |g, _, needs| {
+            let scale = match reduction {
+                Reduction::Mean => 2.0 / n,
+                Reduction::Sum | Reduction::None => 2.0,
+            };
+            let grad = &(&diff * scale) * g;
+            Ok(vec![
+                needs[0].then(|| grad.clone()),
+                needs[1].then(|| grad.neg()),
+            ])
+        },
+    ))
+}
+
+/// PyTorch equivalent: `F.relu(x)`.
+pub fn relu(x: &Tensor) -> Tensor {
+    x.relu()
+}
+
+/// PyTorch equivalent: `torch.sigmoid(x)`.
+pub fn sigmoid(x: &Tensor) -> Tensor {
+    x.sigmoid()
+}
+
+/// PyTorch equivalent: `torch.tanh(x)`.
+pub fn tanh(x: &Tensor) -> Tensor {
+    x.tanh()
+}
