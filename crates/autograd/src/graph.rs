@@ -22,6 +22,53 @@ pub type Grads = Vec<Option<RawTensor>>;
 /// A backward closure: `(grad_output, saved_values, needs_input_grad) -> grads`.
 pub type BackwardFn = dyn Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync;
 
+/// Up to three items stored inline (every built-in op has at most three
+/// inputs), more in a spill vector: recording a node then allocates nothing
+/// for its input list or its saved values.
+pub(crate) struct InlineList<T> {
+    inline: [Option<T>; 3],
+    spill: Vec<T>,
+}
+
+impl<T> InlineList<T> {
+    fn new() -> Self {
+        InlineList {
+            inline: [None, None, None],
+            spill: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        match self.inline.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) if self.spill.is_empty() => *slot = Some(item),
+            _ => self.spill.push(item),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.inline.iter().flatten().chain(&self.spill)
+    }
+
+    fn len(&self) -> usize {
+        self.inline.iter().flatten().count() + self.spill.len()
+    }
+
+    fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
+        self.inline
+            .iter_mut()
+            .filter_map(Option::take)
+            .chain(self.spill.drain(..))
+    }
+}
+
+impl<T> FromIterator<T> for InlineList<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut list = InlineList::new();
+        iter.into_iter().for_each(|item| list.push(item));
+        list
+    }
+}
+
 /// A value saved for backward: the storage it lives in and the version it
 /// had when saved. Reading it back at backward time (rather than keeping a
 /// second handle to the values) means later in-place writes, such as an
@@ -34,15 +81,15 @@ struct Saved {
 /// What a backward pass needs from one node; freed by the first backward
 /// unless the graph is retained.
 struct NodeState {
-    saved: Vec<Saved>,
+    saved: InlineList<Saved>,
     backward: Box<BackwardFn>,
 }
 
-/// One recorded operation.
+/// One recorded operation, stored inside the tensor it produced.
 pub(crate) struct Node {
     pub(crate) name: &'static str,
     /// The inputs, `None` for those that do not require grad.
-    inputs: Vec<Option<Tensor>>,
+    inputs: InlineList<Option<Tensor>>,
     state: Mutex<Option<NodeState>>,
 }
 
@@ -85,7 +132,8 @@ impl Tensor {
         if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
             return Tensor::new(value);
         }
-        let mut saved: Vec<Saved> = save
+        let storage = Storage::new(value);
+        let mut saved: InlineList<Saved> = save
             .inputs
             .iter()
             .map(|&i| Saved {
@@ -93,26 +141,24 @@ impl Tensor {
                 version: inputs[i].version(),
             })
             .collect();
-        let node = Arc::new(Node {
+        if save.output {
+            saved.push(Saved {
+                storage: storage.clone(),
+                version: 0,
+            });
+        }
+        let node = Node {
             name,
             inputs: inputs
                 .iter()
                 .map(|t| t.requires_grad().then(|| (*t).clone()))
                 .collect(),
-            state: Mutex::new(None),
-        });
-        let out = Tensor::with_parts(value, Some(node.clone()), true);
-        if save.output {
-            saved.push(Saved {
-                storage: out.0.storage.clone(),
-                version: out.version(),
-            });
-        }
-        *node.state.lock().unwrap_or_else(|e| e.into_inner()) = Some(NodeState {
-            saved,
-            backward: Box::new(backward),
-        });
-        out
+            state: Mutex::new(Some(NodeState {
+                saved,
+                backward: Box::new(backward),
+            })),
+        };
+        Tensor::with_storage(storage, Some(node), true)
     }
 
     /// Runs backward from this tensor with the given output gradient (ones
@@ -197,11 +243,12 @@ fn fit_to_input(
     grad: RawTensor,
     input: &Tensor,
 ) -> Result<RawTensor> {
-    let shape = input.shape();
-    if grad.shape() == shape.as_slice() {
+    let value = input.value();
+    let shape = value.shape();
+    if grad.shape() == shape {
         return Ok(grad);
     }
-    grad.try_sum_to_size(&shape)
+    grad.try_sum_to_size(shape)
         .map_err(|_| AutogradError::InvalidGradient {
             node,
             index,
@@ -230,7 +277,7 @@ impl Node {
             }
         };
         let mut values = Vec::with_capacity(state.saved.len());
-        for saved in &state.saved {
+        for saved in state.saved.iter() {
             let value = saved
                 .storage
                 .value
@@ -246,8 +293,18 @@ impl Node {
             }
             values.push(value.clone());
         }
-        let needs: Vec<bool> = self.inputs.iter().map(Option::is_some).collect();
-        let grads = (state.backward)(grad, &values, &needs)?;
+        let mut needs = [false; 3];
+        let needs_spill: Vec<bool>;
+        let needs: &[bool] = if self.inputs.len() <= needs.len() {
+            for (need, input) in needs.iter_mut().zip(self.inputs.iter()) {
+                *need = input.is_some();
+            }
+            &needs[..self.inputs.len()]
+        } else {
+            needs_spill = self.inputs.iter().map(Option::is_some).collect();
+            &needs_spill
+        };
+        let grads = (state.backward)(grad, &values, needs)?;
         if grads.len() != self.inputs.len() {
             return Err(AutogradError::InvalidGradient {
                 node: self.name,
@@ -267,17 +324,13 @@ impl Drop for Node {
     /// Drops a long chain of nodes iteratively: the default recursive drop
     /// would overflow the stack on a graph 100,000 operations deep.
     fn drop(&mut self) {
-        let mut stack: Vec<Tensor> = std::mem::take(&mut self.inputs)
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut stack: Vec<Tensor> = self.inputs.drain().flatten().collect();
         while let Some(tensor) = stack.pop() {
             let Ok(inner) = Arc::try_unwrap(tensor.0) else {
                 continue;
             };
-            let Some(node) = inner.grad_fn else { continue };
-            if let Ok(mut node) = Arc::try_unwrap(node) {
-                stack.extend(std::mem::take(&mut node.inputs).into_iter().flatten());
+            if let Some(mut node) = inner.grad_fn {
+                stack.extend(node.inputs.drain().flatten());
             }
         }
     }

@@ -19,13 +19,25 @@ pub(crate) struct Storage {
     pub(crate) version: AtomicU64,
 }
 
+impl Storage {
+    pub(crate) fn new(value: RawTensor) -> Arc<Storage> {
+        Arc::new(Storage {
+            value: RwLock::new(value),
+            version: AtomicU64::new(0),
+        })
+    }
+}
+
 pub(crate) struct Inner {
     /// Creation order; a tensor's inputs always have smaller ids.
     pub(crate) id: u64,
     pub(crate) storage: Arc<Storage>,
+    /// Whether in-place writes through this handle bump the version counter
+    /// (false only for `data()` handles, whose writes autograd does not see).
+    tracks_version: bool,
     pub(crate) requires_grad: AtomicBool,
     /// The node that computed this tensor; `None` for leaves.
-    pub(crate) grad_fn: Option<Arc<Node>>,
+    pub(crate) grad_fn: Option<Node>,
     pub(crate) grad: Mutex<Option<Tensor>>,
 }
 
@@ -47,26 +59,15 @@ fn next_id() -> u64 {
 }
 
 impl Tensor {
-    pub(crate) fn with_parts(
-        value: RawTensor,
-        grad_fn: Option<Arc<Node>>,
-        requires_grad: bool,
-    ) -> Tensor {
-        let storage = Arc::new(Storage {
-            value: RwLock::new(value),
-            version: AtomicU64::new(0),
-        });
-        Tensor::with_storage(storage, grad_fn, requires_grad)
-    }
-
-    fn with_storage(
+    pub(crate) fn with_storage(
         storage: Arc<Storage>,
-        grad_fn: Option<Arc<Node>>,
+        grad_fn: Option<Node>,
         requires_grad: bool,
     ) -> Tensor {
         Tensor(Arc::new(Inner {
             id: next_id(),
             storage,
+            tracks_version: true,
             requires_grad: AtomicBool::new(requires_grad),
             grad_fn,
             grad: Mutex::new(None),
@@ -75,7 +76,7 @@ impl Tensor {
 
     /// A leaf tensor holding `value`, not requiring grad.
     pub fn new(value: RawTensor) -> Tensor {
-        Tensor::with_parts(value, None, false)
+        Tensor::with_storage(Storage::new(value), None, false)
     }
 
     /// The current values, as a gradient-free tensor (a cheap copy-on-write handle).
@@ -96,7 +97,7 @@ impl Tensor {
         self.0.storage.version.load(Ordering::Acquire)
     }
 
-    pub(crate) fn grad_fn_node(&self) -> Option<&Arc<Node>> {
+    pub(crate) fn grad_fn_node(&self) -> Option<&Node> {
         self.0.grad_fn.as_ref()
     }
 
@@ -178,11 +179,21 @@ impl Tensor {
         Tensor::with_storage(self.0.storage.clone(), None, false)
     }
 
-    /// The values as a tensor that shares storage but is never tracked, for
-    /// initialisation in place: `net.weight().data().normal_(0.0, 0.01)`.
+    /// The values as a tensor that shares storage but is invisible to
+    /// autograd: unlike [`detach`](Tensor::detach), writes through it do not
+    /// bump the version counter, so they never make a pending backward fail
+    /// (it then silently uses the new values, as in PyTorch). Meant for
+    /// initialisation in place: `linear.weight().data().normal_(0.0, 0.01)`.
     /// PyTorch equivalent: `x.data`.
     pub fn data(&self) -> Tensor {
-        self.detach()
+        Tensor(Arc::new(Inner {
+            id: next_id(),
+            storage: self.0.storage.clone(),
+            tracks_version: false,
+            requires_grad: AtomicBool::new(false),
+            grad_fn: None,
+            grad: Mutex::new(None),
+        }))
     }
 
     /// Runs `f` on the values under the write lock and, if it succeeds, bumps
@@ -198,7 +209,9 @@ impl Tensor {
             .write()
             .unwrap_or_else(|e| e.into_inner());
         f(&mut value)?;
-        self.0.storage.version.fetch_add(1, Ordering::Release);
+        if self.0.tracks_version {
+            self.0.storage.version.fetch_add(1, Ordering::Release);
+        }
         Ok(())
     }
 

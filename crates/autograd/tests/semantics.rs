@@ -177,7 +177,7 @@ fn detach_shares_storage_without_history() {
 }
 
 #[test]
-fn in_place_rules_match_pytorch() {
+fn in_place_rules() {
     let w = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
     let e = w.try_add_(&Tensor::ones(&[2])).unwrap_err();
     assert_eq!(
@@ -345,4 +345,23 @@ fn operators_cover_every_operand_combination() {
     assert_eq!(outs[9].to_vec(), vec![4.0, 2.0]);
     outs[9].sum().backward(); // d(8/a)/da = -8/a²
     assert_eq!(a.grad().unwrap().to_vec(), vec![-2.0, -0.5]);
+}
+
+#[test]
+fn writes_through_data_are_invisible_to_autograd_but_detach_is_checked() {
+    // PyTorch: `.data` shares storage without the version counter; `.detach()` shares both.
+    let a = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let b = &a * 1.0;
+    let c = &b * &b;
+    b.data().fill_(3.0);
+    c.sum().backward(); // uses the new values: d(b²)/db = 2b = 6
+    assert_eq!(a.grad().unwrap().to_vec(), vec![6.0, 6.0]);
+
+    let b = &a * 1.0;
+    let c = &b * &b;
+    b.detach().fill_(3.0);
+    assert!(matches!(
+        c.sum().try_backward(),
+        Err(AutogradError::SavedTensorModified { .. })
+    ));
 }

@@ -49,7 +49,7 @@ impl SGD {
     /// Plain SGD with learning rate `lr`. PyTorch equivalent: `SGD(params, lr=lr)`.
     ///
     /// # Errors
-    /// [`OptimError::InvalidHyperParameter`] for a negative or non-finite `lr`.
+    /// [`OptimError::InvalidHyperParameter`] for a negative or NaN `lr`.
     pub fn new(params: Vec<Tensor>, lr: f32) -> Result<SGD, OptimError> {
         SGD::with_options(
             params,

@@ -24,22 +24,26 @@ impl Tensor {
     /// Applies `f` to every element. PyTorch has no single equivalent; it is
     /// the building block of the unary ops.
     pub fn map(&self, f: impl Fn(f32) -> f32 + Sync + Send) -> Tensor {
-        match self.data.as_slice() {
-            Some(src) => {
-                let mut out = vec![0.0f32; src.len()];
-                if use_parallel(src.len()) {
-                    out.par_chunks_mut(CHUNK)
-                        .zip(src.par_chunks(CHUNK))
-                        .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)));
-                } else {
-                    out.iter_mut().zip(src).for_each(|(o, &x)| *o = f(x));
-                }
-                Tensor::from_array(
-                    ArrayD::from_shape_vec(IxDyn(self.shape()), out).expect("same size"),
-                )
-            }
-            None => Tensor::from_array(self.data.map(|&x| f(x))),
-        }
+        let Some(src) = self.data.as_slice() else {
+            return Tensor::from_array(self.data.map(|&x| f(x)));
+        };
+        let out: Vec<f32> = if use_parallel(src.len()) {
+            let mut out = vec![0.0f32; src.len()];
+            out.par_chunks_mut(CHUNK)
+                .zip(src.par_chunks(CHUNK))
+                .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)));
+            out
+        } else {
+            src.iter().map(|&x| f(x)).collect()
+        };
+        self.with_values(out)
+    }
+
+    /// A tensor of `self`'s shape holding `values` (row-major).
+    fn with_values(&self, values: Vec<f32>) -> Tensor {
+        let array =
+            ArrayD::from_shape_vec(self.data.raw_dim(), values).expect("same number of elements");
+        Tensor::from_array(array)
     }
 
     /// Combines `self` and `other` elementwise after broadcasting them together.
@@ -54,8 +58,8 @@ impl Tensor {
     ) -> Result<Tensor> {
         if self.shape() == other.shape() {
             if let (Some(a), Some(b)) = (self.data.as_slice(), other.data.as_slice()) {
-                let mut out = vec![0.0f32; a.len()];
-                if use_parallel(a.len()) {
+                let out: Vec<f32> = if use_parallel(a.len()) {
+                    let mut out = vec![0.0f32; a.len()];
                     out.par_chunks_mut(CHUNK)
                         .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
                         .for_each(|(o, (a, b))| {
@@ -63,13 +67,11 @@ impl Tensor {
                                 .zip(a.iter().zip(b))
                                 .for_each(|(o, (&x, &y))| *o = f(x, y))
                         });
+                    out
                 } else {
-                    out.iter_mut()
-                        .zip(a.iter().zip(b))
-                        .for_each(|(o, (&x, &y))| *o = f(x, y));
-                }
-                let array = ArrayD::from_shape_vec(IxDyn(self.shape()), out).expect("same size");
-                return Ok(Tensor::from_array(array));
+                    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+                };
+                return Ok(self.with_values(out));
             }
         }
         let shape = broadcast_shapes(op, self.shape(), other.shape())?;

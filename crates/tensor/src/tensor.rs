@@ -349,7 +349,7 @@ impl Tensor {
     /// PyTorch equivalent: `x.expand(shape)` / `torch.broadcast_to(x, shape)`.
     ///
     /// # Errors
-    /// [`TensorError::Broadcast`] if the tensor cannot be broadcast to `shape`.
+    /// [`TensorError::InvalidArgument`] if the tensor cannot be expanded to `shape`.
     pub fn try_expand(&self, shape: &[isize]) -> Result<Tensor> {
         let own = self.shape();
         let err = || {
