@@ -18,6 +18,11 @@ parses it as f64 and casts to f32 exactly.  Non-finite values are written as
 `nan`, `inf`, `-inf`.  Shapes are space-separated ints; a 0-d tensor's shape
 is the literal `scalar`.  An empty value list is written as nothing at all
 (e.g. `values` or `in 0 3 |` with no trailing space).
+
+An op case lists `op <name> [key=value ...]`, one `in` line per input, `out`
+(and `idx` for max/min with a dim), then for differentiable ops one `grad`
+line per input (gradient of `out.sum()`) and one `ugrad` line per input
+(gradient for the upstream `linspace(0.5, 1.5, out.numel())` in row-major order).
 """
 
 import math
@@ -268,10 +273,19 @@ class OpsWriter:
         if ind is not None:
             self.lines.append(tensor_line("idx", ind, ints=True))
         if grad and inputs:
-            out.sum().backward()
+            out.sum().backward(retain_graph=True)
             for x in inputs:
                 g = x.grad if x.grad is not None else torch.zeros_like(x)
                 self.lines.append(tensor_line("grad", g))
+            # A non-uniform upstream gradient: linspace(0.5, 1.5) over the
+            # output's elements in row-major order.
+            for x in inputs:
+                x.grad = None
+            upstream = torch.linspace(0.5, 1.5, out.numel(), dtype=F32).reshape(out.shape)
+            out.backward(upstream)
+            for x in inputs:
+                g = x.grad if x.grad is not None else torch.zeros_like(x)
+                self.lines.append(tensor_line("ugrad", g))
 
     def write(self, path):
         path.write_text("\n".join(self.lines) + "\n")
@@ -405,6 +419,7 @@ def ops_cases(w):
         ("linspace_0_1_5", "linspace", "start=0 end=1 steps=5", lambda: torch.linspace(0, 1, 5, dtype=F32)),
         ("linspace_-3_10_7", "linspace", "start=-3 end=10 steps=7", lambda: torch.linspace(-3, 10, 7, dtype=F32)),
         ("linspace_2_2_1", "linspace", "start=2 end=2 steps=1", lambda: torch.linspace(2, 2, 1, dtype=F32)),
+        ("linspace_0.5_1.5_1", "linspace", "start=0.5 end=1.5 steps=1", lambda: torch.linspace(0.5, 1.5, 1, dtype=F32)),
     ]
     for cid, op, kw, fn in creation:
         w.case(cid, op, fn, [], kw, grad=False)

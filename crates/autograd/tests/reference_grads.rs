@@ -88,6 +88,35 @@ fn differentiable_cases() -> Vec<OpCase> {
         .collect()
 }
 
+fn compare_grads(
+    case: &OpCase,
+    label: &str,
+    leaves: &[Tensor],
+    expected: &[tensor::Tensor],
+    failures: &mut Vec<String>,
+) {
+    assert_eq!(
+        expected.len(),
+        leaves.len(),
+        "{}: one {label} gradient per input",
+        case.name
+    );
+    for (i, (leaf, expected)) in leaves.iter().zip(expected).enumerate() {
+        let got = leaf
+            .grad()
+            .map(|g| g.value())
+            .unwrap_or_else(|| expected.zeros_like());
+        if !got.allclose(expected, 1e-4, 1e-5) {
+            failures.push(format!(
+                "{}: {label} grad {i} expected {expected:?} got {got:?}",
+                case.name
+            ));
+        }
+    }
+}
+
+/// Forward values, then gradients for both `out.sum().backward()` and
+/// `out.backward(upstream)` with a non-uniform upstream gradient.
 #[test]
 fn gradients_match_pytorch() {
     let cases = differentiable_cases();
@@ -105,25 +134,11 @@ fn gradients_match_pytorch() {
                 case.name, case.out
             ));
         }
-        out.sum().backward();
-        assert_eq!(
-            case.grads.len(),
-            leaves.len(),
-            "{}: reference has one grad per input",
-            case.name
-        );
-        for (i, (leaf, expected)) in leaves.iter().zip(&case.grads).enumerate() {
-            let got = leaf
-                .grad()
-                .map(|g| g.value())
-                .unwrap_or_else(|| expected.zeros_like());
-            if !got.allclose(expected, 1e-4, 1e-5) {
-                failures.push(format!(
-                    "{}: grad {i} expected {expected:?} got {got:?}",
-                    case.name
-                ));
-            }
-        }
+        out.sum().try_backward_with_options(None, true).unwrap();
+        compare_grads(case, "sum", &leaves, &case.grads, &mut failures);
+        leaves.iter().for_each(Tensor::clear_grad);
+        out.backward_with(&Tensor::new(reference::upstream(&out.shape())));
+        compare_grads(case, "upstream", &leaves, &case.ugrads, &mut failures);
     }
     assert!(
         failures.is_empty(),

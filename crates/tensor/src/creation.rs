@@ -73,13 +73,12 @@ impl Tensor {
     /// `steps` evenly spaced values from `start` to `end` inclusive.
     /// PyTorch equivalent: `torch.linspace(start, end, steps)`.
     pub fn linspace(start: f32, end: f32, steps: usize) -> Tensor {
+        if steps == 1 {
+            return Tensor::from_slice(&[start]);
+        }
         // PyTorch fills the first half forward from `start` and the second
         // half backward from `end`, so both end points are exact.
-        let step = if steps > 1 {
-            (end - start) / (steps - 1) as f32
-        } else {
-            0.0
-        };
+        let step = (end - start) / steps.saturating_sub(1).max(1) as f32;
         let half = steps / 2;
         let values = (0..steps)
             .map(|i| {

@@ -19,6 +19,15 @@ pub struct OpCase {
     pub idx: Option<Tensor>,
     /// Gradient of `out.sum()` with respect to each input.
     pub grads: Vec<Tensor>,
+    /// Gradient for the upstream [`upstream`] with respect to each input.
+    pub ugrads: Vec<Tensor>,
+}
+
+/// The non-uniform upstream gradient of the `ugrad` lines:
+/// `linspace(0.5, 1.5, numel)` in the output's shape.
+pub fn upstream(shape: &[usize]) -> Tensor {
+    let numel = shape.iter().product();
+    Tensor::from_vec(Tensor::linspace(0.5, 1.5, numel).to_vec(), shape).expect("same size")
 }
 
 impl OpCase {
@@ -101,6 +110,7 @@ pub fn ops(text: &str) -> Vec<OpCase> {
                 out: Tensor::scalar(0.0),
                 idx: None,
                 grads: vec![],
+                ugrads: vec![],
             };
             for line in lines {
                 let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -117,6 +127,7 @@ pub fn ops(text: &str) -> Vec<OpCase> {
                     "out" => case.out = parse_tensor(rest),
                     "idx" => case.idx = Some(parse_tensor(rest)),
                     "grad" => case.grads.push(parse_tensor(rest)),
+                    "ugrad" => case.ugrads.push(parse_tensor(rest)),
                     _ => panic!("{}: unknown line {line:?}", case.name),
                 }
             }
