@@ -1,6 +1,7 @@
 //! Stateless forms of the layers and losses. PyTorch equivalent: `torch.nn.functional`.
 
 use autograd::{Result, Save, Tensor};
+use tensor::TensorError;
 
 use crate::loss::Reduction;
 
@@ -9,9 +10,21 @@ use crate::loss::Reduction;
 /// `matmul` and `add`. PyTorch equivalent: `F.linear(input, weight, bias)`.
 ///
 /// # Errors
-/// If the shapes do not fit (`input`'s last dim must equal `weight`'s second).
+/// If `input`'s last dim is not `weight`'s second (`in_features`), or a
+/// bias does not broadcast to the output.
 pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
     let (x, w) = (input.value(), weight.value());
+    if w.dim() != 2 || x.dim() == 0 || x.shape()[x.dim() - 1] != w.shape()[1] {
+        return Err(TensorError::InvalidArgument {
+            op: "linear",
+            msg: format!(
+                "input of shape {:?} does not match weight of shape {:?} (expected the input's last dim to be in_features)",
+                x.shape(),
+                w.shape()
+            ),
+        }
+        .into());
+    }
     if x.dim() != 2 || w.dim() != 2 {
         let out = input.try_matmul(&weight.t())?;
         return match bias {

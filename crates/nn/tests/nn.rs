@@ -101,7 +101,7 @@ fn linear_layer_shapes_init_and_names() {
     let e = layer.try_forward(&Tensor::ones(&[3, 5])).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "matmul: cannot multiply [3, 5] by [784, 256] (5 != 784)"
+        "linear: input of shape [3, 5] does not match weight of shape [256, 784] (expected the input's last dim to be in_features)"
     );
 }
 
