@@ -4,6 +4,9 @@
 use autograd::{gradcheck, GradcheckOptions, Result, Tensor};
 use tensor::{Generator, Tensor as Raw};
 
+/// A named unary op.
+type UnaryCase = (&'static str, fn(&Tensor) -> Tensor);
+
 fn draw(g: &mut Generator, n: usize) -> usize {
     (g.next_u64() % n as u64) as usize
 }
@@ -87,7 +90,7 @@ fn unary_and_scalar_ops_on_random_shapes() {
         let s = shape(&mut g);
         let x = values(&mut g, &s, false);
         let p = values(&mut g, &s, true);
-        let unary: [(&str, fn(&Tensor) -> Tensor); 12] = [
+        let unary: [UnaryCase; 12] = [
             ("neg", |x| x.neg()),
             ("exp", |x| x.exp()),
             ("abs", |x| x.abs()),
@@ -104,7 +107,7 @@ fn unary_and_scalar_ops_on_random_shapes() {
         for (name, f) in unary {
             check(name, case, |t| Ok(f(&t[0])), std::slice::from_ref(&x));
         }
-        let positive: [(&str, fn(&Tensor) -> Tensor); 5] = [
+        let positive: [UnaryCase; 5] = [
             ("log", |x| x.log()),
             ("sqrt", |x| x.sqrt()),
             ("reciprocal", |x| x.reciprocal()),
