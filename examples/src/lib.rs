@@ -2,7 +2,9 @@
 //! synthetic linear-regression data, printing a list of tensors as IPython
 //! shows it, and an SVG plot of the fit.
 
+pub mod concise;
 pub mod plot;
+pub mod scratch;
 
 use autograd::Tensor;
 
