@@ -75,6 +75,9 @@ impl Tensor {
             }
         }
         let shape = broadcast_shapes(op, self.shape(), other.shape())?;
+        if let Some(out) = self.zip_broadcast_fast(other, &shape, &f) {
+            return Ok(out);
+        }
         let a = self
             .data
             .broadcast(IxDyn(&shape))
@@ -86,6 +89,34 @@ impl Tensor {
         Ok(Tensor::from_array(
             Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y)),
         ))
+    }
+
+    /// The common broadcasts on contiguous data without ndarray's general
+    /// machinery: one operand a single value, or one operand repeated along
+    /// leading dims of the other (`[n, k] + [k]`). `None` for anything else.
+    fn zip_broadcast_fast(
+        &self,
+        other: &Tensor,
+        shape: &[usize],
+        f: &(impl Fn(f32, f32) -> f32 + Sync + Send),
+    ) -> Option<Tensor> {
+        let (a, b) = (self.as_slice()?, other.as_slice()?);
+        let numel: usize = shape.iter().product();
+        if numel >= PARALLEL_ELEMENTWISE_THRESHOLD {
+            return None;
+        }
+        let values: Vec<f32> = if self.shape() == shape && b.len() == 1 {
+            a.iter().map(|&x| f(x, b[0])).collect()
+        } else if other.shape() == shape && a.len() == 1 {
+            b.iter().map(|&y| f(a[0], y)).collect()
+        } else if self.shape() == shape && shape.ends_with(other.shape()) && !b.is_empty() {
+            a.chunks_exact(b.len()).flat_map(|row| row.iter().zip(b).map(|(&x, &y)| f(x, y))).collect()
+        } else if other.shape() == shape && shape.ends_with(self.shape()) && !a.is_empty() {
+            b.chunks_exact(a.len()).flat_map(|row| a.iter().zip(row).map(|(&x, &y)| f(x, y))).collect()
+        } else {
+            return None;
+        };
+        Some(or_panic(Tensor::from_vec(values, shape)))
     }
 
     /// Applies `f(self_elem, other_elem)` in place, broadcasting `other` to

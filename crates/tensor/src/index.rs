@@ -40,7 +40,24 @@ impl Tensor {
         for &i in indices {
             self.check_index("index_select", d, i)?;
         }
-        Ok(Tensor::from_array(self.data.select(Axis(d), indices)))
+        // Gather whole blocks: for each outer position, the `inner` values
+        // of every selected index along `d` are contiguous in the input.
+        let src = self.contiguous();
+        let values = src.as_slice().expect("contiguous");
+        let shape = self.shape();
+        let inner: usize = shape[d + 1..].iter().product();
+        let outer: usize = shape[..d].iter().product();
+        let stride = shape[d] * inner;
+        let mut out = Vec::with_capacity(outer * indices.len() * inner);
+        for o in 0..outer {
+            let block = &values[o * stride..(o + 1) * stride];
+            for &i in indices {
+                out.extend_from_slice(&block[i * inner..(i + 1) * inner]);
+            }
+        }
+        let mut out_shape = shape.to_vec();
+        out_shape[d] = indices.len();
+        Tensor::from_vec(out, &out_shape)
     }
 
     /// Panicking form of [`try_index_select`](Tensor::try_index_select).

@@ -157,6 +157,9 @@ impl Tensor {
     /// [`TensorError::Broadcast`] if the batch dims cannot be broadcast;
     /// [`TensorError::InvalidArgument`] for a 0-d operand.
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor> {
+        if let Some(out) = self.small_matmul(other) {
+            return Ok(out);
+        }
         let (ls, rs) = (self.shape(), other.shape());
         if ls.is_empty() || rs.is_empty() {
             return Err(TensorError::invalid(
@@ -188,6 +191,16 @@ impl Tensor {
             });
         }
         let batch = broadcast_shapes("matmul", &l[..l.len() - 2], &r[..r.len() - 2])?;
+        // sgemm packs a column-major left operand much more slowly than a
+        // row-major one (77 vs 125 GFLOP/s at 256x784x256 here); copying it,
+        // O(m·k), pays for itself once the product is a few columns wide.
+        let lhs_strides = lhs.data.strides();
+        let lhs_row_major = lhs_strides[lhs_strides.len() - 1] == 1 || k <= 1;
+        let lhs = if !lhs_row_major && n >= 8 && m * k * n >= TINY_FLOPS {
+            lhs.contiguous()
+        } else {
+            lhs
+        };
         let batch_count: usize = batch.iter().product();
         let mut out = vec![0.0f32; batch_count * m * n];
 
@@ -255,6 +268,31 @@ impl Tensor {
             shape.push(n);
         }
         Tensor::from_vec(out, &shape)
+    }
+
+    /// Tiny contiguous matrix-matrix and matrix-vector products, computed
+    /// directly: the general path's promotions and bookkeeping would cost
+    /// more than the arithmetic. `None` when the fast path does not apply.
+    fn small_matmul(&self, other: &Tensor) -> Option<Tensor> {
+        let (a, b) = (self.as_slice()?, other.as_slice()?);
+        let (ls, rs) = (self.shape(), other.shape());
+        if ls.len() != 2 || rs.is_empty() || rs.len() > 2 {
+            return None;
+        }
+        let (m, k) = (ls[0], ls[1]);
+        let n = if rs.len() == 2 { rs[1] } else { 1 };
+        if rs[0] != k || m * k * n >= TINY_FLOPS {
+            return None;
+        }
+        let mut out = vec![0.0f32; m * n];
+        for (row, c) in a.chunks_exact(k.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
+            for (p, &x) in row.iter().enumerate() {
+                let b_row = &b[p * n..(p + 1) * n];
+                c.iter_mut().zip(b_row).for_each(|(c, &y)| *c += x * y);
+            }
+        }
+        let shape: &[usize] = if rs.len() == 2 { &[m, n] } else { &[m] };
+        Tensor::from_vec(out, shape).ok()
     }
 
     /// Panicking form of [`try_matmul`](Tensor::try_matmul).

@@ -456,6 +456,19 @@ impl Tensor {
             ));
         }
         let lead = own.len() - shape.len();
+        // Only leading dims summed away, contiguous input: add rows.
+        if let Some(values) = self.as_slice() {
+            if own[lead..] == *shape {
+                let inner: usize = shape.iter().product();
+                let mut out = vec![0.0f32; inner];
+                if inner > 0 {
+                    for row in values.chunks_exact(inner) {
+                        out.iter_mut().zip(row).for_each(|(o, &v)| *o += v);
+                    }
+                }
+                return Tensor::from_vec(out, shape);
+            }
+        }
         let mut out = self.data.to_owned();
         for _ in 0..lead {
             out = out.sum_axis(Axis(0));
