@@ -15,8 +15,17 @@ fn tutorials(c: &mut Criterion) {
     group.sample_size(30);
     group.bench_function("scratch training", |b| {
         b.iter_batched(
-            || (Tensor::normal(0.0, 0.01, &[2, 1]).requires_grad_(true), Tensor::zeros(&[1]).requires_grad_(true)),
-            |(w, bias)| scratch::train(&features, &labels, &w, &bias, 0.03, 3, 10, |_, l| { black_box(l); }),
+            || {
+                (
+                    Tensor::normal(0.0, 0.01, &[2, 1]).requires_grad_(true),
+                    Tensor::zeros(&[1]).requires_grad_(true),
+                )
+            },
+            |(w, bias)| {
+                scratch::train(&features, &labels, &w, &bias, 0.03, 3, 10, |_, l| {
+                    black_box(l);
+                })
+            },
             BatchSize::SmallInput,
         )
     });
@@ -28,7 +37,19 @@ fn tutorials(c: &mut Criterion) {
                 let trainer = SGD::new(net.parameters(), 0.03).unwrap();
                 (net, trainer)
             },
-            |(net, mut trainer)| concise::train(&net, &mut trainer, &data_iter, &features, &labels, 3, |_, l| { black_box(l); }),
+            |(net, mut trainer)| {
+                concise::train(
+                    &net,
+                    &mut trainer,
+                    &data_iter,
+                    &features,
+                    &labels,
+                    3,
+                    |_, l| {
+                        black_box(l);
+                    },
+                )
+            },
             BatchSize::SmallInput,
         )
     });
@@ -36,7 +57,10 @@ fn tutorials(c: &mut Criterion) {
 }
 
 fn mlp(c: &mut Criterion) {
-    let net = Sequential::new().append(Linear::new(784, 256)).append(ReLU).append(Linear::new(256, 10));
+    let net = Sequential::new()
+        .append(Linear::new(784, 256))
+        .append(ReLU)
+        .append(Linear::new(256, 10));
     let mut trainer = SGD::new(net.parameters(), 0.01).unwrap();
     let loss = MSELoss::new();
     let x = Tensor::randn(&[256, 784]);

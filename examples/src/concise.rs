@@ -18,7 +18,10 @@ pub fn load_array(
     is_train: bool,
 ) -> Result<DataLoader<TensorDataset>, Box<dyn Error>> {
     let dataset = TensorDataset::new(arrays)?;
-    Ok(DataLoader::builder(dataset).batch_size(batch_size).shuffle(is_train).build()?)
+    Ok(DataLoader::builder(dataset)
+        .batch_size(batch_size)
+        .shuffle(is_train)
+        .build()?)
 }
 
 /// `nn.Sequential(nn.Linear(2, 1))` initialised as the tutorial does:
@@ -26,7 +29,11 @@ pub fn load_array(
 pub fn linear_net() -> Sequential {
     let net = Sequential::new().append(Linear::new(2, 1));
     net.layer::<Linear>(0).weight().data().normal_(0.0, 0.01);
-    net.layer::<Linear>(0).bias().expect("Linear has a bias").data().fill_(0.0);
+    net.layer::<Linear>(0)
+        .bias()
+        .expect("Linear has a bias")
+        .data()
+        .fill_(0.0);
     net
 }
 

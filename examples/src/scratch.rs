@@ -23,7 +23,10 @@ pub fn data_iter<'a>(
     tensor::random::default_generator().shuffle(&mut indices); // random.shuffle(indices)
     (0..num_examples).step_by(batch_size).map(move |i| {
         let batch_indices = &indices[i..(i + batch_size).min(num_examples)];
-        (features.index_select(0, batch_indices), labels.index_select(0, batch_indices))
+        (
+            features.index_select(0, batch_indices),
+            labels.index_select(0, batch_indices),
+        )
     })
 }
 

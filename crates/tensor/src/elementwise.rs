@@ -110,9 +110,13 @@ impl Tensor {
         } else if other.shape() == shape && a.len() == 1 {
             b.iter().map(|&y| f(a[0], y)).collect()
         } else if self.shape() == shape && shape.ends_with(other.shape()) && !b.is_empty() {
-            a.chunks_exact(b.len()).flat_map(|row| row.iter().zip(b).map(|(&x, &y)| f(x, y))).collect()
+            a.chunks_exact(b.len())
+                .flat_map(|row| row.iter().zip(b).map(|(&x, &y)| f(x, y)))
+                .collect()
         } else if other.shape() == shape && shape.ends_with(self.shape()) && !a.is_empty() {
-            b.chunks_exact(a.len()).flat_map(|row| a.iter().zip(row).map(|(&x, &y)| f(x, y))).collect()
+            b.chunks_exact(a.len())
+                .flat_map(|row| a.iter().zip(row).map(|(&x, &y)| f(x, y)))
+                .collect()
         } else {
             return None;
         };

@@ -461,7 +461,10 @@ impl Tensor {
                 return or_panic(Tensor::from_vec(out, shape));
             }
         }
-        let view = self.data.broadcast(IxDyn(shape)).expect("compatible shapes");
+        let view = self
+            .data
+            .broadcast(IxDyn(shape))
+            .expect("compatible shapes");
         Tensor::from_array(view.to_owned())
     }
 

@@ -32,22 +32,40 @@ fn main() -> Result<(), Box<dyn Error>> {
     let num_epochs = 3;
     let mut epoch_losses = Vec::new();
     let start = Instant::now();
-    train(&net, &mut trainer, &data_iter, &features, &labels, num_epochs, |epoch, loss| {
-        epoch_losses.push(loss);
-        println!("epoch {}, loss {loss:.6}", epoch + 1);
-    });
+    train(
+        &net,
+        &mut trainer,
+        &data_iter,
+        &features,
+        &labels,
+        num_epochs,
+        |epoch, loss| {
+            epoch_losses.push(loss);
+            println!("epoch {}, loss {loss:.6}", epoch + 1);
+        },
+    );
     let elapsed = start.elapsed();
 
     let w = net.layer::<Linear>(0).weight().data();
     println!("error in estimating w: {}", &true_w - &w.reshape(&[2]));
-    let b = net.layer::<Linear>(0).bias().expect("Linear has a bias").data();
+    let b = net
+        .layer::<Linear>(0)
+        .bias()
+        .expect("Linear has a bias")
+        .data();
     println!("error in estimating b: {}", true_b - &b);
     if has_flag("--time") {
         eprintln!("training time: {:.3} ms", elapsed.as_secs_f64() * 1e3);
     }
     if let Some(path) = flag_value("--plot") {
         let xs = features.select(1, 1).to_vec(); // features[:, 1]
-        let svg = plot::fit_and_loss_svg(&xs, &labels.to_vec(), w.to_vec()[1], b.item(), &epoch_losses);
+        let svg = plot::fit_and_loss_svg(
+            &xs,
+            &labels.to_vec(),
+            w.to_vec()[1],
+            b.item(),
+            &epoch_losses,
+        );
         std::fs::write(&path, svg)?;
         eprintln!("wrote {path}");
     }

@@ -31,10 +31,19 @@ fn main() {
     let (lr, num_epochs) = (0.03, 3);
     let mut epoch_losses = Vec::new();
     let start = Instant::now();
-    train(&features, &labels, &w, &b, lr, num_epochs, batch_size, |epoch, loss| {
-        epoch_losses.push(loss);
-        println!("epoch {}, loss {loss:.6}", epoch + 1);
-    });
+    train(
+        &features,
+        &labels,
+        &w,
+        &b,
+        lr,
+        num_epochs,
+        batch_size,
+        |epoch, loss| {
+            epoch_losses.push(loss);
+            println!("epoch {}, loss {loss:.6}", epoch + 1);
+        },
+    );
     let elapsed = start.elapsed();
 
     println!("error in estimating w: {}", &true_w - &w.reshape(&[2]));
@@ -46,7 +55,13 @@ fn main() {
     }
     if let Some(path) = flag_value("--plot") {
         let xs = features.select(1, 1).to_vec(); // features[:, 1]
-        let svg = plot::fit_and_loss_svg(&xs, &labels.to_vec(), w.to_vec()[1], b.item(), &epoch_losses);
+        let svg = plot::fit_and_loss_svg(
+            &xs,
+            &labels.to_vec(),
+            w.to_vec()[1],
+            b.item(),
+            &epoch_losses,
+        );
         std::fs::write(&path, svg).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
         eprintln!("wrote {path}");
     }

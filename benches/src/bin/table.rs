@@ -1,0 +1,155 @@
+//! This library's side of the performance table (docs/PERFORMANCE.md): the
+//! same workloads and method as `tools/bench/pytorch_bench.py` (one warm-up
+//! call, then the median of repeated timings), printed as
+//! `name<TAB>value<TAB>unit`. Thread count: `RAYON_NUM_THREADS`.
+//!
+//! `RAYON_NUM_THREADS=1 cargo run --release -p benches --bin table`
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use autograd::Tensor;
+use examples::{concise, scratch, synthetic_data};
+use nn::{Linear, MSELoss, Module, ReLU, Sequential};
+use optim::{Optimizer, SGD};
+
+/// Median wall time of `f` after one warm-up call: at least 5 runs and 0.5 s.
+fn median_seconds(mut f: impl FnMut()) -> f64 {
+    f();
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < 5 || (start.elapsed() < Duration::from_millis(500) && times.len() < 1000) {
+        let t = Instant::now();
+        f();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let n = times.len();
+    if n % 2 == 1 {
+        times[n / 2]
+    } else {
+        (times[n / 2 - 1] + times[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    tensor::manual_seed(0);
+    let mut rows: Vec<(String, f64, &str)> = Vec::new();
+    for (m, k, n, layout) in [
+        (256, 256, 256, ""),
+        (512, 512, 512, ""),
+        (1024, 1024, 1024, ""),
+        (2048, 2048, 2048, ""),
+        (256, 784, 256, ""),
+        (256, 784, 256, "a^T"),
+        (256, 256, 784, "b^T"),
+        (256, 256, 10, ""),
+    ] {
+        let a = if layout == "a^T" {
+            tensor::Tensor::randn(&[k, m]).t()
+        } else {
+            tensor::Tensor::randn(&[m, k])
+        };
+        let b = if layout == "b^T" {
+            tensor::Tensor::randn(&[n, k]).t()
+        } else {
+            tensor::Tensor::randn(&[k, n])
+        };
+        let seconds = median_seconds(|| {
+            black_box(black_box(&a).matmul(black_box(&b)));
+        });
+        let suffix = if layout.is_empty() {
+            String::new()
+        } else {
+            format!(" ({layout})")
+        };
+        rows.push((
+            format!("matmul {m}x{k}@{k}x{n}{suffix}"),
+            2.0 * (m * k * n) as f64 / seconds / 1e9,
+            "GFLOP/s",
+        ));
+    }
+    let (a, b) = (
+        tensor::Tensor::randn(&[10, 2]),
+        tensor::Tensor::randn(&[2, 1]),
+    );
+    rows.push((
+        "matmul 10x2@2x1".into(),
+        median_seconds(|| drop(black_box(&a).matmul(black_box(&b)))) * 1e6,
+        "us",
+    ));
+
+    let (features, labels) = synthetic_data(&Tensor::from_slice(&[2.0, -3.4]), 4.2, 1000);
+    let scratch_run = || {
+        let w = Tensor::normal(0.0, 0.01, &[2, 1]).requires_grad_(true);
+        let b = Tensor::zeros(&[1]).requires_grad_(true);
+        scratch::train(&features, &labels, &w, &b, 0.03, 3, 10, |_, l| {
+            black_box(l);
+        });
+    };
+    rows.push((
+        "tutorial scratch training".into(),
+        median_seconds(scratch_run) * 1e3,
+        "ms",
+    ));
+    let data_iter =
+        concise::load_array(vec![features.clone(), labels.clone()], 10, true).expect("loader");
+    let concise_run = || {
+        let net = concise::linear_net();
+        let mut trainer = SGD::new(net.parameters(), 0.03).expect("valid lr");
+        concise::train(
+            &net,
+            &mut trainer,
+            &data_iter,
+            &features,
+            &labels,
+            3,
+            |_, l| {
+                black_box(l);
+            },
+        );
+    };
+    rows.push((
+        "tutorial concise training".into(),
+        median_seconds(concise_run) * 1e3,
+        "ms",
+    ));
+
+    let net = Sequential::new()
+        .append(Linear::new(784, 256))
+        .append(ReLU)
+        .append(Linear::new(256, 10));
+    let mut trainer = SGD::new(net.parameters(), 0.01).expect("valid lr");
+    let loss = MSELoss::new();
+    let (x, y) = (Tensor::randn(&[256, 784]), Tensor::randn(&[256, 10]));
+    let mlp_step = || {
+        trainer.zero_grad();
+        let l = loss.forward(&net.forward(&x), &y);
+        l.backward();
+        trainer.step();
+    };
+    rows.push((
+        "mlp 784-256-10 sgd step, batch 256".into(),
+        median_seconds(mlp_step) * 1e3,
+        "ms",
+    ));
+
+    let leaf = Tensor::ones(&[3, 2]).requires_grad_(true);
+    let chain = || {
+        leaf.clear_grad();
+        let mut y = leaf.clone();
+        for _ in 0..100 {
+            y = &(&y * 1.0001) + 0.0001;
+        }
+        y.sum().backward();
+    };
+    rows.push((
+        "chain 100 x (y*1.0001+0.0001) + backward".into(),
+        median_seconds(chain) * 1e3,
+        "ms",
+    ));
+
+    for (name, value, unit) in rows {
+        println!("{name}\t{value:.4}\t{unit}");
+    }
+}
