@@ -191,16 +191,6 @@ impl Tensor {
             });
         }
         let batch = broadcast_shapes("matmul", &l[..l.len() - 2], &r[..r.len() - 2])?;
-        // sgemm packs a column-major left operand much more slowly than a
-        // row-major one (77 vs 125 GFLOP/s at 256x784x256 here); copying it,
-        // O(m·k), pays for itself once the product is a few columns wide.
-        let lhs_strides = lhs.data.strides();
-        let lhs_row_major = lhs_strides[lhs_strides.len() - 1] == 1 || k <= 1;
-        let lhs = if !lhs_row_major && n >= 8 && m * k * n >= TINY_FLOPS {
-            lhs.contiguous()
-        } else {
-            lhs
-        };
         let batch_count: usize = batch.iter().product();
         let mut out = vec![0.0f32; batch_count * m * n];
 
@@ -283,6 +273,12 @@ impl Tensor {
         let n = if rs.len() == 2 { rs[1] } else { 1 };
         if rs[0] != k || m * k * n >= TINY_FLOPS {
             return None;
+        }
+        if n == 1 && k > 0 {
+            // Matrix-vector: one dot product per row.
+            let out: Vec<f32> = a.chunks_exact(k).map(|row| row.iter().zip(b).map(|(&x, &y)| x * y).sum()).collect();
+            let shape: &[usize] = if rs.len() == 2 { &[m, 1] } else { &[m] };
+            return Tensor::from_vec(out, shape).ok();
         }
         let mut out = vec![0.0f32; m * n];
         for (row, c) in a.chunks_exact(k.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
