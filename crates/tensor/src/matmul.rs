@@ -1,13 +1,14 @@
 //! Matrix products with `torch.matmul`'s semantics.
 //!
-//! The 2-D kernel is `matrixmultiply`'s cache-blocked SIMD sgemm (AVX-512 /
-//! AVX2+FMA chosen at run time), which accepts arbitrary strides, so
+//! The 2-D kernel is a cache-blocked SIMD sgemm chosen at run time for the
+//! CPU (AVX-512, AVX2+FMA, ...): the `gemm` crate's by default (feature
+//! `gemm`), else `matrixmultiply`'s. Both accept arbitrary strides, so
 //! transposed operands are never copied. Products large enough to pay for it
-//! are split across rayon's global pool by blocks of output rows (or columns,
-//! when the output is wide and short); small ones run on the calling thread,
-//! and tiny ones use a plain loop that avoids sgemm's packing overhead.
-//! Threads come from rayon's global pool: set `RAYON_NUM_THREADS` to limit them.
+//! run across rayon's global pool (set `RAYON_NUM_THREADS` to limit it); small
+//! ones run on the calling thread, and tiny ones use a plain loop that avoids
+//! the kernels' packing overhead.
 
+#[cfg(not(feature = "gemm"))]
 use rayon::prelude::*;
 
 use crate::error::{Result, TensorError};
@@ -31,12 +32,16 @@ struct MatRef {
 
 /// An output pointer that may be shared across rayon workers because each
 /// worker writes a disjoint block.
+#[cfg(not(feature = "gemm"))]
 #[derive(Clone, Copy)]
 struct OutPtr(*mut f32);
 // SAFETY: used only to hand disjoint output blocks to worker threads.
+#[cfg(not(feature = "gemm"))]
 unsafe impl Send for OutPtr {}
+#[cfg(not(feature = "gemm"))]
 unsafe impl Sync for OutPtr {}
 
+#[cfg(not(feature = "gemm"))]
 impl OutPtr {
     /// Taking `self` makes closures capture the whole (Send) wrapper.
     fn get(self) -> *mut f32 {
@@ -48,6 +53,7 @@ impl OutPtr {
 unsafe impl Send for MatRef {}
 unsafe impl Sync for MatRef {}
 
+#[cfg(not(feature = "gemm"))]
 impl MatRef {
     /// Rows `start..start + len` of this matrix.
     fn rows(self, start: usize, len: usize) -> MatRef {
@@ -70,64 +76,94 @@ impl MatRef {
     }
 }
 
-/// `c = a · b` where `c` is row-major with row stride `ldc`.
+/// `c = a · b` for products too small for a blocked kernel: a plain loop.
 ///
 /// # Safety
 /// `a` and `b` must describe readable matrices, `c` a writable `a.rows × b.cols`
 /// block with row stride `ldc` that nothing else accesses during the call.
-unsafe fn gemm_serial(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    if m == 0 || n == 0 {
-        return;
-    }
-    if m * k * n < TINY_FLOPS {
-        for i in 0..m {
-            let c_row = c.add(i * ldc);
-            for j in 0..n {
-                *c_row.add(j) = 0.0;
-            }
-            for p in 0..k {
-                let a_ip = *a
-                    .ptr
-                    .offset(i as isize * a.row_stride + p as isize * a.col_stride);
-                let b_row = b.ptr.offset(p as isize * b.row_stride);
-                for j in 0..n {
-                    *c_row.add(j) += a_ip * *b_row.offset(j as isize * b.col_stride);
-                }
+unsafe fn gemm_tiny(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
+    for i in 0..a.rows {
+        let c_row = c.add(i * ldc);
+        for j in 0..b.cols {
+            *c_row.add(j) = 0.0;
+        }
+        for p in 0..a.cols {
+            let a_ip = *a
+                .ptr
+                .offset(i as isize * a.row_stride + p as isize * a.col_stride);
+            let b_row = b.ptr.offset(p as isize * b.row_stride);
+            for j in 0..b.cols {
+                *c_row.add(j) += a_ip * *b_row.offset(j as isize * b.col_stride);
             }
         }
-        return;
     }
-    matrixmultiply::sgemm(
-        m,
-        k,
-        n,
-        1.0,
-        a.ptr,
-        a.row_stride,
-        a.col_stride,
-        b.ptr,
-        b.row_stride,
-        b.col_stride,
-        0.0,
+}
+
+/// `c = a · b` with the `gemm` crate's kernel, using rayon's pool if `parallel`.
+///
+/// # Safety
+/// As [`gemm_tiny`].
+#[cfg(feature = "gemm")]
+unsafe fn gemm_kernel(a: MatRef, b: MatRef, c: *mut f32, ldc: usize, parallel: bool) {
+    let parallelism = if parallel {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        gemm::Parallelism::None
+    };
+    gemm::gemm(
+        a.rows,
+        b.cols,
+        a.cols,
         c,
-        ldc as isize,
         1,
+        ldc as isize,
+        false,
+        a.ptr,
+        a.col_stride,
+        a.row_stride,
+        b.ptr,
+        b.col_stride,
+        b.row_stride,
+        0.0,
+        1.0,
+        false,
+        false,
+        false,
+        parallelism,
     );
 }
 
-/// `c = a · b`, split across rayon workers when the product is large enough.
+/// `c = a · b` with `matrixmultiply`'s kernel; if `parallel`, split across
+/// rayon workers by blocks of output rows (or columns, when the output is
+/// wide and short), several blocks per thread to even out uneven cores.
 ///
 /// # Safety
-/// As [`gemm_serial`].
-unsafe fn gemm(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    let threads = rayon::current_num_threads();
-    if m * k * n < PARALLEL_FLOPS || threads < 2 || rayon::current_thread_index().is_some() {
-        return gemm_serial(a, b, c, ldc);
+/// As [`gemm_tiny`].
+#[cfg(not(feature = "gemm"))]
+unsafe fn gemm_kernel(a: MatRef, b: MatRef, c: *mut f32, ldc: usize, parallel: bool) {
+    let serial = |a: MatRef, b: MatRef, c: *mut f32| {
+        matrixmultiply::sgemm(
+            a.rows,
+            a.cols,
+            b.cols,
+            1.0,
+            a.ptr,
+            a.row_stride,
+            a.col_stride,
+            b.ptr,
+            b.row_stride,
+            b.col_stride,
+            0.0,
+            c,
+            ldc as isize,
+            1,
+        )
+    };
+    if !parallel {
+        return serial(a, b, c);
     }
-    // Several blocks per thread even out uneven cores; each block is a
-    // multiple of the kernel's register tile so no block wastes a partial tile.
+    let (m, n) = (a.rows, b.cols);
+    let threads = rayon::current_num_threads();
     let split_rows = m >= n || m >= 64 * threads;
     let extent = if split_rows { m } else { n };
     let blocks = (2 * threads).min(extent.div_ceil(32)).max(1);
@@ -137,11 +173,31 @@ unsafe fn gemm(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
         let start = i * block;
         let len = block.min(extent - start);
         if split_rows {
-            gemm_serial(a.rows(start, len), b, c.get().add(start * ldc), ldc);
+            serial(a.rows(start, len), b, c.get().add(start * ldc));
         } else {
-            gemm_serial(a, b.cols(start, len), c.get().add(start), ldc);
+            serial(a, b.cols(start, len), c.get().add(start));
         }
     });
+}
+
+/// `c = a · b`: a plain loop for tiny products, else the blocked kernel,
+/// across rayon's pool when the product is large enough and the caller is
+/// not already a rayon worker (parallel sections never nest).
+///
+/// # Safety
+/// As [`gemm_tiny`].
+unsafe fn gemm(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if m * k * n < TINY_FLOPS {
+        return gemm_tiny(a, b, c, ldc);
+    }
+    let parallel = m * k * n >= PARALLEL_FLOPS
+        && rayon::current_num_threads() > 1
+        && rayon::current_thread_index().is_none();
+    gemm_kernel(a, b, c, ldc, parallel);
 }
 
 impl Tensor {
@@ -276,7 +332,10 @@ impl Tensor {
         }
         if n == 1 && k > 0 {
             // Matrix-vector: one dot product per row.
-            let out: Vec<f32> = a.chunks_exact(k).map(|row| row.iter().zip(b).map(|(&x, &y)| x * y).sum()).collect();
+            let out: Vec<f32> = a
+                .chunks_exact(k)
+                .map(|row| row.iter().zip(b).map(|(&x, &y)| x * y).sum())
+                .collect();
             let shape: &[usize] = if rs.len() == 2 { &[m, 1] } else { &[m] };
             return Tensor::from_vec(out, shape).ok();
         }
