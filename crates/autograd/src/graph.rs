@@ -6,7 +6,8 @@
 //! nodes in decreasing creation order (a tensor's inputs are always older than
 //! it), which is a topological order found without recursion.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
@@ -201,15 +202,11 @@ impl Tensor {
 /// The backward pass proper: process tensors newest first, so every gradient
 /// contribution to a tensor has arrived before its node runs.
 fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()> {
-    let mut pending: HashMap<u64, (Tensor, RawTensor)> = HashMap::new();
-    let mut order: BinaryHeap<u64> = BinaryHeap::new();
+    // Keyed by creation id: the last entry is always the next to process.
+    let mut pending: BTreeMap<u64, (Tensor, RawTensor)> = BTreeMap::new();
     pending.insert(root.id(), (root.clone(), seed));
-    order.push(root.id());
 
-    while let Some(id) = order.pop() {
-        let (tensor, grad) = pending
-            .remove(&id)
-            .expect("every queued id has a pending gradient");
+    while let Some((_, (tensor, grad))) = pending.pop_last() {
         let Some(node) = tensor.grad_fn_node() else {
             if tensor.requires_grad() {
                 tensor.accumulate_grad(grad);
@@ -222,13 +219,12 @@ fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()
                 continue;
             };
             let g = fit_to_input(node.name, index, g, input)?;
-            match pending.get_mut(&input.id()) {
-                Some((_, acc)) => {
-                    acc.add_(&g);
+            match pending.entry(input.id()) {
+                Entry::Occupied(mut entry) => {
+                    entry.get_mut().1.add_(&g);
                 }
-                None => {
-                    pending.insert(input.id(), (input.clone(), g));
-                    order.push(input.id());
+                Entry::Vacant(entry) => {
+                    entry.insert((input.clone(), g));
                 }
             }
         }
@@ -243,12 +239,11 @@ fn fit_to_input(
     grad: RawTensor,
     input: &Tensor,
 ) -> Result<RawTensor> {
-    let value = input.value();
-    let shape = value.shape();
-    if grad.shape() == shape {
+    if input.with_value(|v| v.shape() == grad.shape()) {
         return Ok(grad);
     }
-    grad.try_sum_to_size(shape)
+    let shape = input.shape();
+    grad.try_sum_to_size(&shape)
         .map_err(|_| AutogradError::InvalidGradient {
             node,
             index,

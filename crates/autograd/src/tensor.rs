@@ -81,12 +81,17 @@ impl Tensor {
 
     /// The current values, as a gradient-free tensor (a cheap copy-on-write handle).
     pub fn value(&self) -> RawTensor {
-        self.0
+        self.with_value(RawTensor::clone)
+    }
+
+    /// Runs `f` on the current values without taking a handle to them.
+    pub fn with_value<R>(&self, f: impl FnOnce(&RawTensor) -> R) -> R {
+        f(&self
+            .0
             .storage
             .value
             .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .unwrap_or_else(|e| e.into_inner()))
     }
 
     pub(crate) fn id(&self) -> u64 {
@@ -243,17 +248,17 @@ impl Tensor {
 
     /// The sizes of the dimensions. PyTorch equivalent: `x.shape`.
     pub fn shape(&self) -> Vec<usize> {
-        self.value().shape().to_vec()
+        self.with_value(|v| v.shape().to_vec())
     }
 
     /// The number of dimensions. PyTorch equivalent: `x.dim()`.
     pub fn dim(&self) -> usize {
-        self.value().dim()
+        self.with_value(RawTensor::dim)
     }
 
     /// The number of elements. PyTorch equivalent: `x.numel()`.
     pub fn numel(&self) -> usize {
-        self.value().numel()
+        self.with_value(RawTensor::numel)
     }
 
     /// The size of dimension 0, like Python's `len(x)`.
@@ -267,7 +272,7 @@ impl Tensor {
 
     /// Whether the tensor holds no elements.
     pub fn is_empty(&self) -> bool {
-        self.value().is_empty()
+        self.with_value(RawTensor::is_empty)
     }
 
     /// The value of a one-element tensor. PyTorch equivalent: `x.item()`.
@@ -275,7 +280,7 @@ impl Tensor {
     /// # Errors
     /// If the tensor does not hold exactly one element.
     pub fn try_item(&self) -> Result<f32> {
-        Ok(self.value().try_item()?)
+        Ok(self.with_value(RawTensor::try_item)?)
     }
 
     /// Panicking form of [`try_item`](Tensor::try_item).
@@ -289,7 +294,7 @@ impl Tensor {
 
     /// The elements in row-major order.
     pub fn to_vec(&self) -> Vec<f32> {
-        self.value().to_vec()
+        self.with_value(RawTensor::to_vec)
     }
 }
 
