@@ -6,6 +6,8 @@ pub mod concise;
 pub mod plot;
 pub mod scratch;
 
+use std::time::Duration;
+
 use autograd::Tensor;
 
 /// The value of `--seed N` on the command line, if given.
@@ -57,4 +59,36 @@ pub fn list_repr(tensors: &[Tensor]) -> String {
         .map(|t| t.to_string().replace('\n', "\n "))
         .collect();
     format!("[{}]", items.join(",\n "))
+}
+
+/// The optional outputs of both tutorial binaries: with `--time`, the
+/// training time on stderr; with `--plot FILE.svg`, `features[:, 1]` against
+/// the labels with the fitted line (`w[1]`, `b`) and the loss per epoch.
+///
+/// # Errors
+/// If the SVG file cannot be written.
+pub fn report_extras(
+    elapsed: Duration,
+    features: &Tensor,
+    labels: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    epoch_losses: &[f32],
+) -> std::io::Result<()> {
+    if has_flag("--time") {
+        eprintln!("training time: {:.3} ms", elapsed.as_secs_f64() * 1e3);
+    }
+    if let Some(path) = flag_value("--plot") {
+        let xs = features.select(1, 1).to_vec(); // features[:, 1]
+        let svg = plot::fit_and_loss_svg(
+            &xs,
+            &labels.to_vec(),
+            w.to_vec()[1],
+            b.to_vec()[0],
+            epoch_losses,
+        );
+        std::fs::write(&path, svg)?;
+        eprintln!("wrote {path}");
+    }
+    Ok(())
 }

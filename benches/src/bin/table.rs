@@ -8,10 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use autograd::Tensor;
-use examples::{concise, scratch, synthetic_data};
-use nn::{Linear, MSELoss, Module, ReLU, Sequential};
-use optim::{Optimizer, SGD};
+use benches::{chain_100, concise_training, mlp_step, scratch_training, tutorial_data};
 
 /// Median wall time of `f` after one warm-up call: at least 5 runs and 0.5 s.
 fn median_seconds(mut f: impl FnMut()) -> f64 {
@@ -79,73 +76,25 @@ fn main() {
         "us",
     ));
 
-    let (features, labels) = synthetic_data(&Tensor::from_slice(&[2.0, -3.4]), 4.2, 1000);
-    let scratch_run = || {
-        let w = Tensor::normal(0.0, 0.01, &[2, 1]).requires_grad_(true);
-        let b = Tensor::zeros(&[1]).requires_grad_(true);
-        scratch::train(&features, &labels, &w, &b, 0.03, 3, 10, |_, l| {
-            black_box(l);
-        });
-    };
+    let (features, labels) = tutorial_data();
     rows.push((
         "tutorial scratch training".into(),
-        median_seconds(scratch_run) * 1e3,
+        median_seconds(scratch_training(&features, &labels)) * 1e3,
         "ms",
     ));
-    let data_iter =
-        concise::load_array(vec![features.clone(), labels.clone()], 10, true).expect("loader");
-    let concise_run = || {
-        let net = concise::linear_net();
-        let mut trainer = SGD::new(net.parameters(), 0.03).expect("valid lr");
-        concise::train(
-            &net,
-            &mut trainer,
-            &data_iter,
-            &features,
-            &labels,
-            3,
-            |_, l| {
-                black_box(l);
-            },
-        );
-    };
     rows.push((
         "tutorial concise training".into(),
-        median_seconds(concise_run) * 1e3,
+        median_seconds(concise_training(&features, &labels)) * 1e3,
         "ms",
     ));
-
-    let net = Sequential::new()
-        .append(Linear::new(784, 256))
-        .append(ReLU)
-        .append(Linear::new(256, 10));
-    let mut trainer = SGD::new(net.parameters(), 0.01).expect("valid lr");
-    let loss = MSELoss::new();
-    let (x, y) = (Tensor::randn(&[256, 784]), Tensor::randn(&[256, 10]));
-    let mlp_step = || {
-        trainer.zero_grad();
-        let l = loss.forward(&net.forward(&x), &y);
-        l.backward();
-        trainer.step();
-    };
     rows.push((
         "mlp 784-256-10 sgd step, batch 256".into(),
-        median_seconds(mlp_step) * 1e3,
+        median_seconds(mlp_step()) * 1e3,
         "ms",
     ));
-
-    let leaf = Tensor::ones(&[3, 2]).requires_grad_(true);
-    let chain = || {
-        leaf.clear_grad();
-        let mut y = leaf.clone();
-        for _ in 0..100 {
-            y = &(&y * 1.0001) + 0.0001;
-        }
-        y.sum().backward();
-    };
     rows.push((
         "chain 100 x (y*1.0001+0.0001) + backward".into(),
-        median_seconds(chain) * 1e3,
+        median_seconds(chain_100()) * 1e3,
         "ms",
     ));
 

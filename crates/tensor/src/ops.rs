@@ -4,135 +4,145 @@
 //!
 //! Tensor-tensor operators broadcast and panic (at the caller's location) with
 //! the error of the matching `try_*` method when shapes are incompatible.
-
-use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+//!
+//! The impls come from [`impl_tensor_operators!`](crate::impl_tensor_operators),
+//! which the `autograd` crate uses for its own tensor type too.
 
 use crate::tensor::Tensor;
 
-macro_rules! binary_operator {
-    ($Trait:ident, $method:ident, $Assign:ident, $assign:ident, $tensor_op:ident, $tensor_op_:ident, $f:expr) => {
-        impl $Trait<&Tensor> for &Tensor {
-            type Output = Tensor;
+/// Implements the arithmetic operators for a tensor type in terms of its
+/// methods: `add`/`sub`/`mul`/`div` (tensor operand, by reference),
+/// `add_scalar`/`sub_scalar`/`mul_scalar`/`div_scalar` (tensor op scalar),
+/// `rsub_scalar`/`rdiv_scalar` (scalar op tensor), the in-place
+/// `add_`/`sub_`/`mul_`/`div_` (tensor operand) and
+/// `add_scalar_`/`sub_scalar_`/`mul_scalar_`/`div_scalar_`, and `neg`.
+#[macro_export]
+macro_rules! impl_tensor_operators {
+    ($T:ty) => {
+        $crate::impl_tensor_operators!(@binary $T, Add, add, AddAssign, add_assign, add, add_, add_scalar, add_scalar, add_scalar_);
+        $crate::impl_tensor_operators!(@binary $T, Sub, sub, SubAssign, sub_assign, sub, sub_, sub_scalar, rsub_scalar, sub_scalar_);
+        $crate::impl_tensor_operators!(@binary $T, Mul, mul, MulAssign, mul_assign, mul, mul_, mul_scalar, mul_scalar, mul_scalar_);
+        $crate::impl_tensor_operators!(@binary $T, Div, div, DivAssign, div_assign, div, div_, div_scalar, rdiv_scalar, div_scalar_);
+        impl ::std::ops::Neg for &$T {
+            type Output = $T;
+            fn neg(self) -> $T {
+                <$T>::neg(self)
+            }
+        }
+        impl ::std::ops::Neg for $T {
+            type Output = $T;
+            fn neg(self) -> $T {
+                <$T>::neg(&self)
+            }
+        }
+    };
+    (@binary $T:ty, $Trait:ident, $method:ident, $Assign:ident, $assign:ident,
+     $op:ident, $op_:ident, $scalar:ident, $rscalar:ident, $scalar_:ident) => {
+        impl ::std::ops::$Trait<&$T> for &$T {
+            type Output = $T;
             #[track_caller]
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                Tensor::$tensor_op(self, rhs)
+            fn $method(self, rhs: &$T) -> $T {
+                <$T>::$op(self, rhs)
             }
         }
-        impl $Trait<Tensor> for &Tensor {
-            type Output = Tensor;
+        impl ::std::ops::$Trait<$T> for &$T {
+            type Output = $T;
             #[track_caller]
-            fn $method(self, rhs: Tensor) -> Tensor {
-                Tensor::$tensor_op(self, &rhs)
+            fn $method(self, rhs: $T) -> $T {
+                <$T>::$op(self, &rhs)
             }
         }
-        impl $Trait<&Tensor> for Tensor {
-            type Output = Tensor;
+        impl ::std::ops::$Trait<&$T> for $T {
+            type Output = $T;
             #[track_caller]
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                Tensor::$tensor_op(&self, rhs)
+            fn $method(self, rhs: &$T) -> $T {
+                <$T>::$op(&self, rhs)
             }
         }
-        impl $Trait<Tensor> for Tensor {
-            type Output = Tensor;
+        impl ::std::ops::$Trait<$T> for $T {
+            type Output = $T;
             #[track_caller]
-            fn $method(self, rhs: Tensor) -> Tensor {
-                Tensor::$tensor_op(&self, &rhs)
+            fn $method(self, rhs: $T) -> $T {
+                <$T>::$op(&self, &rhs)
             }
         }
-        impl $Trait<f32> for &Tensor {
-            type Output = Tensor;
-            fn $method(self, rhs: f32) -> Tensor {
-                let f = $f;
-                self.map(move |x| f(x, rhs))
+        impl ::std::ops::$Trait<f32> for &$T {
+            type Output = $T;
+            fn $method(self, rhs: f32) -> $T {
+                <$T>::$scalar(self, rhs)
             }
         }
-        impl $Trait<f32> for Tensor {
-            type Output = Tensor;
-            fn $method(self, rhs: f32) -> Tensor {
-                $Trait::$method(&self, rhs)
+        impl ::std::ops::$Trait<f32> for $T {
+            type Output = $T;
+            fn $method(self, rhs: f32) -> $T {
+                <$T>::$scalar(&self, rhs)
             }
         }
-        impl $Trait<&Tensor> for f32 {
-            type Output = Tensor;
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                let f = $f;
-                rhs.map(move |x| f(self, x))
+        impl ::std::ops::$Trait<&$T> for f32 {
+            type Output = $T;
+            fn $method(self, rhs: &$T) -> $T {
+                <$T>::$rscalar(rhs, self)
             }
         }
-        impl $Trait<Tensor> for f32 {
-            type Output = Tensor;
-            fn $method(self, rhs: Tensor) -> Tensor {
-                $Trait::$method(self, &rhs)
+        impl ::std::ops::$Trait<$T> for f32 {
+            type Output = $T;
+            fn $method(self, rhs: $T) -> $T {
+                <$T>::$rscalar(&rhs, self)
             }
         }
-        impl $Assign<&Tensor> for Tensor {
+        impl ::std::ops::$Assign<&$T> for $T {
             #[track_caller]
-            fn $assign(&mut self, rhs: &Tensor) {
-                Tensor::$tensor_op_(self, rhs);
+            fn $assign(&mut self, rhs: &$T) {
+                <$T>::$op_(self, rhs);
             }
         }
-        impl $Assign<Tensor> for Tensor {
+        impl ::std::ops::$Assign<$T> for $T {
             #[track_caller]
-            fn $assign(&mut self, rhs: Tensor) {
-                Tensor::$tensor_op_(self, &rhs);
+            fn $assign(&mut self, rhs: $T) {
+                <$T>::$op_(self, &rhs);
             }
         }
-        impl $Assign<f32> for Tensor {
+        impl ::std::ops::$Assign<f32> for $T {
+            #[track_caller]
             fn $assign(&mut self, rhs: f32) {
-                let f = $f;
-                self.map_(move |x| f(x, rhs));
+                <$T>::$scalar_(self, rhs);
             }
         }
     };
 }
 
-binary_operator!(
-    Add,
-    add,
-    AddAssign,
-    add_assign,
-    add,
-    add_,
-    |x: f32, y: f32| x + y
-);
-binary_operator!(
-    Sub,
-    sub,
-    SubAssign,
-    sub_assign,
-    sub,
-    sub_,
-    |x: f32, y: f32| x - y
-);
-binary_operator!(
-    Mul,
-    mul,
-    MulAssign,
-    mul_assign,
-    mul,
-    mul_,
-    |x: f32, y: f32| x * y
-);
-binary_operator!(
-    Div,
-    div,
-    DivAssign,
-    div_assign,
-    div,
-    div_,
-    |x: f32, y: f32| x / y
-);
+crate::impl_tensor_operators!(Tensor);
 
-impl Neg for &Tensor {
-    type Output = Tensor;
-    fn neg(self) -> Tensor {
-        Tensor::neg(self)
-    }
+/// Scalar forms behind the operators (`x + 2.0`, `2.0 - x`, `x *= 3.0`, ...).
+macro_rules! scalar_ops {
+    ($($name:ident, $rname:ident, $name_:ident, $f:expr, $torch:literal;)*) => {
+        impl Tensor {
+            $(
+                #[doc = concat!("Elementwise `x ", $torch, " s`. PyTorch equivalent: `x ", $torch, " s`.")]
+                pub fn $name(&self, s: f32) -> Tensor {
+                    let f = $f;
+                    self.map(move |x| f(x, s))
+                }
+
+                #[doc = concat!("Elementwise `s ", $torch, " x`. PyTorch equivalent: `s ", $torch, " x`.")]
+                pub fn $rname(&self, s: f32) -> Tensor {
+                    let f = $f;
+                    self.map(move |x| f(s, x))
+                }
+
+                #[doc = concat!("In place `x ", $torch, "= s`. PyTorch equivalent: `x ", $torch, "= s`.")]
+                pub fn $name_(&mut self, s: f32) -> &mut Tensor {
+                    let f = $f;
+                    self.map_(move |x| f(x, s))
+                }
+            )*
+        }
+    };
 }
 
-impl Neg for Tensor {
-    type Output = Tensor;
-    fn neg(self) -> Tensor {
-        Tensor::neg(&self)
-    }
+scalar_ops! {
+    add_scalar, radd_scalar, add_scalar_, |x: f32, y: f32| x + y, "+";
+    sub_scalar, rsub_scalar, sub_scalar_, |x: f32, y: f32| x - y, "-";
+    mul_scalar, rmul_scalar, mul_scalar_, |x: f32, y: f32| x * y, "*";
+    div_scalar, rdiv_scalar, div_scalar_, |x: f32, y: f32| x / y, "/";
 }

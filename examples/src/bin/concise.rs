@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use autograd::Tensor;
 use examples::concise::{linear_net, load_array, train};
-use examples::{flag_value, has_flag, list_repr, plot, seed_from_args, synthetic_data};
+use examples::{list_repr, seed_from_args, synthetic_data};
 use nn::{Linear, Module};
 use optim::SGD;
 
@@ -54,20 +54,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         .expect("Linear has a bias")
         .data();
     println!("error in estimating b: {}", true_b - &b);
-    if has_flag("--time") {
-        eprintln!("training time: {:.3} ms", elapsed.as_secs_f64() * 1e3);
-    }
-    if let Some(path) = flag_value("--plot") {
-        let xs = features.select(1, 1).to_vec(); // features[:, 1]
-        let svg = plot::fit_and_loss_svg(
-            &xs,
-            &labels.to_vec(),
-            w.to_vec()[1],
-            b.item(),
-            &epoch_losses,
-        );
-        std::fs::write(&path, svg)?;
-        eprintln!("wrote {path}");
-    }
+    examples::report_extras(elapsed, &features, &labels, &w, &b, &epoch_losses)?;
     Ok(())
 }

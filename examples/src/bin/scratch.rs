@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use autograd::Tensor;
 use examples::scratch::{data_iter, train};
-use examples::{flag_value, has_flag, plot, seed_from_args, synthetic_data};
+use examples::{seed_from_args, synthetic_data};
 
 fn main() {
     if let Some(seed) = seed_from_args() {
@@ -50,19 +50,6 @@ fn main() {
     println!("error in estimating b: {}", true_b - &b);
     println!("{w}");
     println!("{b}");
-    if has_flag("--time") {
-        eprintln!("training time: {:.3} ms", elapsed.as_secs_f64() * 1e3);
-    }
-    if let Some(path) = flag_value("--plot") {
-        let xs = features.select(1, 1).to_vec(); // features[:, 1]
-        let svg = plot::fit_and_loss_svg(
-            &xs,
-            &labels.to_vec(),
-            w.to_vec()[1],
-            b.item(),
-            &epoch_losses,
-        );
-        std::fs::write(&path, svg).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
-        eprintln!("wrote {path}");
-    }
+    examples::report_extras(elapsed, &features, &labels, &w, &b, &epoch_losses)
+        .unwrap_or_else(|e| panic!("cannot write the plot: {e}"));
 }
