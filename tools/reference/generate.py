@@ -33,6 +33,7 @@ from pathlib import Path
 warnings.filterwarnings("ignore", message=".*NumPy.*")
 
 import torch  # noqa: E402
+from torch.utils import data  # noqa: E402
 
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float32)
@@ -437,6 +438,27 @@ def ops_cases(w):
     # test compares these exactly.
     for n in (1, 2, 3, 5, 6, 7, 8, 9, 13, 15, 16, 31, 63, 64, 100, 1000, 4099):
         w.case(f"sum_exact_{n}", "sum_exact", lambda a: a.sum(), [randn(n) * 10], "", grad=False)
+    # --- maximum / minimum / stack --------------------------------------------
+    for op in ("maximum", "minimum"):
+        fn = getattr(torch, op)
+        w.case(f"{op}_2x3_2x3", op, fn, [randn(2, 3), randn(2, 3)])
+        w.case(f"{op}_2x3_3", op, fn, [randn(2, 3), randn(3)])
+        tied = randn(2, 3)
+        w.case(f"{op}_ties", op, fn, [tied, tied.clone()])
+    w.case("stack_dim0", "stack", lambda a, b, c: torch.stack([a, b, c], 0), [randn(2, 3), randn(2, 3), randn(2, 3)], "dim=0")
+    w.case("stack_dim-1", "stack", lambda a, b: torch.stack([a, b], -1), [randn(4), randn(4)], "dim=-1")
+
+    # --- DataLoader batch counts and shapes -------------------------------------
+    # `out` lists, per batch, the batch's first dimension (no `in` lines; the
+    # dataset is n rows of features [n, 2] and labels [n]).
+    for n, bs, drop_last in ((1000, 10, False), (105, 10, False), (105, 10, True), (5, 10, True), (5, 10, False), (7, 3, False)):
+        ds = data.TensorDataset(torch.zeros(n, 2), torch.zeros(n))
+        sizes = [len(x) for x, _ in data.DataLoader(ds, batch_size=bs, drop_last=drop_last)]
+        w.lines.append(f"=== dataloader_{n}_{bs}_{int(drop_last)}")
+        w.ids.add(f"dataloader_{n}_{bs}_{int(drop_last)}")
+        w.lines.append(f"op dataloader n={n} batch_size={bs} drop_last={int(drop_last)}")
+        w.lines.append(f"out {len(sizes)} | " + " ".join(f"{float(x)!r}" for x in sizes) if sizes else "out 0 |")
+
     # --- nn.functional.linear ------------------------------------------------
     # Inputs: x, weight [out, in], bias [out] (or no bias).
     w.case("linear_2d", "linear", lambda x, wt, b: torch.nn.functional.linear(x, wt, b),

@@ -95,4 +95,14 @@ impl Tensor {
     pub fn randn_like(&self) -> Tensor {
         Tensor::randn(&self.shape())
     }
+
+    /// PyTorch equivalent: `torch.full_like(x, value)`.
+    pub fn full_like(&self, value: f32) -> Tensor {
+        Tensor::full(&self.shape(), value)
+    }
+
+    /// PyTorch equivalent: `torch.rand_like(x)`.
+    pub fn rand_like(&self) -> Tensor {
+        Tensor::rand(&self.shape())
+    }
 }

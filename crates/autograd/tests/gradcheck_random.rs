@@ -80,6 +80,18 @@ fn binary_ops_with_random_broadcasting() {
             &[a.clone(), b.clone()],
         );
         check("pow", case, |x| x[0].try_pow(&x[1]), &[pa, pb]);
+        check(
+            "maximum",
+            case,
+            |x| x[0].try_maximum(&x[1]),
+            &[a.clone(), b.clone()],
+        );
+        check(
+            "minimum",
+            case,
+            |x| x[0].try_minimum(&x[1]),
+            &[a.clone(), b.clone()],
+        );
     }
 }
 
@@ -183,6 +195,13 @@ fn reductions_and_shape_ops_over_random_dims() {
         big.extend(&s);
         let target: Vec<isize> = big.iter().map(|&d| d as isize).collect();
         check("expand", case, |t| t[0].try_expand(&target), xs);
+        let other = values(&mut g, &s, false);
+        check(
+            "stack",
+            case,
+            |t| Tensor::try_stack(t, dim),
+            &[x.clone(), other],
+        );
     }
 }
 

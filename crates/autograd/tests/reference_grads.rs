@@ -18,6 +18,7 @@ const NOT_DIFFERENTIABLE_HERE: &[&str] = &[
     "mse_loss",
     "linear",
     "sgd",
+    "dataloader",
     "sum_exact",
     "sum_pattern",
 ];
@@ -51,6 +52,9 @@ fn forward(case: &OpCase, x: &[Tensor]) -> Tensor {
         "max" => dim.map_or_else(|| x[0].max(), |d| x[0].max_dim(d, case.keepdim()).0),
         "min" => dim.map_or_else(|| x[0].min(), |d| x[0].min_dim(d, case.keepdim()).0),
         "matmul" => x[0].matmul(&x[1]),
+        "maximum" => x[0].maximum(&x[1]),
+        "minimum" => x[0].minimum(&x[1]),
+        "stack" => Tensor::stack(x, dim.unwrap()),
         "reshape" => x[0].reshape(&shape()),
         "transpose" => x[0].transpose(case.isize("dim0").unwrap(), case.isize("dim1").unwrap()),
         "permute" => x[0].permute(&case.list("dims").unwrap()),

@@ -180,3 +180,26 @@ fn custom_datasets_are_collated_by_stacking() {
     assert_eq!(batches[2][1].shape(), [1]);
     assert_eq!(dataset(3).get(1)[0].to_vec(), vec![2.0, 3.0]);
 }
+
+#[path = "../../tensor/tests/common/reference.rs"]
+mod reference;
+
+#[test]
+fn batch_sizes_match_pytorch_dataloader() {
+    let cases: Vec<_> = reference::ops(include_str!("../../tensor/tests/data/ops.txt"))
+        .into_iter()
+        .filter(|c| c.op == "dataloader")
+        .collect();
+    assert_eq!(cases.len(), 6);
+    for case in &cases {
+        let n = case.isize("n").unwrap() as usize;
+        let loader = DataLoader::builder(dataset(n))
+            .batch_size(case.isize("batch_size").unwrap() as usize)
+            .drop_last(case.isize("drop_last") == Some(1))
+            .build()
+            .unwrap();
+        let sizes: Vec<f32> = loader.iter().map(|b| b[0].shape()[0] as f32).collect();
+        assert_eq!(sizes, case.out.to_vec(), "{}", case.name);
+        assert_eq!(loader.len(), sizes.len(), "{}", case.name);
+    }
+}

@@ -8,7 +8,7 @@ use reference::OpCase;
 use tensor::Tensor;
 
 /// Ops of the reference file implemented above this crate (in `nn`).
-const HIGHER_LAYER_OPS: &[&str] = &["mse_loss", "linear", "sgd"];
+const HIGHER_LAYER_OPS: &[&str] = &["mse_loss", "linear", "sgd", "dataloader"];
 
 /// Runs one case's forward op; returns the output and, for `max`/`min` with a dim, the indices.
 fn forward(case: &OpCase) -> (Tensor, Option<Tensor>) {
@@ -79,6 +79,9 @@ fn forward(case: &OpCase) -> (Tensor, Option<Tensor>) {
             None => x(0).argmin(),
         },
         "matmul" => x(0).matmul(x(1)),
+        "maximum" => x(0).maximum(x(1)),
+        "minimum" => x(0).minimum(x(1)),
+        "stack" => Tensor::stack(&case.inputs, dim.unwrap()),
         "reshape" => x(0).reshape(&shape()),
         "transpose" => x(0).transpose(case.isize("dim0").unwrap(), case.isize("dim1").unwrap()),
         "permute" => x(0).permute(&case.list("dims").unwrap()),

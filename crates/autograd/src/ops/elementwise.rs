@@ -3,7 +3,7 @@
 use super::panicking;
 use crate::error::Result;
 use crate::graph::Save;
-use crate::tensor::Tensor;
+use crate::tensor::{RawTensor, Tensor};
 
 const SAVE_BOTH: Save<'static> = Save {
     inputs: &[0, 1],
@@ -117,6 +117,98 @@ impl Tensor {
                 Ok(vec![base, exponent])
             },
         ))
+    }
+
+    /// Elementwise larger value, with broadcasting; the gradient goes to the
+    /// larger input and is split evenly on ties. PyTorch equivalent: `torch.maximum(a, b)`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_maximum(&self, other: &Tensor) -> Result<Tensor> {
+        self.extreme_of_two("MaximumBackward0", other, true)
+    }
+
+    /// Elementwise smaller value, with broadcasting; the gradient goes to the
+    /// smaller input and is split evenly on ties. PyTorch equivalent: `torch.minimum(a, b)`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_minimum(&self, other: &Tensor) -> Result<Tensor> {
+        self.extreme_of_two("MinimumBackward0", other, false)
+    }
+
+    fn extreme_of_two(&self, name: &'static str, other: &Tensor, larger: bool) -> Result<Tensor> {
+        let (a, b) = (self.value(), other.value());
+        let value = if larger {
+            a.try_maximum(&b)?
+        } else {
+            a.try_minimum(&b)?
+        };
+        Ok(Tensor::from_op(
+            name,
+            value,
+            &[self, other],
+            SAVE_BOTH,
+            move |g, s, needs| {
+                // Share of the gradient for `x` against `y`: 1 if x wins, ½ on a tie.
+                let share = |x: &RawTensor, y: &RawTensor| {
+                    x.zip_with(name, y, |x, y| {
+                        if x == y {
+                            0.5
+                        } else if (x > y) == larger {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    })
+                };
+                let (a, b) = (&s[0], &s[1]);
+                let ga = if needs[0] {
+                    Some(g * &share(a, b)?)
+                } else {
+                    None
+                };
+                let gb = if needs[1] {
+                    Some(g * &share(b, a)?)
+                } else {
+                    None
+                };
+                Ok(vec![ga, gb])
+            },
+        ))
+    }
+
+    /// Joins tensors of equal shape along a new dim `dim`; each input's
+    /// gradient is its slice of the output's. PyTorch equivalent: `torch.stack(tensors, dim)`.
+    ///
+    /// # Errors
+    /// For no tensors, differing shapes, or a bad `dim`.
+    pub fn try_stack(tensors: &[Tensor], dim: isize) -> Result<Tensor> {
+        let values: Vec<RawTensor> = tensors.iter().map(Tensor::value).collect();
+        let value = RawTensor::try_stack(&values, dim)?;
+        let inputs: Vec<&Tensor> = tensors.iter().collect();
+        Ok(Tensor::from_op(
+            "StackBackward0",
+            value,
+            &inputs,
+            Save::NOTHING,
+            move |g, _, needs| {
+                Ok(needs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &need)| need.then(|| g.select(dim_of_stack(dim, g.dim()), i)))
+                    .collect())
+            },
+        ))
+    }
+
+    /// Panicking form of [`try_stack`](Tensor::try_stack).
+    ///
+    /// # Panics
+    /// For no tensors, differing shapes, or a bad `dim`.
+    #[track_caller]
+    pub fn stack(tensors: &[Tensor], dim: isize) -> Tensor {
+        crate::error::or_panic(Tensor::try_stack(tensors, dim))
     }
 
     /// Adds a scalar. PyTorch equivalent: `x + s`.
@@ -338,7 +430,18 @@ impl Tensor {
     }
 }
 
+/// The stacked dim of a stack's output of rank `out_dim`, as a non-negative index.
+fn dim_of_stack(dim: isize, out_dim: usize) -> isize {
+    if dim < 0 {
+        dim + out_dim as isize
+    } else {
+        dim
+    }
+}
+
 panicking! {
+    maximum => try_maximum(other: &Tensor) -> Tensor;
+    minimum => try_minimum(other: &Tensor) -> Tensor;
     add => try_add(other: &Tensor) -> Tensor;
     sub => try_sub(other: &Tensor) -> Tensor;
     mul => try_mul(other: &Tensor) -> Tensor;
