@@ -11,7 +11,7 @@
 //! ```
 //!
 //! * A [`Tensor`] is a shared handle (cloning it is like a second Python
-//!   reference). Its values live in the gradient-free [`tensor`] crate.
+//!   reference). Its values live in the gradient-free `tensor` crate ([`RawTensor`]).
 //! * Operations record a graph only when grad mode is on ([`no_grad`]) and some
 //!   input [`requires_grad`](Tensor::requires_grad); otherwise they cost
 //!   nothing beyond the arithmetic.
