@@ -30,7 +30,9 @@ impl Context {
 }
 
 /// A differentiable operation defined by its forward and backward, which
-/// joins the graph exactly like a built-in one.
+/// joins the graph like a built-in one. (Values saved with
+/// [`Context::save_for_backward`] are snapshots: unlike a built-in op's, they
+/// are not checked against later in-place changes of the inputs.)
 /// PyTorch equivalent: subclassing `torch.autograd.Function`.
 ///
 /// ```

@@ -84,8 +84,9 @@ impl Tensor {
         self.with_value(RawTensor::clone)
     }
 
-    /// Runs `f` on the current values without taking a handle to them.
-    pub fn with_value<R>(&self, f: impl FnOnce(&RawTensor) -> R) -> R {
+    /// Runs `f` on the current values without taking a handle to them. `f`
+    /// runs under the storage's read lock, so it must not write to this tensor.
+    pub(crate) fn with_value<R>(&self, f: impl FnOnce(&RawTensor) -> R) -> R {
         f(&self
             .0
             .storage

@@ -365,3 +365,29 @@ fn writes_through_data_are_invisible_to_autograd_but_detach_is_checked() {
         Err(AutogradError::SavedTensorModified { .. })
     ));
 }
+
+#[test]
+fn edge_case_gradients_follow_pytorch() {
+    // Values printed by PyTorch 2.15 for the same inputs.
+    let a = Tensor::from_slice(&[0.0, 0.0, 0.0, 2.0]).requires_grad_(true);
+    let b = Tensor::from_slice(&[0.0, 2.0, -1.0, 3.0]).requires_grad_(true);
+    a.pow(&b).sum().backward();
+    let ga = a.grad().unwrap().to_vec();
+    assert_eq!(&ga[..2], &[0.0, 0.0]);
+    assert_eq!(ga[2], f32::NEG_INFINITY);
+    assert_eq!(ga[3], 12.0);
+    let gb = b.grad().unwrap().to_vec();
+    assert_eq!(&gb[..2], &[0.0, 0.0]);
+    assert_eq!(gb[2], f32::NEG_INFINITY);
+    assert!((gb[3] - 8.0 * 2f32.ln()).abs() < 1e-5);
+
+    let x = Tensor::from_slice(&[1.0, f32::NAN, 3.0]).requires_grad_(true);
+    x.max().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 1.0, 0.0]);
+
+    let a = Tensor::from_slice(&[f32::NAN, 1.0, 2.0]).requires_grad_(true);
+    let b = Tensor::from_slice(&[1.0, 1.0, 3.0]).requires_grad_(true);
+    a.maximum(&b).sum().backward();
+    assert_eq!(a.grad().unwrap().to_vec(), vec![1.0, 0.5, 0.0]);
+    assert_eq!(b.grad().unwrap().to_vec(), vec![1.0, 0.5, 1.0]);
+}

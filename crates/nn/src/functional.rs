@@ -6,8 +6,8 @@ use tensor::TensorError;
 use crate::loss::Reduction;
 
 /// `input · weightᵀ + bias` with `weight` of shape `[out, in]`. A 2-D input
-/// is one fused node (`AddmmBackward0`, as in PyTorch); other ranks compose
-/// `matmul` and `add`. PyTorch equivalent: `F.linear(input, weight, bias)`.
+/// with a `[out]` bias (or none) is one fused node (`AddmmBackward0`, as in
+/// PyTorch); other ranks and broadcast biases compose `matmul` and `add`. PyTorch equivalent: `F.linear(input, weight, bias)`.
 ///
 /// # Errors
 /// If `input`'s last dim is not `weight`'s second (`in_features`), or a
@@ -25,7 +25,8 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
         }
         .into());
     }
-    if x.dim() != 2 || w.dim() != 2 {
+    let fused_bias = bias.is_none_or(|b| b.shape() == [w.shape()[0]]);
+    if x.dim() != 2 || !fused_bias {
         let out = input.try_matmul(&weight.t())?;
         return match bias {
             Some(b) => out.try_add(b),
@@ -76,17 +77,21 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result
         Reduction::Sum => squared.sum(),
         Reduction::None => squared,
     };
+    let save = Save {
+        inputs: &[0, 1],
+        output: false,
+    };
     Ok(Tensor::from_op(
         "MseLossBackward0",
         value,
         &[input, target],
-        Save::NOTHING,
-        move |g, _, needs| {
+        save,
+        move |g, s, needs| {
             let scale = match reduction {
                 Reduction::Mean => 2.0 / n,
                 Reduction::Sum | Reduction::None => 2.0,
             };
-            let grad = &(&diff * scale) * g;
+            let grad = &(&s[0].try_sub(&s[1])? * scale) * g;
             Ok(vec![
                 needs[0].then(|| grad.clone()),
                 needs[1].then(|| grad.neg()),

@@ -161,3 +161,16 @@ fn activations_and_functional_agree() {
         "sub: shapes [3] and [2] cannot be broadcast together"
     );
 }
+
+#[test]
+fn linear_with_a_broadcast_bias_composes_and_differentiates() {
+    let x = Tensor::ones(&[4, 2]);
+    let w = Tensor::ones(&[3, 2]).requires_grad_(true);
+    let b = Tensor::zeros(&[1, 3]).requires_grad_(true);
+    let out = functional::linear(&x, &w, Some(&b)).unwrap();
+    assert_eq!(out.grad_fn(), Some("AddBackward0"));
+    out.sum().backward();
+    assert_eq!(b.grad().unwrap().shape(), [1, 3]);
+    assert_eq!(b.grad().unwrap().to_vec(), vec![4.0; 3]);
+    assert_eq!(w.grad().unwrap().to_vec(), vec![4.0; 6]);
+}

@@ -56,7 +56,17 @@ impl Tensor {
                 format!("upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})"),
             ));
         }
-        let len = ((e - s) / st).ceil() as usize;
+        let len = ((e - s) / st).ceil();
+        // Far beyond any memory: refuse rather than abort on allocation.
+        if len > (1u64 << 40) as f64 {
+            return Err(TensorError::invalid(
+                "arange",
+                format!(
+                    "the range start={start}, end={end}, step={step} has too many elements ({len})"
+                ),
+            ));
+        }
+        let len = len as usize;
         let values = (0..len).map(|i| (s + i as f64 * st) as f32).collect();
         Tensor::from_vec(values, &[len])
     }

@@ -69,7 +69,8 @@ impl Tensor {
         or_panic(self.try_index_select(dim, indices))
     }
 
-    /// The `length` slices starting at `start` along `dim` (shares storage).
+    /// The `length` slices starting at `start` along `dim` (shares storage
+    /// until either side is written: copy-on-write, so writes never alias).
     /// PyTorch equivalent: `x.narrow(dim, start, length)`, i.e. `x[start:start+length]` on dim 0.
     ///
     /// # Errors
@@ -98,7 +99,8 @@ impl Tensor {
         or_panic(self.try_narrow(dim, start, length))
     }
 
-    /// The slice at `index` along `dim`, with that dim removed (shares storage).
+    /// The slice at `index` along `dim`, with that dim removed (shares
+    /// storage until either side is written: copy-on-write).
     /// PyTorch equivalent: `x.select(dim, index)`; `x[i]` is `select(0, i)`.
     ///
     /// # Errors

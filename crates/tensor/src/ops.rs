@@ -113,21 +113,15 @@ macro_rules! impl_tensor_operators {
 
 crate::impl_tensor_operators!(Tensor);
 
-/// Scalar forms behind the operators (`x + 2.0`, `2.0 - x`, `x *= 3.0`, ...).
+/// Scalar forms behind the operators (`x + 2.0`, `x *= 3.0`, ...).
 macro_rules! scalar_ops {
-    ($($name:ident, $rname:ident, $name_:ident, $f:expr, $torch:literal;)*) => {
+    ($($name:ident, $name_:ident, $f:expr, $torch:literal;)*) => {
         impl Tensor {
             $(
                 #[doc = concat!("Elementwise `x ", $torch, " s`. PyTorch equivalent: `x ", $torch, " s`.")]
                 pub fn $name(&self, s: f32) -> Tensor {
                     let f = $f;
                     self.map(move |x| f(x, s))
-                }
-
-                #[doc = concat!("Elementwise `s ", $torch, " x`. PyTorch equivalent: `s ", $torch, " x`.")]
-                pub fn $rname(&self, s: f32) -> Tensor {
-                    let f = $f;
-                    self.map(move |x| f(s, x))
                 }
 
                 #[doc = concat!("In place `x ", $torch, "= s`. PyTorch equivalent: `x ", $torch, "= s`.")]
@@ -141,8 +135,22 @@ macro_rules! scalar_ops {
 }
 
 scalar_ops! {
-    add_scalar, radd_scalar, add_scalar_, |x: f32, y: f32| x + y, "+";
-    sub_scalar, rsub_scalar, sub_scalar_, |x: f32, y: f32| x - y, "-";
-    mul_scalar, rmul_scalar, mul_scalar_, |x: f32, y: f32| x * y, "*";
-    div_scalar, rdiv_scalar, div_scalar_, |x: f32, y: f32| x / y, "/";
+    add_scalar, add_scalar_, |x: f32, y: f32| x + y, "+";
+    sub_scalar, sub_scalar_, |x: f32, y: f32| x - y, "-";
+    mul_scalar, mul_scalar_, |x: f32, y: f32| x * y, "*";
+    div_scalar, div_scalar_, |x: f32, y: f32| x / y, "/";
+}
+
+impl Tensor {
+    /// Elementwise `s - x`. PyTorch equivalent: `s - x`.
+    pub fn rsub_scalar(&self, s: f32) -> Tensor {
+        self.map(move |x| s - x)
+    }
+
+    /// Elementwise `s / x`, computed as PyTorch computes it
+    /// (`x.reciprocal() * s`), so results agree to the last bit.
+    /// PyTorch equivalent: `s / x`.
+    pub fn rdiv_scalar(&self, s: f32) -> Tensor {
+        self.map(move |x| (1.0 / x) * s)
+    }
 }

@@ -36,10 +36,14 @@ fn arg_extreme<'a>(values: impl Iterator<Item = &'a f32>, greater: bool) -> (f32
 
 // ----- PyTorch's summation order ---------------------------------------------
 //
-// The full sum of a contiguous tensor follows PyTorch's CPU kernel
-// (`aten/src/ATen/native/cpu/SumKernel.cpp`): interleaved
-// partial sums in a cascade, so results agree to the last bit. The cascade is
-// also accurate (error grows like log n) and vectorises well.
+// The full sum follows the order of PyTorch's single-threaded CPU kernel
+// (`aten/src/ATen/native/cpu/SumKernel.cpp`) on a contiguous input with the
+// 8-lane vectors it used on the machine the reference data came from:
+// interleaved partial sums in a cascade, so results agree to the last bit
+// there. PyTorch itself differs from that order when it splits a long
+// reduction across threads (32768 elements and up) or sums a non-contiguous
+// input in memory order. The cascade is accurate (error grows like log n)
+// and vectorises well.
 
 /// The vector width of PyTorch's sum kernel (8 floats, as dispatched on x86-64).
 const LANES: usize = 8;
@@ -185,8 +189,9 @@ impl Tensor {
 
     /// Sum of all elements, as a 0-d tensor. PyTorch equivalent: `x.sum()`.
     ///
-    /// The additions happen in the order of PyTorch's CPU kernel (see
-    /// `cascade_sum`), so results agree with PyTorch to the last bit.
+    /// The additions happen in the order of PyTorch's single-threaded CPU
+    /// kernel on contiguous data (see `cascade_sum`), so such sums agree with
+    /// PyTorch's to the last bit.
     pub fn sum(&self) -> Tensor {
         match self.data.as_slice() {
             Some(values) => Tensor::scalar(cascade_sum(values)),

@@ -97,7 +97,9 @@ pub(crate) fn infer_shape(
                     "invalid shape dimension {d} in {requested:?}"
                 ))))
             }
-            d => known *= d as usize,
+            d => {
+                known = known.checked_mul(d as usize).ok_or_else(|| err(None))?;
+            }
         }
     }
     let mut shape: Vec<usize> = requested.iter().map(|&d| d.max(0) as usize).collect();

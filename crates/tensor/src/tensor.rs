@@ -48,8 +48,9 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::DataLength`] if `values.len()` is not the product of `shape`.
     pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
-        let numel: usize = shape.iter().product();
-        if values.len() != numel {
+        let numel = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if numel != Some(values.len()) {
+            let numel = numel.unwrap_or(usize::MAX);
             return Err(TensorError::DataLength {
                 op: "from_vec",
                 len: values.len(),
@@ -249,7 +250,8 @@ impl Tensor {
         self.reshape(&[-1])
     }
 
-    /// Swaps two dimensions (shares storage). PyTorch equivalent: `x.transpose(d0, d1)`.
+    /// Swaps two dimensions (shares storage until written: copy-on-write).
+    /// PyTorch equivalent: `x.transpose(d0, d1)`.
     ///
     /// # Errors
     /// [`TensorError::DimOutOfRange`] if either dim is out of range.
@@ -292,7 +294,8 @@ impl Tensor {
         }
     }
 
-    /// Reorders the dimensions (shares storage). PyTorch equivalent: `x.permute(dims)`.
+    /// Reorders the dimensions (shares storage until written: copy-on-write).
+    /// PyTorch equivalent: `x.permute(dims)`.
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] unless `dims` is a permutation of the dims.

@@ -527,3 +527,27 @@ fn stack_joins_along_a_new_dim() {
     );
     assert!(Tensor::try_stack(&[], 0).is_err());
 }
+
+#[test]
+fn absurd_sizes_are_errors_not_aborts() {
+    let e = Tensor::zeros(&[0])
+        .try_reshape(&[1 << 32, 1 << 32, 0])
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("reshape: shape [4294967296, 4294967296, 0]"),
+        "{e}"
+    );
+    assert!(Tensor::zeros(&[0])
+        .try_reshape(&[1 << 40, 1 << 40])
+        .is_err());
+    assert!(Tensor::from_vec(vec![], &[1 << 40, 1 << 40, 1 << 40]).is_err());
+    let e = Tensor::try_arange(0.0, 1.0, 1e-30).unwrap_err();
+    assert!(e.to_string().contains("has too many elements"), "{e}");
+    // `s / x` is computed as PyTorch computes it: x.reciprocal() * s.
+    let x = t(&[3.0, 7.0], &[2]);
+    assert_eq!(
+        (2.0 / &x).to_vec(),
+        vec![(1.0f32 / 3.0) * 2.0, (1.0f32 / 7.0) * 2.0]
+    );
+}

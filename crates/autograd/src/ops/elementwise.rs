@@ -104,16 +104,38 @@ impl Tensor {
             save,
             |g, s, needs| {
                 let (a, b, out) = (&s[0], &s[1], &s[2]);
-                let base = needs[0].then(|| {
-                    g * &(b * &a
-                        .zip_with("pow", b, |x, e| x.powf(e - 1.0))
-                        .expect("same shapes"))
-                });
-                // d/db a^b = a^b ln a, taken as 0 where a == 0 (PyTorch's convention).
-                let exponent = needs[1].then(|| {
-                    let log_a = a.map(|x| if x == 0.0 { 0.0 } else { x.ln() });
-                    g * &(out * &log_a)
-                });
+                // d/da a^b = b a^(b-1), taken as 0 where b == 0 (PyTorch's convention).
+                let base = match needs[0] {
+                    true => Some(
+                        g * &a.zip_with("pow", b, |x, e| {
+                            if e == 0.0 {
+                                0.0
+                            } else {
+                                e * x.powf(e - 1.0)
+                            }
+                        })?,
+                    ),
+                    false => None,
+                };
+                // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
+                let exponent = match needs[1] {
+                    true => {
+                        let ln_or_zero =
+                            a.zip_with(
+                                "pow",
+                                b,
+                                |x, e| if x == 0.0 && e >= 0.0 { 0.0 } else { x.ln() },
+                            )?;
+                        let masked =
+                            a.zip_with(
+                                "pow",
+                                b,
+                                |x, e| if x == 0.0 && e >= 0.0 { 0.0 } else { 1.0 },
+                            )?;
+                        Some(g * &(&(out * &masked) * &ln_or_zero))
+                    }
+                    false => None,
+                };
                 Ok(vec![base, exponent])
             },
         ))
@@ -150,15 +172,16 @@ impl Tensor {
             &[self, other],
             SAVE_BOTH,
             move |g, s, needs| {
-                // Share of the gradient for `x` against `y`: 1 if x wins, ½ on a tie.
+                // Share of the gradient for `x` against `y`, as PyTorch: ½ on a
+                // tie, 0 where `x` strictly loses, else 1 (so a NaN takes it all).
                 let share = |x: &RawTensor, y: &RawTensor| {
                     x.zip_with(name, y, |x, y| {
                         if x == y {
                             0.5
-                        } else if (x > y) == larger {
-                            1.0
-                        } else {
+                        } else if (larger && x < y) || (!larger && x > y) {
                             0.0
+                        } else {
+                            1.0
                         }
                     })
                 };

@@ -115,8 +115,17 @@ impl Tensor {
             &[self],
             SAVE_INPUT_AND_OUTPUT,
             |g, s, _| {
+                // Every element equal to the result shares the gradient (every
+                // NaN when the result is NaN), as PyTorch's evenly_distribute_backward.
                 let extreme = s[1].item();
-                let mask = s[0].map(|x| if x == extreme { 1.0 } else { 0.0 });
+                let hit = move |x: f32| {
+                    if extreme.is_nan() {
+                        x.is_nan()
+                    } else {
+                        x == extreme
+                    }
+                };
+                let mask = s[0].map(move |x| if hit(x) { 1.0 } else { 0.0 });
                 let count = mask.sum().item().max(1.0);
                 Ok(vec![Some(&mask * &(g / count))])
             },
