@@ -10,6 +10,15 @@
 
 use autograd::{no_grad, Tensor};
 
+/// A bool as Python prints it, so the output reads like PyTorch's.
+fn py_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
 fn main() {
     let seed = examples::seed_from_args();
 
@@ -61,14 +70,17 @@ fn main() {
     println!("{}", x.grad().expect("backward reached x"));
 
     // with torch.no_grad(): print((x ** 2).requires_grad)
-    println!("{}", x.pow_scalar(2.0).requires_grad());
+    println!("{}", py_bool(x.pow_scalar(2.0).requires_grad()));
     {
         let _guard = no_grad();
-        println!("{}", x.pow_scalar(2.0).requires_grad());
+        println!("{}", py_bool(x.pow_scalar(2.0).requires_grad()));
     }
 
     // y = x.detach(); print(y.requires_grad); print(x.eq(y).all())
     let d = x.detach();
-    println!("{}", d.requires_grad());
-    println!("{}", d.value().allclose(&x.value(), 0.0, 0.0));
+    println!("{}", py_bool(d.requires_grad()));
+    println!(
+        "tensor({})",
+        py_bool(d.value().allclose(&x.value(), 0.0, 0.0))
+    );
 }
