@@ -117,27 +117,27 @@ impl Optimizer for SGD {
         } = self.options;
         for (p, buffer) in self.params.iter().zip(&mut self.momentum_buffers) {
             let Some(grad) = p.grad() else { continue };
+            // The same operations, in the same order, as torch.optim.SGD.
             let mut g = grad.value();
             if weight_decay != 0.0 {
-                g = &g + &(&p.value() * weight_decay);
+                g = g.add_scaled(&p.value(), weight_decay); // grad.add(param, alpha=weight_decay)
             }
             if momentum != 0.0 {
                 let b = match buffer.take() {
-                    None => g.clone(),
+                    None => g.clone(), // torch.clone(grad).detach()
                     Some(mut b) => {
-                        b *= momentum;
-                        b += &(&g * (1.0 - dampening));
+                        b.mul_scalar_(momentum).add_scaled_(&g, 1.0 - dampening); // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
                         b
                     }
                 };
                 g = if nesterov {
-                    &g + &(&b * momentum)
+                    g.add_scaled(&b, momentum)
                 } else {
                     b.clone()
                 };
                 *buffer = Some(b);
             }
-            p.sub_(&Tensor::new(g * lr));
+            p.add_scaled_(&Tensor::new(g), -lr); // param.add_(grad, alpha=-lr)
         }
     }
 

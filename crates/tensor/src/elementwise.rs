@@ -180,6 +180,42 @@ impl Tensor {
         or_panic(self.try_copy_(src))
     }
 
+    /// `self + alpha * other` with broadcasting, in one pass.
+    /// PyTorch equivalent: `torch.add(x, other, alpha=alpha)`.
+    ///
+    /// # Errors
+    /// [`TensorError::Broadcast`] if the shapes cannot be broadcast together.
+    pub fn try_add_scaled(&self, other: &Tensor, alpha: f32) -> Result<Tensor> {
+        self.zip_with("add", other, move |x, y| x + alpha * y)
+    }
+
+    /// In place `self += alpha * other`, `other` broadcast to `self`'s shape.
+    /// PyTorch equivalent: `x.add_(other, alpha=alpha)`.
+    ///
+    /// # Errors
+    /// [`TensorError::Broadcast`] if `other` does not broadcast to `self`'s shape.
+    pub fn try_add_scaled_(&mut self, other: &Tensor, alpha: f32) -> Result<&mut Tensor> {
+        self.zip_with_("add_", other, move |x, y| x + alpha * y)
+    }
+
+    /// Panicking form of [`try_add_scaled`](Tensor::try_add_scaled).
+    ///
+    /// # Panics
+    /// If the shapes cannot be broadcast together.
+    #[track_caller]
+    pub fn add_scaled(&self, other: &Tensor, alpha: f32) -> Tensor {
+        or_panic(self.try_add_scaled(other, alpha))
+    }
+
+    /// Panicking form of [`try_add_scaled_`](Tensor::try_add_scaled_).
+    ///
+    /// # Panics
+    /// If `other` does not broadcast to `self`'s shape.
+    #[track_caller]
+    pub fn add_scaled_(&mut self, other: &Tensor, alpha: f32) -> &mut Tensor {
+        or_panic(self.try_add_scaled_(other, alpha))
+    }
+
     /// Elementwise `self ^ exponent` for a scalar exponent. PyTorch equivalent: `x ** e`.
     pub fn pow_scalar(&self, exponent: f32) -> Tensor {
         if exponent == 2.0 {

@@ -551,3 +551,13 @@ fn absurd_sizes_are_errors_not_aborts() {
         vec![(1.0f32 / 3.0) * 2.0, (1.0f32 / 7.0) * 2.0]
     );
 }
+
+#[test]
+fn add_scaled_is_torch_add_with_alpha() {
+    let mut x = t(&[1.0, 2.0], &[2]);
+    let g = t(&[10.0, 20.0], &[2]);
+    assert_eq!(x.add_scaled(&g, -0.5).to_vec(), vec![-4.0, -8.0]);
+    x.add_scaled_(&Tensor::scalar(1.0), 2.0);
+    assert_eq!(x.to_vec(), vec![3.0, 4.0]);
+    assert!(x.try_add_scaled_(&Tensor::ones(&[3]), 1.0).is_err());
+}

@@ -75,6 +75,16 @@ impl Tensor {
         self.in_place("add_", &[other], |v| v.try_add_(&o).map(drop))
     }
 
+    /// `x += alpha * other` in one pass. PyTorch equivalent: `x.add_(other, alpha=alpha)`,
+    /// the update of `torch.optim.SGD`.
+    ///
+    /// # Errors
+    /// As [`try_add_`](Tensor::try_add_).
+    pub fn try_add_scaled_(&self, other: &Tensor, alpha: f32) -> Result<Tensor> {
+        let o = other.value();
+        self.in_place("add_", &[other], |v| v.try_add_scaled_(&o, alpha).map(drop))
+    }
+
     /// `x -= other`. PyTorch equivalent: `x.sub_(other)`; the tutorial's
     /// `param -= lr * param.grad / batch_size` under `no_grad`.
     ///
@@ -123,6 +133,7 @@ panicking! {
     uniform_ => try_uniform_(low: f32, high: f32) -> Tensor;
     copy_ => try_copy_(src: &Tensor) -> Tensor;
     add_ => try_add_(other: &Tensor) -> Tensor;
+    add_scaled_ => try_add_scaled_(other: &Tensor, alpha: f32) -> Tensor;
     sub_ => try_sub_(other: &Tensor) -> Tensor;
     mul_ => try_mul_(other: &Tensor) -> Tensor;
     div_ => try_div_(other: &Tensor) -> Tensor;
