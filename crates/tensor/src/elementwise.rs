@@ -134,13 +134,24 @@ impl Tensor {
         other: &Tensor,
         f: impl Fn(f32, f32) -> f32,
     ) -> Result<&mut Tensor> {
-        let shape = broadcast_shapes(op, self.shape(), other.shape())?;
-        if shape != self.shape() {
-            return Err(TensorError::Broadcast {
-                op,
-                lhs: self.shape().to_vec(),
-                rhs: other.shape().to_vec(),
-            });
+        if self.shape() != other.shape() {
+            let shape = broadcast_shapes(op, self.shape(), other.shape())?;
+            if shape != self.shape() {
+                return Err(TensorError::Broadcast {
+                    op,
+                    lhs: self.shape().to_vec(),
+                    rhs: other.shape().to_vec(),
+                });
+            }
+        }
+        // Same shape, both contiguous: a flat loop (copy-on-write first).
+        if self.shape() == other.shape() && self.is_contiguous() {
+            if let Some(src) = other.as_slice() {
+                if let Some(dst) = self.data.as_slice_mut() {
+                    dst.iter_mut().zip(src).for_each(|(x, &y)| *x = f(*x, y));
+                    return Ok(self);
+                }
+            }
         }
         self.data.zip_mut_with(&other.data, |x, &y| *x = f(*x, y));
         Ok(self)
