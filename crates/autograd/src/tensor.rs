@@ -293,6 +293,12 @@ impl Tensor {
         or_panic(self.try_item())
     }
 
+    /// Whether both tensors have the same shape and all values agree within
+    /// `atol + rtol * |other|`. PyTorch equivalent: `torch.allclose(a, b, rtol, atol)`.
+    pub fn allclose(&self, other: &Tensor, rtol: f32, atol: f32) -> bool {
+        self.value().allclose(&other.value(), rtol, atol)
+    }
+
     /// The elements in row-major order.
     pub fn to_vec(&self) -> Vec<f32> {
         self.with_value(RawTensor::to_vec)

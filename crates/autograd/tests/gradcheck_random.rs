@@ -195,6 +195,12 @@ fn reductions_and_shape_ops_over_random_dims() {
         big.extend(&s);
         let target: Vec<isize> = big.iter().map(|&d| d as isize).collect();
         check("expand", case, |t| t[0].try_expand(&target), xs);
+        let reduced: Vec<usize> = s
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| if i == 0 { 1 } else { d })
+            .collect();
+        check("sum_to_size", case, |t| t[0].try_sum_to_size(&reduced), xs);
         let other = values(&mut g, &s, false);
         check(
             "stack",

@@ -213,6 +213,23 @@ impl Tensor {
         Ok(Tensor::new(self.value().try_argmin_dim(dim, keepdim)?))
     }
 
+    /// Sums broadcast dims away so the result has `shape` (the inverse of
+    /// broadcasting). PyTorch equivalent: `x.sum_to_size(shape)`.
+    ///
+    /// # Errors
+    /// Unless `shape` broadcasts to this tensor's shape.
+    pub fn try_sum_to_size(&self, shape: &[usize]) -> Result<Tensor> {
+        let input_shape = self.shape();
+        let value = self.value().try_sum_to_size(shape)?;
+        Ok(Tensor::from_op(
+            "SumBackward1",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(g.try_broadcast_to(&input_shape)?)]),
+        ))
+    }
+
     /// L2 norm of all elements (gradient 0 where the norm is 0).
     /// PyTorch equivalent: `x.norm()`.
     pub fn norm(&self) -> Tensor {
@@ -251,6 +268,7 @@ impl Tensor {
 
 panicking! {
     sum_dim => try_sum_dim(dim: isize, keepdim: bool) -> Tensor;
+    sum_to_size => try_sum_to_size(shape: &[usize]) -> Tensor;
     mean_dim => try_mean_dim(dim: isize, keepdim: bool) -> Tensor;
     max => try_max() -> Tensor;
     min => try_min() -> Tensor;
