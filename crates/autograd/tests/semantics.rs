@@ -398,7 +398,10 @@ fn sum_to_size_and_allclose() {
     let s = x.sum_to_size(&[1, 3]);
     assert_eq!((s.shape(), s.grad_fn()), (vec![1, 3], Some("SumBackward1")));
     s.backward_with(&Tensor::from_vec(vec![1.0, 2.0, 3.0], &[1, 3]).unwrap());
-    assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]
+    );
     assert!(x.allclose(&Tensor::ones(&[2, 3]), 0.0, 0.0));
     assert!(!x.allclose(&Tensor::ones(&[3, 2]), 0.0, 0.0));
 }
