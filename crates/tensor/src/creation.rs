@@ -1,24 +1,66 @@
 //! Deterministic constructors: zeros, ones, full, arange, linspace and their `*_like` forms.
 
-use ndarray::{ArrayD, IxDyn};
-
+use crate::alloc::{checked_numel, try_filled, try_with_capacity};
 use crate::error::{Result, TensorError};
 use crate::tensor::{or_panic, Tensor};
 
 impl Tensor {
     /// A tensor of `shape` filled with `value`. PyTorch equivalent: `torch.full(shape, value)`.
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`] for a
+    /// shape too large to hold.
+    pub fn try_full(shape: &[usize], value: f32) -> Result<Tensor> {
+        Tensor::filled("full", shape, value)
+    }
+
+    /// Panicking form of [`try_full`](Tensor::try_full).
+    ///
+    /// # Panics
+    /// If the shape is too large to hold.
+    #[track_caller]
     pub fn full(shape: &[usize], value: f32) -> Tensor {
-        Tensor::from_array(ArrayD::from_elem(IxDyn(shape), value))
+        or_panic(Tensor::try_full(shape, value))
     }
 
     /// A tensor of zeros. PyTorch equivalent: `torch.zeros(shape)`.
+    ///
+    /// # Errors
+    /// As [`try_full`](Tensor::try_full).
+    pub fn try_zeros(shape: &[usize]) -> Result<Tensor> {
+        Tensor::filled("zeros", shape, 0.0)
+    }
+
+    /// Panicking form of [`try_zeros`](Tensor::try_zeros).
+    ///
+    /// # Panics
+    /// If the shape is too large to hold.
+    #[track_caller]
     pub fn zeros(shape: &[usize]) -> Tensor {
-        Tensor::full(shape, 0.0)
+        or_panic(Tensor::try_zeros(shape))
     }
 
     /// A tensor of ones. PyTorch equivalent: `torch.ones(shape)`.
+    ///
+    /// # Errors
+    /// As [`try_full`](Tensor::try_full).
+    pub fn try_ones(shape: &[usize]) -> Result<Tensor> {
+        Tensor::filled("ones", shape, 1.0)
+    }
+
+    /// Panicking form of [`try_ones`](Tensor::try_ones).
+    ///
+    /// # Panics
+    /// If the shape is too large to hold.
+    #[track_caller]
     pub fn ones(shape: &[usize]) -> Tensor {
-        Tensor::full(shape, 1.0)
+        or_panic(Tensor::try_ones(shape))
+    }
+
+    /// `shape` filled with `value`; errors name `op`.
+    pub(crate) fn filled(op: &'static str, shape: &[usize], value: f32) -> Result<Tensor> {
+        let numel = checked_numel(op, shape)?;
+        Tensor::from_vec(try_filled(op, numel, value)?, shape)
     }
 
     /// Zeros with `self`'s shape. PyTorch equivalent: `torch.zeros_like(x)`.
@@ -41,7 +83,8 @@ impl Tensor {
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] if `step` is zero, a bound is not
-    /// finite, or `step` points away from `end`.
+    /// finite, or `step` points away from `end`; [`TensorError::Allocation`]
+    /// if the range has more elements than memory holds.
     pub fn try_arange(start: f32, end: f32, step: f32) -> Result<Tensor> {
         let (s, e, st) = (start as f64, end as f64, step as f64);
         if st == 0.0 || !s.is_finite() || !e.is_finite() || !st.is_finite() {
@@ -57,8 +100,7 @@ impl Tensor {
             ));
         }
         let len = ((e - s) / st).ceil();
-        // Far beyond any memory: refuse rather than abort on allocation.
-        if len > (1u64 << 40) as f64 {
+        if len >= isize::MAX as f64 {
             return Err(TensorError::invalid(
                 "arange",
                 format!(
@@ -67,7 +109,8 @@ impl Tensor {
             ));
         }
         let len = len as usize;
-        let values = (0..len).map(|i| (s + i as f64 * st) as f32).collect();
+        let mut values = try_with_capacity("arange", len)?;
+        values.extend((0..len).map(|i| (s + i as f64 * st) as f32));
         Tensor::from_vec(values, &[len])
     }
 
@@ -82,23 +125,34 @@ impl Tensor {
 
     /// `steps` evenly spaced values from `start` to `end` inclusive.
     /// PyTorch equivalent: `torch.linspace(start, end, steps)`.
-    pub fn linspace(start: f32, end: f32, steps: usize) -> Tensor {
+    ///
+    /// # Errors
+    /// [`TensorError::Allocation`] if `steps` values do not fit in memory.
+    pub fn try_linspace(start: f32, end: f32, steps: usize) -> Result<Tensor> {
         if steps == 1 {
-            return Tensor::from_slice(&[start]);
+            return Ok(Tensor::from_slice(&[start]));
         }
         // PyTorch fills the first half forward from `start` and the second
         // half backward from `end`, so both end points are exact.
         let step = (end - start) / steps.saturating_sub(1).max(1) as f32;
         let half = steps / 2;
-        let values = (0..steps)
-            .map(|i| {
-                if i < half {
-                    start + step * i as f32
-                } else {
-                    end - step * (steps - 1 - i) as f32
-                }
-            })
-            .collect();
-        or_panic(Tensor::from_vec(values, &[steps]))
+        let mut values = try_with_capacity("linspace", steps)?;
+        values.extend((0..steps).map(|i| {
+            if i < half {
+                start + step * i as f32
+            } else {
+                end - step * (steps - 1 - i) as f32
+            }
+        }));
+        Tensor::from_vec(values, &[steps])
+    }
+
+    /// Panicking form of [`try_linspace`](Tensor::try_linspace).
+    ///
+    /// # Panics
+    /// If `steps` values do not fit in memory.
+    #[track_caller]
+    pub fn linspace(start: f32, end: f32, steps: usize) -> Tensor {
+        or_panic(Tensor::try_linspace(start, end, steps))
     }
 }

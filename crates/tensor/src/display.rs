@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use ndarray::{ArrayViewD, Axis};
+use ndarray::ArrayViewD;
 
 use crate::tensor::Tensor;
 
@@ -95,62 +95,221 @@ impl Formatter {
     }
 }
 
-/// The elements PyTorch's formatter looks at: only the edges when summarising.
-fn summarized_values(view: &ArrayViewD<'_, f32>, summarize: bool, out: &mut Vec<f32>) {
-    if view.ndim() == 0 {
-        out.push(view[[]]);
-        return;
+/// Which slices along one dim are printed: all of them, or when summarising
+/// a long dim the first and last [`EDGE_ITEMS`] around an ellipsis.
+#[derive(Clone, Copy)]
+struct Shown {
+    size: usize,
+    summarized: bool,
+}
+
+impl Shown {
+    fn new(size: usize, summarize: bool) -> Shown {
+        Shown {
+            size,
+            summarized: summarize && size > 2 * EDGE_ITEMS,
+        }
     }
-    let n = view.shape()[0];
-    let rows: Vec<usize> = if summarize && n > 2 * EDGE_ITEMS {
-        (0..EDGE_ITEMS).chain(n - EDGE_ITEMS..n).collect()
-    } else {
-        (0..n).collect()
-    };
-    for i in rows {
-        summarized_values(&view.index_axis(Axis(0), i), summarize, out);
+
+    /// The number of printed entries, the ellipsis included.
+    fn count(self) -> usize {
+        if self.summarized {
+            2 * EDGE_ITEMS + 1
+        } else {
+            self.size
+        }
+    }
+
+    /// The index shown at position `p`, `None` for the ellipsis.
+    fn index(self, p: usize) -> Option<usize> {
+        match self.summarized {
+            false => Some(p),
+            true if p < EDGE_ITEMS => Some(p),
+            true if p == EDGE_ITEMS => None,
+            true => Some(self.size - (2 * EDGE_ITEMS + 1) + p),
+        }
     }
 }
 
-fn vector_str(view: &ArrayViewD<'_, f32>, indent: usize, summarize: bool, f: &Formatter) -> String {
+/// Visits the printed rows (1-D slices along the last dim) of a tensor of
+/// at least 2 dims in order, without recursion (a tensor may have thousands
+/// of dims). Calls `open(level)` when the slice at `level` starts,
+/// `row(index_prefix)` for each printed row, `ellipsis(level)` in place of
+/// the skipped slices of a summarised dim, `separator(level)` between two
+/// entries of `level`, and `close(level)` when the slice at `level` ends.
+fn walk_rows(shape: &[usize], summarize: bool, visitor: &mut impl RowVisitor) {
+    let levels = shape.len() - 1;
+    let shown: Vec<Shown> = shape[..levels]
+        .iter()
+        .map(|&n| Shown::new(n, summarize))
+        .collect();
+    let mut position = vec![0usize; levels];
+    let mut index = vec![0usize; levels];
+    let mut level = 0;
+    visitor.open(0);
+    loop {
+        // Enter position[level] of `level`: an ellipsis, a row, or a deeper slice.
+        match shown[level].index(position[level]) {
+            None => visitor.ellipsis(level),
+            Some(i) if level + 1 == levels => {
+                index[level] = i;
+                visitor.row(&index);
+            }
+            Some(i) => {
+                index[level] = i;
+                level += 1;
+                position[level] = 0;
+                visitor.open(level);
+                continue;
+            }
+        }
+        // Move to the next entry, closing every slice that has ended.
+        loop {
+            position[level] += 1;
+            if position[level] < shown[level].count() {
+                visitor.separator(level);
+                break;
+            }
+            visitor.close(level);
+            if level == 0 {
+                return;
+            }
+            level -= 1;
+        }
+    }
+}
+
+trait RowVisitor {
+    fn open(&mut self, _level: usize) {}
+    fn row(&mut self, index: &[usize]);
+    fn ellipsis(&mut self, _level: usize) {}
+    fn separator(&mut self, _level: usize) {}
+    fn close(&mut self, _level: usize) {}
+}
+
+/// The printed elements of the row at `index` (all but the last dim).
+fn row_values(view: &ArrayViewD<'_, f32>, index: &[usize], summarize: bool) -> Vec<Option<f32>> {
+    let last = *view.shape().last().expect("at least one dim");
+    let shown = Shown::new(last, summarize);
+    let mut full: Vec<usize> = index.to_vec();
+    full.push(0);
+    (0..shown.count())
+        .map(|p| {
+            shown.index(p).map(|j| {
+                *full.last_mut().expect("pushed above") = j;
+                view[full.as_slice()]
+            })
+        })
+        .collect()
+}
+
+/// The elements PyTorch's formatter looks at: only the edges when summarising.
+fn summarized_values(view: &ArrayViewD<'_, f32>, summarize: bool) -> Vec<f32> {
+    struct Collect<'v, 'a> {
+        view: &'v ArrayViewD<'a, f32>,
+        summarize: bool,
+        values: Vec<f32>,
+    }
+    impl RowVisitor for Collect<'_, '_> {
+        fn row(&mut self, index: &[usize]) {
+            let row = row_values(self.view, index, self.summarize);
+            self.values.extend(row.into_iter().flatten());
+        }
+    }
+    match view.ndim() {
+        0 => vec![view[[]]],
+        1 => row_values(view, &[], summarize)
+            .into_iter()
+            .flatten()
+            .collect(),
+        _ => {
+            let mut collect = Collect {
+                view,
+                summarize,
+                values: Vec::new(),
+            };
+            walk_rows(view.shape(), summarize, &mut collect);
+            collect.values
+        }
+    }
+}
+
+/// Appends one printed row: `[a, b, c]`, wrapped to the line width.
+fn vector_str(out: &mut String, row: &[Option<f32>], indent: usize, f: &Formatter) {
     let element_length = f.max_width + 2;
     let per_line = ((LINE_WIDTH.saturating_sub(indent)) / element_length).max(1);
-    let n = view.shape()[0];
-    let data: Vec<String> = if summarize && n > 2 * EDGE_ITEMS {
-        (0..EDGE_ITEMS)
-            .map(|i| f.format(view[[i]]))
-            .chain(std::iter::once(" ...".to_string()))
-            .chain((n - EDGE_ITEMS..n).map(|i| f.format(view[[i]])))
-            .collect()
-    } else {
-        view.iter().map(|&v| f.format(v)).collect()
-    };
-    let lines: Vec<String> = data.chunks(per_line).map(|line| line.join(", ")).collect();
-    format!(
-        "[{}]",
-        lines.join(&format!(",\n{}", " ".repeat(indent + 1)))
-    )
+    out.push('[');
+    for (i, value) in row.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+            if i % per_line == 0 {
+                out.push('\n');
+                out.extend(std::iter::repeat_n(' ', indent + 1));
+            } else {
+                out.push(' ');
+            }
+        }
+        match value {
+            Some(v) => out.push_str(&f.format(*v)),
+            None => out.push_str(" ..."),
+        }
+    }
+    out.push(']');
 }
 
-fn tensor_str(view: &ArrayViewD<'_, f32>, indent: usize, summarize: bool, f: &Formatter) -> String {
-    match view.ndim() {
-        0 => f.format(view[[]]),
-        1 => vector_str(view, indent, summarize, f),
-        dim => {
-            let n = view.shape()[0];
-            let sub = |i: usize| tensor_str(&view.index_axis(Axis(0), i), indent + 1, summarize, f);
-            let slices: Vec<String> = if summarize && n > 2 * EDGE_ITEMS {
-                (0..EDGE_ITEMS)
-                    .map(sub)
-                    .chain(std::iter::once("...".to_string()))
-                    .chain((n - EDGE_ITEMS..n).map(sub))
-                    .collect()
-            } else {
-                (0..n).map(sub).collect()
-            };
-            let separator = format!(",{}{}", "\n".repeat(dim - 1), " ".repeat(indent + 1));
-            format!("[{}]", slices.join(&separator))
+/// PyTorch's `_tensor_str` of a non-empty tensor, appended to `out`; the
+/// first line starts at column `indent`.
+fn tensor_str(
+    out: &mut String,
+    view: &ArrayViewD<'_, f32>,
+    indent: usize,
+    summarize: bool,
+    f: &Formatter,
+) {
+    struct Print<'o, 'v, 'a, 'f> {
+        out: &'o mut String,
+        view: &'v ArrayViewD<'a, f32>,
+        indent: usize,
+        summarize: bool,
+        f: &'f Formatter,
+    }
+    impl RowVisitor for Print<'_, '_, '_, '_> {
+        fn open(&mut self, _level: usize) {
+            self.out.push('[');
         }
+        fn row(&mut self, index: &[usize]) {
+            let row = row_values(self.view, index, self.summarize);
+            vector_str(self.out, &row, self.indent + index.len(), self.f);
+        }
+        fn ellipsis(&mut self, _level: usize) {
+            self.out.push_str("...");
+        }
+        fn separator(&mut self, level: usize) {
+            // Between slices of `level`: one newline per dim of the slices.
+            let slice_dims = self.view.ndim() - level - 1;
+            self.out.push(',');
+            self.out.extend(std::iter::repeat_n('\n', slice_dims));
+            self.out
+                .extend(std::iter::repeat_n(' ', self.indent + level + 1));
+        }
+        fn close(&mut self, _level: usize) {
+            self.out.push(']');
+        }
+    }
+    match view.ndim() {
+        0 => out.push_str(&f.format(view[[]])),
+        1 => vector_str(out, &row_values(view, &[], summarize), indent, f),
+        _ => walk_rows(
+            view.shape(),
+            summarize,
+            &mut Print {
+                out,
+                view,
+                indent,
+                summarize,
+                f,
+            },
+        ),
     }
 }
 
@@ -176,9 +335,10 @@ impl Tensor {
         } else {
             let summarize = self.numel() > THRESHOLD;
             let view = self.data.view();
-            let mut edge = Vec::new();
-            summarized_values(&view, summarize, &mut edge);
-            tensor_str(&view, indent, summarize, &Formatter::new(&edge))
+            let formatter = Formatter::new(&summarized_values(&view, summarize));
+            let mut body = String::new();
+            tensor_str(&mut body, &view, indent, summarize, &formatter);
+            body
         };
         let mut out = format!("{PREFIX}{body}");
         // As PyTorch computes it: characters after the last newline, plus 2.

@@ -6,6 +6,8 @@
 //! through ndarray's broadcasting `Zip`.
 
 use ndarray::{ArrayD, IxDyn, Zip};
+
+use crate::alloc::checked_numel;
 use rayon::prelude::*;
 
 use crate::error::{Result, TensorError};
@@ -78,6 +80,8 @@ impl Tensor {
         if let Some(out) = self.zip_broadcast_fast(other, &shape, &f) {
             return Ok(out);
         }
+        // The result may be far larger than either input: allocate fallibly.
+        let mut out = Tensor::filled(op, &shape, 0.0)?;
         let a = self
             .data
             .broadcast(IxDyn(&shape))
@@ -86,9 +90,11 @@ impl Tensor {
             .data
             .broadcast(IxDyn(&shape))
             .expect("broadcast shape checked");
-        Ok(Tensor::from_array(
-            Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y)),
-        ))
+        Zip::from(&mut out.data)
+            .and(&a)
+            .and(&b)
+            .for_each(|o, &x, &y| *o = f(x, y));
+        Ok(out)
     }
 
     /// The common broadcasts on contiguous data without ndarray's general
@@ -101,7 +107,7 @@ impl Tensor {
         f: &(impl Fn(f32, f32) -> f32 + Sync + Send),
     ) -> Option<Tensor> {
         let (a, b) = (self.as_slice()?, other.as_slice()?);
-        let numel: usize = shape.iter().product();
+        let numel = checked_numel("broadcast", shape).ok()?;
         if numel >= PARALLEL_ELEMENTWISE_THRESHOLD {
             return None;
         }

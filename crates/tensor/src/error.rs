@@ -7,7 +7,10 @@
 pub type Result<T, E = TensorError> = std::result::Result<T, E>;
 
 /// What went wrong, with the operation's name and the shapes involved.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// `Debug` prints the same message as `Display`, so an error returned from
+/// `main` through `?` reads as the message.
+#[derive(Clone, PartialEq, thiserror::Error)]
 pub enum TensorError {
     /// Two shapes that cannot be broadcast together (NumPy/PyTorch rules).
     #[error("{op}: shapes {lhs:?} and {rhs:?} cannot be broadcast together")]
@@ -63,9 +66,21 @@ pub enum TensorError {
         "item: a tensor of shape {shape:?} with {numel} elements cannot be converted to a scalar"
     )]
     NotAScalar { shape: Vec<usize>, numel: usize },
+    /// A shape whose number of elements overflows the address space.
+    #[error("{op}: shape {shape:?} is too large: its number of elements overflows")]
+    ShapeOverflow { op: &'static str, shape: Vec<usize> },
+    /// The allocator could not provide the memory for a result.
+    #[error("{op}: cannot allocate {numel} elements of f32 ({})", crate::alloc::human_bytes(*numel as u128 * 4))]
+    Allocation { op: &'static str, numel: usize },
     /// Any other invalid argument, described in words.
     #[error("{op}: {msg}")]
     InvalidArgument { op: &'static str, msg: String },
+}
+
+impl std::fmt::Debug for TensorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl TensorError {

@@ -3,6 +3,7 @@
 
 use ndarray::{Axis, Slice};
 
+use crate::alloc::{checked_numel, try_with_capacity};
 use crate::error::{Result, TensorError};
 use crate::shape::normalize_dim;
 use crate::tensor::{or_panic, Tensor};
@@ -48,15 +49,16 @@ impl Tensor {
         let inner: usize = shape[d + 1..].iter().product();
         let outer: usize = shape[..d].iter().product();
         let stride = shape[d] * inner;
-        let mut out = Vec::with_capacity(outer * indices.len() * inner);
+        let mut out_shape = shape.to_vec();
+        out_shape[d] = indices.len();
+        let mut out =
+            try_with_capacity("index_select", checked_numel("index_select", &out_shape)?)?;
         for o in 0..outer {
             let block = &values[o * stride..(o + 1) * stride];
             for &i in indices {
                 out.extend_from_slice(&block[i * inner..(i + 1) * inner]);
             }
         }
-        let mut out_shape = shape.to_vec();
-        out_shape[d] = indices.len();
         Tensor::from_vec(out, &out_shape)
     }
 

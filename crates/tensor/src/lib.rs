@@ -23,6 +23,7 @@
 //!
 //! This crate knows nothing of gradients; the `autograd` crate builds on it.
 
+mod alloc;
 mod creation;
 mod display;
 mod elementwise;

@@ -11,6 +11,7 @@
 #[cfg(not(feature = "gemm"))]
 use rayon::prelude::*;
 
+use crate::alloc::{checked_mul, checked_numel, try_zeroed};
 use crate::error::{Result, TensorError};
 use crate::shape::broadcast_shapes;
 use crate::tensor::{or_panic, Tensor};
@@ -191,10 +192,11 @@ unsafe fn gemm(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
     if m == 0 || n == 0 {
         return;
     }
-    if m * k * n < TINY_FLOPS {
+    let flops = m.saturating_mul(k).saturating_mul(n);
+    if flops < TINY_FLOPS {
         return gemm_tiny(a, b, c, ldc);
     }
-    let parallel = m * k * n >= PARALLEL_FLOPS
+    let parallel = flops >= PARALLEL_FLOPS
         && rayon::current_num_threads() > 1
         && rayon::current_thread_index().is_none();
     gemm_kernel(a, b, c, ldc, parallel);
@@ -247,8 +249,26 @@ impl Tensor {
             });
         }
         let batch = broadcast_shapes("matmul", &l[..l.len() - 2], &r[..r.len() - 2])?;
-        let batch_count: usize = batch.iter().product();
-        let mut out = vec![0.0f32; batch_count * m * n];
+        let batch_count = checked_numel("matmul", &batch)?;
+        let mut shape = batch.clone();
+        if ls.len() > 1 {
+            shape.push(m);
+        }
+        if rs.len() > 1 {
+            shape.push(n);
+        }
+        // The output can be far larger than the inputs ([m, 0] @ [0, n]):
+        // check its size and allocate it fallibly.
+        let numel = checked_numel("matmul", &shape)
+            .and_then(|_| checked_mul("matmul", &shape, batch_count, m))
+            .and_then(|bm| checked_mul("matmul", &shape, bm, n))
+            .map_err(|_| {
+                TensorError::invalid(
+                    "matmul",
+                    format!("the product of {ls:?} and {rs:?} has shape {shape:?}, whose number of elements overflows"),
+                )
+            })?;
+        let mut out = try_zeroed("matmul", numel)?;
 
         let batch_strides = |t: &Tensor| -> Vec<isize> {
             // Stride of each broadcast batch dim in `t` (0 where broadcast).
@@ -306,13 +326,6 @@ impl Tensor {
             }
         }
 
-        let mut shape = batch;
-        if ls.len() > 1 {
-            shape.push(m);
-        }
-        if rs.len() > 1 {
-            shape.push(n);
-        }
         Tensor::from_vec(out, &shape)
     }
 
@@ -327,7 +340,9 @@ impl Tensor {
         }
         let (m, k) = (ls[0], ls[1]);
         let n = if rs.len() == 2 { rs[1] } else { 1 };
-        if rs[0] != k || m * k * n >= TINY_FLOPS {
+        let flops = m.checked_mul(k)?.checked_mul(n)?;
+        let out_numel = m.checked_mul(n)?;
+        if rs[0] != k || flops >= TINY_FLOPS || out_numel >= TINY_FLOPS {
             return None;
         }
         if n == 1 && k > 0 {
@@ -339,7 +354,7 @@ impl Tensor {
             let shape: &[usize] = if rs.len() == 2 { &[m, 1] } else { &[m] };
             return Tensor::from_vec(out, shape).ok();
         }
-        let mut out = vec![0.0f32; m * n];
+        let mut out = vec![0.0f32; out_numel];
         for (row, c) in a.chunks_exact(k.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
             for (p, &x) in row.iter().enumerate() {
                 let b_row = &b[p * n..(p + 1) * n];

@@ -10,9 +10,8 @@
 //! so an unseeded program is reproducible too. The streams differ from
 //! PyTorch's: the same seed does not give PyTorch's numbers.
 
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
-use ndarray::{ArrayD, IxDyn};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -75,12 +74,7 @@ impl Generator {
     /// # Errors
     /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
     pub fn fill_uniform(&mut self, out: &mut [f32], low: f32, high: f32) -> Result<()> {
-        if low > high || !low.is_finite() || !high.is_finite() {
-            return Err(TensorError::invalid(
-                "uniform",
-                format!("expects low <= high with finite bounds, got low={low}, high={high}"),
-            ));
-        }
+        check_uniform(low, high)?;
         if low == high {
             out.fill(low);
             return Ok(());
@@ -95,11 +89,10 @@ impl Generator {
     /// # Errors
     /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
     pub fn normal(&mut self, mean: f32, std: f32, shape: &[usize]) -> Result<Tensor> {
-        let mut values = vec![0.0; shape.iter().product()];
-        self.fill_normal(&mut values, mean, std)?;
-        Ok(Tensor::from_array(
-            ArrayD::from_shape_vec(IxDyn(shape), values).expect("sized above"),
-        ))
+        normal_dist(mean, std)?;
+        let mut out = Tensor::filled("normal", shape, 0.0)?;
+        self.fill_normal(out.as_slice_mut(), mean, std)?;
+        Ok(out)
     }
 
     /// A tensor of samples of U[`low`, `high`).
@@ -107,12 +100,21 @@ impl Generator {
     /// # Errors
     /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
     pub fn uniform(&mut self, low: f32, high: f32, shape: &[usize]) -> Result<Tensor> {
-        let mut values = vec![0.0; shape.iter().product()];
-        self.fill_uniform(&mut values, low, high)?;
-        Ok(Tensor::from_array(
-            ArrayD::from_shape_vec(IxDyn(shape), values).expect("sized above"),
-        ))
+        check_uniform(low, high)?;
+        let mut out = Tensor::filled("uniform", shape, 0.0)?;
+        self.fill_uniform(out.as_slice_mut(), low, high)?;
+        Ok(out)
     }
+}
+
+fn check_uniform(low: f32, high: f32) -> Result<()> {
+    if low > high || !low.is_finite() || !high.is_finite() {
+        return Err(TensorError::invalid(
+            "uniform",
+            format!("expects low <= high with finite bounds, got low={low}, high={high}"),
+        ));
+    }
+    Ok(())
 }
 
 fn normal_dist(mean: f32, std: f32) -> Result<Normal<f32>> {
@@ -125,15 +127,91 @@ fn normal_dist(mean: f32, std: f32) -> Result<Normal<f32>> {
     Ok(Normal::new(mean, std).expect("parameters checked above"))
 }
 
-/// Locks the process-wide default generator.
+/// The process-wide default generator: the one `Tensor::randn`, `rand`,
+/// `normal`, `uniform` and their in-place forms draw from.
+/// PyTorch equivalent: `torch.default_generator`.
 ///
-/// Hold the guard only briefly: every random constructor waits on it.
-pub fn default_generator() -> MutexGuard<'static, Generator> {
-    static DEFAULT: OnceLock<Mutex<Generator>> = OnceLock::new();
-    DEFAULT
-        .get_or_init(|| Mutex::new(Generator::new(DEFAULT_SEED)))
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// A handle, not a lock guard: each method locks the generator for the
+/// duration of that one call, so calling a random constructor while "holding"
+/// it cannot deadlock.
+///
+/// ```
+/// use tensor::{random::default_generator, Tensor};
+///
+/// let gen = default_generator();
+/// gen.manual_seed(7);
+/// let a = Tensor::randn(&[3]); // draws from the same generator: no deadlock
+/// gen.manual_seed(7);
+/// assert_eq!(Tensor::randn(&[3]).to_vec(), a.to_vec());
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DefaultGenerator;
+
+/// The process-wide default generator. PyTorch equivalent: `torch.default_generator`.
+pub fn default_generator() -> DefaultGenerator {
+    DefaultGenerator
+}
+
+impl DefaultGenerator {
+    /// Runs `f` on the generator under its lock. Private: `f` is always
+    /// library code that draws numbers and never calls back into this module.
+    fn with<R>(self, f: impl FnOnce(&mut Generator) -> R) -> R {
+        static DEFAULT: OnceLock<Mutex<Generator>> = OnceLock::new();
+        let mut generator = DEFAULT
+            .get_or_init(|| Mutex::new(Generator::new(DEFAULT_SEED)))
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut generator)
+    }
+
+    /// Restarts the default generator from `seed`. PyTorch equivalent: `torch.manual_seed(seed)`.
+    pub fn manual_seed(self, seed: u64) {
+        self.with(|g| g.manual_seed(seed));
+    }
+
+    /// A random 64-bit value (used to seed other generators).
+    pub fn next_u64(self) -> u64 {
+        self.with(Generator::next_u64)
+    }
+
+    /// A random permutation of `0..n`. PyTorch equivalent: `torch.randperm(n)`.
+    pub fn randperm(self, n: usize) -> Vec<usize> {
+        self.with(|g| g.randperm(n))
+    }
+
+    /// Shuffles `items` in place.
+    pub fn shuffle<T>(self, items: &mut [T]) {
+        self.with(|g| g.shuffle(items));
+    }
+
+    /// A copy of the generator's current state; drawing from the copy does
+    /// not advance the default generator. PyTorch equivalent: `torch.get_rng_state()`.
+    pub fn get_state(self) -> Generator {
+        self.with(|g| g.clone())
+    }
+
+    /// Makes the default generator continue from `state` (a copy taken by
+    /// [`get_state`](DefaultGenerator::get_state) or any [`Generator`]).
+    /// PyTorch equivalent: `torch.set_rng_state(state)`.
+    pub fn set_state(self, state: &Generator) {
+        self.with(|g| *g = state.clone());
+    }
+
+    /// A tensor of samples of N(`mean`, `std`²); see [`Generator::normal`].
+    ///
+    /// # Errors
+    /// As [`Generator::normal`].
+    pub fn normal(self, mean: f32, std: f32, shape: &[usize]) -> Result<Tensor> {
+        self.with(|g| g.normal(mean, std, shape))
+    }
+
+    /// A tensor of samples of U[`low`, `high`); see [`Generator::uniform`].
+    ///
+    /// # Errors
+    /// As [`Generator::uniform`].
+    pub fn uniform(self, low: f32, high: f32, shape: &[usize]) -> Result<Tensor> {
+        self.with(|g| g.uniform(low, high, shape))
+    }
 }
 
 /// Reseeds the default generator. PyTorch equivalent: `torch.manual_seed(seed)`.

@@ -1,6 +1,7 @@
 //! Shape arithmetic shared by all operations: negative dims, broadcasting,
 //! and `-1` inference in reshape.
 
+use crate::alloc::checked_numel;
 use crate::error::{Result, TensorError};
 
 /// Turns a possibly negative `dim` into an index in `0..ndim`.
@@ -36,6 +37,11 @@ pub(crate) fn normalize_insert_dim(op: &'static str, dim: isize, shape: &[usize]
 
 /// The broadcast shape of `lhs` and `rhs` (NumPy rules: align trailing dims;
 /// each pair must be equal or contain a 1).
+/// PyTorch equivalent: `torch.broadcast_shapes(lhs, rhs)`.
+///
+/// # Errors
+/// [`TensorError::Broadcast`] for incompatible shapes;
+/// [`TensorError::ShapeOverflow`] if the broadcast shape's element count overflows.
 pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Vec<usize>> {
     let ndim = lhs.len().max(rhs.len());
     let mut out = vec![0; ndim];
@@ -63,6 +69,7 @@ pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Resul
             }
         };
     }
+    checked_numel(op, &out)?;
     Ok(out)
 }
 
@@ -72,7 +79,7 @@ pub(crate) fn infer_shape(
     requested: &[isize],
     input: &[usize],
 ) -> Result<Vec<usize>> {
-    let numel: usize = input.iter().product();
+    let numel = checked_numel(op, input)?;
     let err = |msg: Option<String>| match msg {
         Some(msg) => TensorError::invalid(op, msg),
         None => TensorError::ShapeSize {

@@ -3,6 +3,7 @@
 
 use ndarray::{ArcArray, ArrayD, ArrayViewD, Axis, IxDyn};
 
+use crate::alloc::{checked_numel, try_with_capacity};
 use crate::error::{Result, TensorError};
 use crate::shape::{broadcast_shapes, infer_shape, normalize_dim, normalize_insert_dim};
 
@@ -48,9 +49,8 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::DataLength`] if `values.len()` is not the product of `shape`.
     pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
-        let numel = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-        if numel != Some(values.len()) {
-            let numel = numel.unwrap_or(usize::MAX);
+        let numel = checked_numel("from_vec", shape)?;
+        if numel != values.len() {
             return Err(TensorError::DataLength {
                 op: "from_vec",
                 len: values.len(),
@@ -152,6 +152,14 @@ impl Tensor {
         self.data.as_slice()
     }
 
+    /// The elements of a tensor this crate just created (so contiguous and
+    /// unshared), as a mutable row-major slice.
+    pub(crate) fn as_slice_mut(&mut self) -> &mut [f32] {
+        self.data
+            .as_slice_mut()
+            .expect("freshly created tensors are contiguous")
+    }
+
     /// Whether the elements are laid out contiguously in row-major order.
     /// PyTorch equivalent: `x.is_contiguous()`.
     pub fn is_contiguous(&self) -> bool {
@@ -206,16 +214,30 @@ impl Tensor {
         or_panic(Tensor::from_vec(out, shape))
     }
 
-    /// Whether both tensors have the same shape and every pair of elements
-    /// satisfies `|a - b| <= atol + rtol * |b|` (NaNs never match).
-    /// PyTorch equivalent: `torch.allclose(a, b, rtol, atol)`.
+    /// Whether every pair of elements, after broadcasting the two tensors
+    /// together, satisfies `|a - b| <= atol + rtol * |b|` (equal infinities
+    /// match; NaNs never do). PyTorch equivalent: `torch.allclose(a, b, rtol, atol)`.
+    ///
+    /// # Errors
+    /// [`TensorError::Broadcast`] if the shapes cannot be broadcast together.
+    pub fn try_allclose(&self, other: &Tensor, rtol: f32, atol: f32) -> Result<bool> {
+        let shape = broadcast_shapes("allclose", self.shape(), other.shape())?;
+        let a = self.data.broadcast(IxDyn(&shape));
+        let b = other.data.broadcast(IxDyn(&shape));
+        let (a, b) = a.zip(b).expect("broadcast shape checked");
+        Ok(a.iter().zip(b.iter()).all(|(&a, &b)| {
+            let error = (a - b).abs();
+            a == b || (error.is_finite() && error <= atol + rtol * b.abs())
+        }))
+    }
+
+    /// Panicking form of [`try_allclose`](Tensor::try_allclose).
+    ///
+    /// # Panics
+    /// If the shapes cannot be broadcast together.
+    #[track_caller]
     pub fn allclose(&self, other: &Tensor, rtol: f32, atol: f32) -> bool {
-        self.shape() == other.shape()
-            && self
-                .data
-                .iter()
-                .zip(other.data.iter())
-                .all(|(&a, &b)| a == b || (a - b).abs() <= atol + rtol * b.abs())
+        or_panic(self.try_allclose(other, rtol, atol))
     }
 
     // ----- shape operations -------------------------------------------------
@@ -415,8 +437,7 @@ impl Tensor {
             }
             target.push(size);
         }
-        let view = self.data.broadcast(IxDyn(&target)).ok_or_else(err)?;
-        Ok(Tensor::from_array(view.to_owned()))
+        self.materialize_broadcast("expand", &target)
     }
 
     /// Panicking form of [`try_expand`](Tensor::try_expand).
@@ -441,34 +462,37 @@ impl Tensor {
                 rhs: shape.to_vec(),
             });
         }
-        Ok(self.broadcast_unchecked(shape))
+        self.materialize_broadcast("broadcast_to", shape)
     }
 
-    /// Materialises `self` broadcast to `shape`, known to be compatible.
-    pub(crate) fn broadcast_unchecked(&self, shape: &[usize]) -> Tensor {
+    /// Materialises `self` broadcast to `shape`, known to be compatible;
+    /// errors (naming `op`) only for a result too large to hold.
+    fn materialize_broadcast(&self, op: &'static str, shape: &[usize]) -> Result<Tensor> {
         if self.shape() == shape {
-            return self.clone();
+            return Ok(self.clone());
         }
-        let numel: usize = shape.iter().product();
+        let numel = checked_numel(op, shape)?;
         // One value, or whole copies of a contiguous tensor repeated along new
         // leading dims: fill directly.
         if self.numel() == 1 {
-            return Tensor::full(shape, self.to_vec()[0]);
+            return Tensor::filled(op, shape, self.to_vec()[0]);
         }
-        if let Some(values) = self.as_slice() {
-            if shape.ends_with(self.shape()) {
-                let mut out = Vec::with_capacity(numel);
+        let mut out = try_with_capacity(op, numel)?;
+        match self.as_slice() {
+            Some(values) if shape.ends_with(self.shape()) => {
                 while out.len() < numel {
                     out.extend_from_slice(values);
                 }
-                return or_panic(Tensor::from_vec(out, shape));
+            }
+            _ => {
+                let view = self
+                    .data
+                    .broadcast(IxDyn(shape))
+                    .expect("shapes checked by the caller");
+                out.extend(view.iter().copied());
             }
         }
-        let view = self
-            .data
-            .broadcast(IxDyn(shape))
-            .expect("compatible shapes");
-        Tensor::from_array(view.to_owned())
+        Tensor::from_vec(out, shape)
     }
 
     /// Panicking form of [`try_broadcast_to`](Tensor::try_broadcast_to).

@@ -1,7 +1,7 @@
 //! Behaviour of the public API beyond the reference values: constructors,
 //! randomness, shape ops, operators, in-place ops, edge cases and every error.
 
-use tensor::{manual_seed, Generator, Tensor, TensorError};
+use tensor::{Generator, Tensor, TensorError};
 
 fn t(values: &[f32], shape: &[usize]) -> Tensor {
     Tensor::from_vec(values.to_vec(), shape).unwrap()
@@ -63,20 +63,6 @@ fn generators_are_reproducible_and_independent() {
     let mut perm = g.randperm(100);
     perm.sort_unstable();
     assert_eq!(perm, (0..100).collect::<Vec<_>>());
-}
-
-#[test]
-fn manual_seed_makes_the_default_generator_reproducible() {
-    // Other tests draw from the same process-wide generator concurrently, so
-    // seed and draw while holding its lock.
-    let draw = |seed| {
-        let mut g = tensor::random::default_generator();
-        g.manual_seed(seed);
-        g.normal(0.0, 1.0, &[10]).unwrap().to_vec()
-    };
-    manual_seed(3);
-    assert_eq!(draw(3), draw(3));
-    assert_ne!(draw(3), draw(4));
 }
 
 #[test]
@@ -560,4 +546,35 @@ fn add_scaled_is_torch_add_with_alpha() {
     x.add_scaled_(&Tensor::scalar(1.0), 2.0);
     assert_eq!(x.to_vec(), vec![3.0, 4.0]);
     assert!(x.try_add_scaled_(&Tensor::ones(&[3]), 1.0).is_err());
+}
+
+#[test]
+fn allclose_broadcasts_and_treats_non_finite_values_as_pytorch() {
+    let a = t(&[1.0, 1.0], &[2]);
+    assert!(a.allclose(&t(&[1.0], &[1]), 1e-5, 1e-8));
+    assert!(!a.allclose(&t(&[1.1], &[1]), 1e-5, 1e-8));
+    assert!(a.allclose(&Tensor::scalar(1.0), 1e-5, 1e-8));
+    let e = a.try_allclose(&t(&[1.0, 1.0, 1.0], &[3]), 1e-5, 1e-8);
+    assert_eq!(
+        e.unwrap_err().to_string(),
+        "allclose: shapes [2] and [3] cannot be broadcast together"
+    );
+    let inf = f32::INFINITY;
+    assert!(t(&[inf], &[1]).allclose(&t(&[inf], &[1]), 1e-5, 1e-8));
+    assert!(!t(&[inf], &[1]).allclose(&t(&[-inf], &[1]), 1e-5, 1e-8));
+    assert!(!t(&[1.0], &[1]).allclose(&t(&[inf], &[1]), 1e-5, 1e-8));
+    assert!(!t(&[f32::NAN], &[1]).allclose(&t(&[f32::NAN], &[1]), 1e-5, 1e-8));
+}
+
+#[test]
+fn errors_debug_print_their_message() {
+    // `main() -> Result<..>` prints an error returned through `?` with Debug.
+    let e = t(&[1.0; 6], &[2, 3])
+        .try_matmul(&t(&[1.0; 6], &[2, 3]))
+        .unwrap_err();
+    assert_eq!(format!("{e:?}"), e.to_string());
+    assert_eq!(
+        format!("{e:?}"),
+        "matmul: cannot multiply [2, 3] by [2, 3] (3 != 2)"
+    );
 }

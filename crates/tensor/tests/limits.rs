@@ -1,0 +1,115 @@
+//! Sizes at and beyond the limits of memory and of `usize`: every such input
+//! is an error naming the operation (and, where it helps, the shapes); none
+//! aborts the process, overflows a size or writes out of bounds.
+
+use tensor::Tensor;
+
+fn message<T: std::fmt::Debug>(result: tensor::Result<T>) -> String {
+    result.unwrap_err().to_string()
+}
+
+#[test]
+fn matmul_with_an_overflowing_output_is_an_error() {
+    // [2^32, 0] @ [0, 2^32] has 2^64 output elements: m * n wraps to 0.
+    let a = Tensor::zeros(&[1 << 32, 0]);
+    let b = Tensor::zeros(&[0, 1 << 32]);
+    assert_eq!(
+        message(a.try_matmul(&b)),
+        "matmul: the product of [4294967296, 0] and [0, 4294967296] has shape \
+         [4294967296, 4294967296], whose number of elements overflows"
+    );
+    let a = Tensor::zeros(&[1 << 31, 0]);
+    let b = Tensor::zeros(&[0, 1 << 31]);
+    assert!(message(a.try_matmul(&b)).starts_with("matmul: cannot allocate"));
+    // Batched: batch * m * n overflows though each factor is fine.
+    let a = Tensor::zeros(&[1 << 22, 1 << 21, 0]);
+    let b = Tensor::zeros(&[0, 1 << 21]);
+    assert!(message(a.try_matmul(&b)).starts_with("matmul: the product of"));
+}
+
+#[test]
+fn matmul_with_an_unallocatable_output_is_an_error() {
+    let a = Tensor::zeros(&[1 << 20, 0]);
+    let b = Tensor::zeros(&[0, 1 << 20]);
+    assert_eq!(
+        message(a.try_matmul(&b)),
+        "matmul: cannot allocate 1099511627776 elements of f32 (4 TiB)"
+    );
+    // An empty inner dimension with a small output is zeros, as in PyTorch.
+    let out = Tensor::zeros(&[2, 0]).matmul(&Tensor::zeros(&[0, 3]));
+    assert_eq!(out.to_vec(), vec![0.0; 6]);
+}
+
+#[test]
+fn broadcasting_to_an_overflowing_shape_is_an_error() {
+    let a = Tensor::zeros(&[1 << 32, 1, 0]);
+    let b = Tensor::zeros(&[1, 1 << 32, 0]);
+    assert_eq!(
+        message(a.try_add(&b)),
+        "add: shape [4294967296, 4294967296, 0] is too large: its number of elements overflows"
+    );
+    // Broadcasting two small tensors to an unallocatable result.
+    let a = Tensor::zeros(&[1 << 20, 1]);
+    let b = Tensor::zeros(&[1, 1 << 20]);
+    assert!(message(a.try_mul(&b)).starts_with("mul: cannot allocate 1099511627776 elements"));
+    assert!(tensor::broadcast_shapes("f", &[1 << 40, 1], &[1, 1 << 40]).is_err());
+}
+
+#[test]
+fn constructors_of_impossible_sizes_are_errors() {
+    assert_eq!(
+        message(Tensor::try_zeros(&[1 << 42])),
+        "zeros: cannot allocate 4398046511104 elements of f32 (16 TiB)"
+    );
+    assert!(message(Tensor::try_ones(&[1 << 40])).starts_with("ones: cannot allocate"));
+    assert!(message(Tensor::try_full(&[1 << 40], 2.0)).starts_with("full: cannot allocate"));
+    assert!(message(Tensor::try_zeros(&[1 << 32, 1 << 32])).contains("overflows"));
+    assert!(message(Tensor::try_normal(0.0, 1.0, &[1 << 32, 1 << 32])).contains("overflows"));
+    assert!(
+        message(Tensor::try_uniform(0.0, 1.0, &[1 << 40])).starts_with("uniform: cannot allocate")
+    );
+    assert!(message(Tensor::try_arange(0.0, 1e11, 1.0)).starts_with("arange: cannot allocate"));
+    assert!(
+        message(Tensor::try_linspace(0.0, 1.0, 1 << 40)).starts_with("linspace: cannot allocate")
+    );
+    // An empty tensor with a huge (but addressable) dimension is fine.
+    assert_eq!(Tensor::zeros(&[1 << 40, 0]).shape(), &[1 << 40, 0]);
+}
+
+#[test]
+#[should_panic(expected = "zeros: cannot allocate 4398046511104 elements of f32 (16 TiB)")]
+fn the_panicking_constructor_panics_with_the_same_message() {
+    Tensor::zeros(&[1 << 42]);
+}
+
+#[test]
+fn expanding_to_an_impossible_size_is_an_error() {
+    let one = Tensor::ones(&[1]);
+    assert!(message(one.try_expand(&[1 << 40])).starts_with("expand: cannot allocate"));
+    let row = Tensor::ones(&[1, 3]);
+    assert!(message(row.try_expand(&[1 << 40, 3])).starts_with("expand: cannot allocate"));
+    assert!(message(row.try_broadcast_to(&[1 << 62, 3])).contains("overflows"));
+}
+
+#[test]
+fn index_select_of_an_impossible_size_is_an_error() {
+    let x = Tensor::zeros(&[1, 1 << 20]);
+    let indices = vec![0usize; 1 << 20];
+    assert!(message(x.try_index_select(0, &indices)).starts_with("index_select: cannot allocate"));
+}
+
+#[test]
+fn display_of_a_tensor_with_very_many_dims_is_linear() {
+    // 100,000 dims of size 1: printing used quadratic memory and recursed
+    // once per dim.
+    let dims = 100_000;
+    let x = Tensor::zeros(&vec![1; dims]);
+    let text = x.to_string();
+    assert_eq!(text.len(), "tensor()".len() + 2 * dims + "0.".len());
+    assert!(
+        text.starts_with("tensor([[[") && text.contains("[[0.]]") && text.ends_with("]]])"),
+        "{}...{}",
+        &text[..20],
+        &text[text.len() - 20..]
+    );
+}
