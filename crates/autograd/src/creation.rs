@@ -1,25 +1,53 @@
 //! Constructors, mirroring the `tensor` crate's. Each returns a leaf that
 //! does not require grad; chain `.requires_grad_(true)` for one that does.
 
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::tensor::{RawTensor, Tensor};
 
+/// Constructors that mirror a `tensor` crate pair: `try_*` returns the raw
+/// constructor's error, the other form panics with it.
+macro_rules! mirrored_constructors {
+    ($($name:ident, $try_name:ident ($($arg:ident: $ty:ty),*), $torch:literal, $errors:literal;)*) => {
+        impl Tensor {
+            $(
+                #[doc = concat!("PyTorch equivalent: `", $torch, "`.")]
+                ///
+                /// # Errors
+                #[doc = $errors]
+                pub fn $try_name($($arg: $ty),*) -> Result<Tensor> {
+                    Ok(Tensor::new(RawTensor::$try_name($($arg),*)?))
+                }
+
+                #[doc = concat!("Panicking form of [`", stringify!($try_name), "`](Tensor::", stringify!($try_name), ").")]
+                ///
+                /// # Panics
+                #[doc = concat!("Where [`", stringify!($try_name), "`](Tensor::", stringify!($try_name), ") returns an error, with its message.")]
+                #[track_caller]
+                pub fn $name($($arg: $ty),*) -> Tensor {
+                    or_panic(Tensor::$try_name($($arg),*))
+                }
+            )*
+        }
+    };
+}
+
+mirrored_constructors! {
+    zeros, try_zeros(shape: &[usize]), "torch.zeros(shape)", "If the shape is too large to hold.";
+    ones, try_ones(shape: &[usize]), "torch.ones(shape)", "If the shape is too large to hold.";
+    full, try_full(shape: &[usize], value: f32), "torch.full(shape, value)", "If the shape is too large to hold.";
+    arange, try_arange(start: f32, end: f32, step: f32), "torch.arange(start, end, step)",
+        "On a zero step, a non-finite bound, a step pointing away from `end`, or a range too long to hold.";
+    linspace, try_linspace(start: f32, end: f32, steps: usize), "torch.linspace(start, end, steps)",
+        "If `steps` values do not fit in memory.";
+    normal, try_normal(mean: f32, std: f32, shape: &[usize]), "torch.normal(mean, std, shape)",
+        "If `std` is negative or a parameter is not finite, or the shape is too large to hold.";
+    uniform, try_uniform(low: f32, high: f32, shape: &[usize]), "torch.empty(shape).uniform_(low, high)",
+        "If `low > high` or a bound is not finite, or the shape is too large to hold.";
+    randn, try_randn(shape: &[usize]), "torch.randn(shape)", "If the shape is too large to hold.";
+    rand, try_rand(shape: &[usize]), "torch.rand(shape)", "If the shape is too large to hold.";
+}
+
 impl Tensor {
-    /// PyTorch equivalent: `torch.zeros(shape)`.
-    pub fn zeros(shape: &[usize]) -> Tensor {
-        Tensor::new(RawTensor::zeros(shape))
-    }
-
-    /// PyTorch equivalent: `torch.ones(shape)`.
-    pub fn ones(shape: &[usize]) -> Tensor {
-        Tensor::new(RawTensor::ones(shape))
-    }
-
-    /// PyTorch equivalent: `torch.full(shape, value)`.
-    pub fn full(shape: &[usize], value: f32) -> Tensor {
-        Tensor::new(RawTensor::full(shape, value))
-    }
-
     /// A 0-d tensor. PyTorch equivalent: `torch.tensor(value)`.
     pub fn scalar(value: f32) -> Tensor {
         Tensor::new(RawTensor::scalar(value))
@@ -36,49 +64,6 @@ impl Tensor {
     /// If `values.len()` is not the product of `shape`.
     pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
         Ok(Tensor::new(RawTensor::from_vec(values, shape)?))
-    }
-
-    /// PyTorch equivalent: `torch.arange(start, end, step)`.
-    ///
-    /// # Panics
-    /// On a zero step or one pointing away from `end`.
-    #[track_caller]
-    pub fn arange(start: f32, end: f32, step: f32) -> Tensor {
-        Tensor::new(RawTensor::arange(start, end, step))
-    }
-
-    /// PyTorch equivalent: `torch.linspace(start, end, steps)`.
-    pub fn linspace(start: f32, end: f32, steps: usize) -> Tensor {
-        Tensor::new(RawTensor::linspace(start, end, steps))
-    }
-
-    /// Samples of N(`mean`, `std`²) from the default generator.
-    /// PyTorch equivalent: `torch.normal(mean, std, shape)`.
-    ///
-    /// # Panics
-    /// If `std` is negative or not finite.
-    #[track_caller]
-    pub fn normal(mean: f32, std: f32, shape: &[usize]) -> Tensor {
-        Tensor::new(RawTensor::normal(mean, std, shape))
-    }
-
-    /// Standard normal samples. PyTorch equivalent: `torch.randn(shape)`.
-    pub fn randn(shape: &[usize]) -> Tensor {
-        Tensor::new(RawTensor::randn(shape))
-    }
-
-    /// Uniform samples in [0, 1). PyTorch equivalent: `torch.rand(shape)`.
-    pub fn rand(shape: &[usize]) -> Tensor {
-        Tensor::new(RawTensor::rand(shape))
-    }
-
-    /// Uniform samples in [`low`, `high`). PyTorch equivalent: `torch.empty(shape).uniform_(low, high)`.
-    ///
-    /// # Panics
-    /// If `low > high` or a bound is not finite.
-    #[track_caller]
-    pub fn uniform(low: f32, high: f32, shape: &[usize]) -> Tensor {
-        Tensor::new(RawTensor::uniform(low, high, shape))
     }
 
     /// PyTorch equivalent: `torch.zeros_like(x)`.

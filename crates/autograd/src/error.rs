@@ -6,7 +6,10 @@ use tensor::TensorError;
 pub type Result<T, E = AutogradError> = std::result::Result<T, E>;
 
 /// What went wrong in a differentiable operation or a backward pass.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// `Debug` prints the same message as `Display`, so an error returned from
+/// `main` through `?` reads as the message.
+#[derive(Clone, PartialEq, thiserror::Error)]
 pub enum AutogradError {
     /// The underlying tensor operation failed (shapes, dims, indices, ...).
     #[error(transparent)]
@@ -42,6 +45,16 @@ pub enum AutogradError {
     /// `requires_grad_` on a tensor computed by an operation.
     #[error("requires_grad_: you can only change requires_grad flags of leaf variables (this tensor has grad_fn={node}); use .detach() to get a leaf")]
     NonLeafRequiresGrad { node: &'static str },
+    /// [`Tensor::from_op`](crate::Tensor::from_op) asked to save an input that does not exist.
+    #[error("from_op: {node} saves input {index}, but the operation has {inputs} inputs")]
+    InvalidSave {
+        node: &'static str,
+        index: usize,
+        inputs: usize,
+    },
+    /// A backward function panicked; the graph's saved values are kept.
+    #[error("backward: the backward function of {node} panicked: {message}")]
+    BackwardPanicked { node: &'static str, message: String },
     /// A backward function returned the wrong number or shape of gradients.
     #[error("backward: function {node} returned an invalid gradient at index {index}: {detail}")]
     InvalidGradient {
@@ -49,6 +62,12 @@ pub enum AutogradError {
         index: usize,
         detail: String,
     },
+}
+
+impl std::fmt::Debug for AutogradError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl AutogradError {

@@ -98,12 +98,25 @@ pub trait Function: Send + Sync + 'static {
         let values: Vec<RawTensor> = inputs.iter().map(|t| t.value()).collect();
         let out = self.forward(&mut ctx, &values)?;
         let name = self.name();
-        Ok(Tensor::from_op(
+        // The saved values join the node's, so the first backward frees them
+        // (a second one then fails, as in PyTorch, unless nothing was saved).
+        let Context {
+            saved,
+            needs_input_grad,
+        } = ctx;
+        Ok(Tensor::record(
             name,
             out,
             inputs,
             Save::NOTHING,
-            move |g, _, _| self.backward(&ctx, g),
+            saved,
+            move |g, saved, _| {
+                let ctx = Context {
+                    saved: saved.to_vec(),
+                    needs_input_grad: needs_input_grad.clone(),
+                };
+                self.backward(&ctx, g)
+            },
         ))
     }
 }

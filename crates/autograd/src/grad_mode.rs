@@ -4,11 +4,15 @@
 //! changes another's. Guards restore the previous mode when dropped, so they
 //! nest.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
 thread_local! {
+    /// The current mode, read by every operation.
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+    /// The live guards of this thread, oldest first: `(id, mode)`.
+    static GUARDS: RefCell<Vec<(u64, bool)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_GUARD: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Whether operations on this thread currently record a graph.
@@ -17,19 +21,26 @@ pub fn is_grad_enabled() -> bool {
     GRAD_ENABLED.with(Cell::get)
 }
 
-/// Restores the previous grad mode when dropped. Not `Send`: it belongs to the
-/// thread whose mode it changed.
+/// Sets a grad mode until dropped. Not `Send`: it belongs to the thread whose
+/// mode it changed.
+///
+/// The mode in force is the one set by the newest guard still alive, or
+/// enabled when none is. Dropped in reverse order, guards restore each
+/// previous mode, as Python's `with` blocks do; dropped in any other order,
+/// the mode still ends as it was before the first guard.
 #[must_use = "grad mode is restored as soon as the guard is dropped"]
 pub struct GradModeGuard {
-    previous: bool,
+    id: u64,
     _not_send: PhantomData<*const ()>,
 }
 
 impl GradModeGuard {
     fn set(enabled: bool) -> GradModeGuard {
-        let previous = GRAD_ENABLED.with(|mode| mode.replace(enabled));
+        let id = NEXT_GUARD.with(|next| next.replace(next.get() + 1));
+        GUARDS.with(|guards| guards.borrow_mut().push((id, enabled)));
+        GRAD_ENABLED.with(|mode| mode.set(enabled));
         GradModeGuard {
-            previous,
+            id,
             _not_send: PhantomData,
         }
     }
@@ -37,7 +48,14 @@ impl GradModeGuard {
 
 impl Drop for GradModeGuard {
     fn drop(&mut self) {
-        GRAD_ENABLED.with(|mode| mode.set(self.previous));
+        let mode = GUARDS.with(|guards| {
+            let mut guards = guards.borrow_mut();
+            if let Some(at) = guards.iter().rposition(|&(id, _)| id == self.id) {
+                guards.remove(at);
+            }
+            guards.last().is_none_or(|&(_, enabled)| enabled)
+        });
+        GRAD_ENABLED.with(|current| current.set(mode));
     }
 }
 

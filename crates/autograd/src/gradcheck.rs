@@ -26,11 +26,20 @@ impl Default for GradcheckOptions {
 }
 
 /// Where analytical and numerical gradients disagree.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// `Debug` prints the same message as `Display`.
+#[derive(Clone, PartialEq, thiserror::Error)]
 pub enum GradcheckError {
     /// The function itself failed.
     #[error(transparent)]
     Op(#[from] AutogradError),
+    /// A step or tolerance that cannot make a meaningful check.
+    #[error("gradcheck: {name} must be {requirement}, got {value}")]
+    InvalidOption {
+        name: &'static str,
+        requirement: &'static str,
+        value: f32,
+    },
     /// One element's gradient is out of tolerance.
     #[error("gradcheck: gradient of input {input} at flat index {index}: analytical {analytical} vs numerical {numerical}")]
     Mismatch {
@@ -41,19 +50,61 @@ pub enum GradcheckError {
     },
 }
 
+impl std::fmt::Debug for GradcheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl GradcheckOptions {
+    /// Rejects a step that is not positive and finite, and tolerances that
+    /// are negative or not finite (a NaN tolerance would accept anything).
+    fn validate(&self) -> std::result::Result<(), GradcheckError> {
+        let checks = [
+            ("eps", "positive and finite", self.eps, self.eps > 0.0),
+            (
+                "atol",
+                "non-negative and finite",
+                self.atol,
+                self.atol >= 0.0,
+            ),
+            (
+                "rtol",
+                "non-negative and finite",
+                self.rtol,
+                self.rtol >= 0.0,
+            ),
+        ];
+        for (name, requirement, value, ok) in checks {
+            if !ok || !value.is_finite() {
+                return Err(GradcheckError::InvalidOption {
+                    name,
+                    requirement,
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Checks the gradients `f` computes against central differences, for
 /// `L = sum(f(inputs) * w)` with fixed non-uniform weights `w` (so every
 /// output element's gradient path is exercised, not only their sum).
 /// PyTorch equivalent: `torch.autograd.gradcheck(f, inputs)` (which uses f64).
 ///
+/// A NaN on either side is a mismatch, as in PyTorch.
+///
 /// # Errors
-/// [`GradcheckError::Mismatch`] for the first element out of tolerance, or
-/// [`GradcheckError::Op`] if `f` fails.
+/// [`GradcheckError::Mismatch`] for the first element out of tolerance (or
+/// NaN), [`GradcheckError::Op`] if `f` fails, [`GradcheckError::InvalidOption`]
+/// for a step that is not positive or a tolerance that is negative or not finite.
 pub fn gradcheck(
     f: impl Fn(&[Tensor]) -> Result<Tensor>,
     inputs: &[RawTensor],
     options: GradcheckOptions,
 ) -> std::result::Result<(), GradcheckError> {
+    options.validate()?;
     let leaves: Vec<Tensor> = inputs
         .iter()
         .map(|x| Tensor::new(x.clone()).requires_grad_(true))
@@ -93,7 +144,9 @@ pub fn gradcheck(
             };
             let numerical =
                 ((probe(options.eps)? - probe(-options.eps)?) / (2.0 * options.eps as f64)) as f32;
-            if (a - numerical).abs() > options.atol + options.rtol * numerical.abs() {
+            // Written so that a NaN on either side fails the comparison.
+            let close = (a - numerical).abs() <= options.atol + options.rtol * numerical.abs();
+            if !close {
                 return Err(GradcheckError::Mismatch {
                     input: i,
                     index: j,

@@ -8,6 +8,7 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
@@ -79,11 +80,11 @@ struct Saved {
     version: u64,
 }
 
-/// What a backward pass needs from one node; freed by the first backward
-/// unless the graph is retained.
-struct NodeState {
-    saved: InlineList<Saved>,
-    backward: Box<BackwardFn>,
+/// The values a node saved for its backward: kept until the first backward
+/// without `retain_graph` has used them, then freed.
+enum SavedValues {
+    Kept(InlineList<Saved>),
+    Freed,
 }
 
 /// One recorded operation, stored inside the tensor it produced.
@@ -91,7 +92,9 @@ pub(crate) struct Node {
     pub(crate) name: &'static str,
     /// The inputs, `None` for those that do not require grad.
     inputs: InlineList<Option<Tensor>>,
-    state: Mutex<Option<NodeState>>,
+    /// Called without any lock held, so it may itself run a backward.
+    backward: Box<BackwardFn>,
+    saved: Mutex<SavedValues>,
 }
 
 /// Which values an operation saves for its backward closure, in order:
@@ -123,11 +126,57 @@ impl Tensor {
     ///
     /// This is the single entry point by which every differentiable operation,
     /// built-in or user-defined (see [`Function`](crate::Function)), joins the graph.
+    ///
+    /// # Errors
+    /// [`AutogradError::InvalidSave`] if `save` names an input that does not exist.
+    pub fn try_from_op(
+        name: &'static str,
+        value: RawTensor,
+        inputs: &[&Tensor],
+        save: Save<'_>,
+        backward: impl Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
+    ) -> Result<Tensor> {
+        if let Some(&index) = save.inputs.iter().find(|&&i| i >= inputs.len()) {
+            return Err(AutogradError::InvalidSave {
+                node: name,
+                index,
+                inputs: inputs.len(),
+            });
+        }
+        Ok(Tensor::record(
+            name,
+            value,
+            inputs,
+            save,
+            Vec::new(),
+            backward,
+        ))
+    }
+
+    /// Panicking form of [`try_from_op`](Tensor::try_from_op).
+    ///
+    /// # Panics
+    /// If `save` names an input that does not exist.
+    #[track_caller]
     pub fn from_op(
         name: &'static str,
         value: RawTensor,
         inputs: &[&Tensor],
         save: Save<'_>,
+        backward: impl Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
+    ) -> Tensor {
+        crate::error::or_panic(Tensor::try_from_op(name, value, inputs, save, backward))
+    }
+
+    /// [`from_op`](Tensor::from_op) with `save` already checked, plus
+    /// `extra` values saved after those `save` names (a [`Function`](crate::Function)'s
+    /// `ctx.save_for_backward`).
+    pub(crate) fn record(
+        name: &'static str,
+        value: RawTensor,
+        inputs: &[&Tensor],
+        save: Save<'_>,
+        extra: Vec<RawTensor>,
         backward: impl Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
     ) -> Tensor {
         if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
@@ -148,16 +197,20 @@ impl Tensor {
                 version: 0,
             });
         }
+        for value in extra {
+            saved.push(Saved {
+                storage: Storage::new(value),
+                version: 0,
+            });
+        }
         let node = Node {
             name,
             inputs: inputs
                 .iter()
                 .map(|t| t.requires_grad().then(|| (*t).clone()))
                 .collect(),
-            state: Mutex::new(Some(NodeState {
-                saved,
-                backward: Box::new(backward),
-            })),
+            backward: Box::new(backward),
+            saved: Mutex::new(SavedValues::Kept(saved)),
         };
         Tensor::with_storage(storage, Some(node), true)
     }
@@ -256,23 +309,56 @@ fn fit_to_input(
 
 impl Node {
     /// Calls the backward closure after checking that nothing it saved has
-    /// changed; frees the saved state unless `retain_graph`.
+    /// changed; frees the saved values afterwards unless `retain_graph`.
+    /// No lock is held while the closure runs, and a panic inside it becomes
+    /// [`AutogradError::BackwardPanicked`] with the saved values left in place.
     fn run(&self, grad: &RawTensor, retain_graph: bool) -> Result<Grads> {
-        let mut slot = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let state = if retain_graph { slot.as_ref() } else { None };
-        let taken;
-        let state = match state {
-            Some(state) => state,
-            None if retain_graph => return Err(AutogradError::GraphFreed { node: self.name }),
-            None => {
-                taken = slot
-                    .take()
-                    .ok_or(AutogradError::GraphFreed { node: self.name })?;
-                &taken
+        let values = self.saved_values()?;
+        let mut needs = [false; 3];
+        let needs_spill: Vec<bool>;
+        let needs: &[bool] = if self.inputs.len() <= needs.len() {
+            for (need, input) in needs.iter_mut().zip(self.inputs.iter()) {
+                *need = input.is_some();
             }
+            &needs[..self.inputs.len()]
+        } else {
+            needs_spill = self.inputs.iter().map(Option::is_some).collect();
+            &needs_spill
         };
-        let mut values = Vec::with_capacity(state.saved.len());
-        for saved in state.saved.iter() {
+        let grads = panic::catch_unwind(AssertUnwindSafe(|| (self.backward)(grad, &values, needs)))
+            .map_err(|payload| AutogradError::BackwardPanicked {
+                node: self.name,
+                message: panic_message(payload.as_ref()),
+            })??;
+        if grads.len() != self.inputs.len() {
+            return Err(AutogradError::InvalidGradient {
+                node: self.name,
+                index: grads.len(),
+                detail: format!(
+                    "returned {} gradients but expected {}",
+                    grads.len(),
+                    self.inputs.len()
+                ),
+            });
+        }
+        if !retain_graph && !values.is_empty() {
+            *self.lock_saved() = SavedValues::Freed;
+        }
+        Ok(grads)
+    }
+
+    fn lock_saved(&self) -> std::sync::MutexGuard<'_, SavedValues> {
+        self.saved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Handles to the saved values, checked against in-place changes.
+    fn saved_values(&self) -> Result<Vec<RawTensor>> {
+        let saved = self.lock_saved();
+        let SavedValues::Kept(saved) = &*saved else {
+            return Err(AutogradError::GraphFreed { node: self.name });
+        };
+        let mut values = Vec::with_capacity(saved.len());
+        for saved in saved.iter() {
             let value = saved
                 .storage
                 .value
@@ -288,30 +374,18 @@ impl Node {
             }
             values.push(value.clone());
         }
-        let mut needs = [false; 3];
-        let needs_spill: Vec<bool>;
-        let needs: &[bool] = if self.inputs.len() <= needs.len() {
-            for (need, input) in needs.iter_mut().zip(self.inputs.iter()) {
-                *need = input.is_some();
-            }
-            &needs[..self.inputs.len()]
-        } else {
-            needs_spill = self.inputs.iter().map(Option::is_some).collect();
-            &needs_spill
-        };
-        let grads = (state.backward)(grad, &values, needs)?;
-        if grads.len() != self.inputs.len() {
-            return Err(AutogradError::InvalidGradient {
-                node: self.name,
-                index: grads.len(),
-                detail: format!(
-                    "returned {} gradients but expected {}",
-                    grads.len(),
-                    self.inputs.len()
-                ),
-            });
-        }
-        Ok(grads)
+        Ok(values)
+    }
+}
+
+/// The message of a caught panic, when it carries one.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_string()
     }
 }
 

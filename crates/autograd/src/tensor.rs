@@ -202,23 +202,35 @@ impl Tensor {
         }))
     }
 
-    /// Runs `f` on the values under the write lock and, if it succeeds, bumps
-    /// the version counter.
+    /// Runs `f` on the values under the write lock and bumps the version
+    /// counter unless `f` returns an error (which it does before writing
+    /// anything). A panic inside `f` bumps it too: the values may be half
+    /// written, and a backward that saved them must not use them silently.
     pub(crate) fn write_value<E>(
         &self,
         f: impl FnOnce(&mut RawTensor) -> Result<(), E>,
     ) -> Result<(), E> {
+        /// Bumps the version when dropped, on success and on unwinding alike.
+        struct Bump<'a>(Option<&'a AtomicU64>);
+        impl Drop for Bump<'_> {
+            fn drop(&mut self) {
+                if let Some(version) = self.0 {
+                    version.fetch_add(1, Ordering::Release);
+                }
+            }
+        }
         let mut value = self
             .0
             .storage
             .value
             .write()
             .unwrap_or_else(|e| e.into_inner());
-        f(&mut value)?;
-        if self.0.tracks_version {
-            self.0.storage.version.fetch_add(1, Ordering::Release);
+        let mut bump = Bump(self.0.tracks_version.then_some(&self.0.storage.version));
+        let result = f(&mut value);
+        if result.is_err() {
+            bump.0 = None;
         }
-        Ok(())
+        result
     }
 
     /// Checks that an in-place op named `op` may modify this tensor, given the
@@ -264,11 +276,19 @@ impl Tensor {
 
     /// The size of dimension 0, like Python's `len(x)`.
     ///
+    /// # Errors
+    /// On a 0-d tensor, as Python's `len()` raises on one.
+    pub fn try_len(&self) -> Result<usize> {
+        Ok(self.with_value(RawTensor::try_len)?)
+    }
+
+    /// Panicking form of [`try_len`](Tensor::try_len).
+    ///
     /// # Panics
     /// On a 0-d tensor.
     #[track_caller]
     pub fn len(&self) -> usize {
-        self.value().len()
+        or_panic(self.try_len())
     }
 
     /// Whether the tensor holds no elements.
@@ -293,10 +313,22 @@ impl Tensor {
         or_panic(self.try_item())
     }
 
-    /// Whether both tensors have the same shape and all values agree within
+    /// Whether all values, after broadcasting, agree within
     /// `atol + rtol * |other|`. PyTorch equivalent: `torch.allclose(a, b, rtol, atol)`.
+    ///
+    /// # Errors
+    /// If the shapes cannot be broadcast together.
+    pub fn try_allclose(&self, other: &Tensor, rtol: f32, atol: f32) -> Result<bool> {
+        Ok(self.value().try_allclose(&other.value(), rtol, atol)?)
+    }
+
+    /// Panicking form of [`try_allclose`](Tensor::try_allclose).
+    ///
+    /// # Panics
+    /// If the shapes cannot be broadcast together.
+    #[track_caller]
     pub fn allclose(&self, other: &Tensor, rtol: f32, atol: f32) -> bool {
-        self.value().allclose(&other.value(), rtol, atol)
+        or_panic(self.try_allclose(other, rtol, atol))
     }
 
     /// The elements in row-major order.

@@ -102,10 +102,11 @@ fn the_graph_is_freed_after_backward_unless_retained() {
     y.try_backward_with_options(None, false).unwrap();
     assert_eq!(x.grad().unwrap().to_vec(), vec![4.0]);
     let e = y.try_backward().unwrap_err();
+    // SumBackward0 saves nothing and runs again; MulBackward0 needs x twice.
     assert_eq!(
         e,
         AutogradError::GraphFreed {
-            node: "SumBackward0"
+            node: "MulBackward0"
         }
     );
     assert!(
@@ -119,7 +120,7 @@ fn the_graph_is_freed_after_backward_unless_retained() {
 #[should_panic(expected = "backward: trying to backward through the graph a second time")]
 fn second_backward_panics_in_the_short_form() {
     let x = Tensor::from_slice(&[1.0]).requires_grad_(true);
-    let y = (&x * 2.0).sum();
+    let y = x.exp().sum();
     y.backward();
     y.backward();
 }
@@ -403,5 +404,235 @@ fn sum_to_size_and_allclose() {
         vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]
     );
     assert!(x.allclose(&Tensor::ones(&[2, 3]), 0.0, 0.0));
-    assert!(!x.allclose(&Tensor::ones(&[3, 2]), 0.0, 0.0));
+    assert!(x.allclose(&Tensor::ones(&[3]), 0.0, 0.0)); // broadcasts, as torch.allclose
+    assert!(!x.allclose(&Tensor::from_slice(&[1.0, 1.0, 2.0]), 0.0, 0.0));
+    assert_eq!(
+        x.try_allclose(&Tensor::ones(&[3, 2]), 0.0, 0.0)
+            .unwrap_err()
+            .to_string(),
+        "allclose: shapes [2, 3] and [3, 2] cannot be broadcast together"
+    );
+}
+
+#[test]
+fn a_second_backward_runs_through_nodes_that_saved_nothing() {
+    // PyTorch allows it: AddBackward0 and SumBackward0 need no saved values.
+    let w = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let y = (&w + 2.0).sum();
+    y.backward();
+    y.backward();
+    assert_eq!(w.grad().unwrap().to_vec(), vec![2.0, 2.0]);
+    // A node that saved values fails the second time, naming itself.
+    let z = w.exp().sum();
+    z.backward();
+    assert_eq!(
+        z.try_backward().unwrap_err(),
+        AutogradError::GraphFreed {
+            node: "ExpBackward0"
+        }
+    );
+}
+
+#[test]
+fn grad_mode_ends_as_before_the_first_guard_whatever_the_drop_order() {
+    assert!(autograd::is_grad_enabled());
+    let a = autograd::no_grad();
+    let b = autograd::enable_grad();
+    assert!(autograd::is_grad_enabled());
+    drop(a);
+    assert!(autograd::is_grad_enabled()); // b is the newest live guard
+    drop(b);
+    assert!(autograd::is_grad_enabled());
+
+    let a = autograd::enable_grad();
+    let b = autograd::no_grad();
+    let c = autograd::set_grad_enabled(false);
+    drop(a);
+    drop(c);
+    assert!(!autograd::is_grad_enabled()); // b still alive
+    drop(b);
+    assert!(autograd::is_grad_enabled());
+
+    {
+        let _outer = autograd::no_grad();
+        {
+            let _inner = autograd::enable_grad();
+            assert!(autograd::is_grad_enabled());
+        }
+        assert!(!autograd::is_grad_enabled());
+    }
+    assert!(autograd::is_grad_enabled());
+}
+
+#[test]
+fn a_panic_inside_an_in_place_write_bumps_the_version() {
+    let x = Tensor::from_slice(&[1.0, 2.0, 3.0]).requires_grad_(true);
+    let h = x.detach();
+    let y = x.exp().sum(); // ExpBackward0 saves its output, not x ...
+    let z = (&x * &x).sum(); // ... MulBackward0 saves x
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.try_map_("halfway", |v| {
+            if calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 1 {
+                panic!("stop halfway");
+            }
+            v * 10.0
+        })
+    }));
+    assert!(result.is_err());
+    assert_eq!(x.to_vec()[0], 10.0); // half written
+    assert!(y.try_backward().is_ok());
+    assert!(matches!(
+        z.try_backward().unwrap_err(),
+        AutogradError::SavedTensorModified {
+            node: "MulBackward0",
+            ..
+        }
+    ));
+    // A write that fails before touching anything does not bump the version.
+    let w = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let loss = (&w * &w).sum();
+    assert!(w.detach().try_add_(&Tensor::ones(&[3])).is_err());
+    loss.backward();
+}
+
+#[test]
+fn from_op_rejects_saving_an_input_that_does_not_exist() {
+    let x = Tensor::from_slice(&[1.0]).requires_grad_(true);
+    let save = autograd::Save {
+        inputs: &[0, 2],
+        output: false,
+    };
+    let e = Tensor::try_from_op("MyBackward", x.value(), &[&x], save, |g, _, _| {
+        Ok(vec![Some(g.clone())])
+    })
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "from_op: MyBackward saves input 2, but the operation has 1 inputs"
+    );
+}
+
+#[test]
+fn a_panicking_backward_is_an_error_and_leaves_the_graph_usable() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FAIL: AtomicBool = AtomicBool::new(true);
+    let x = Tensor::from_slice(&[2.0]).requires_grad_(true);
+    let y = Tensor::from_op(
+        "FlakyBackward",
+        x.value().exp(),
+        &[&x],
+        autograd::Save {
+            inputs: &[0],
+            output: false,
+        },
+        |g, s, _| {
+            if FAIL.load(Ordering::Relaxed) {
+                panic!("flaky");
+            }
+            Ok(vec![Some(g * &s[0].exp())])
+        },
+    );
+    let e = y.sum().try_backward().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "backward: the backward function of FlakyBackward panicked: flaky"
+    );
+    // Nothing was freed or poisoned: the same graph runs once the closure works.
+    FAIL.store(false, Ordering::Relaxed);
+    y.sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![2.0f32.exp()]);
+}
+
+#[test]
+fn a_backward_may_run_another_backward() {
+    // No lock is held while a backward closure runs (re-entrant backward).
+    let x = Tensor::from_slice(&[3.0]).requires_grad_(true);
+    let inner = Tensor::from_slice(&[5.0]).requires_grad_(true);
+    let inner_for_closure = inner.clone();
+    let y = Tensor::from_op(
+        "ReentrantBackward",
+        x.value(),
+        &[&x],
+        autograd::Save::NOTHING,
+        move |g, _, _| {
+            (&inner_for_closure * &inner_for_closure)
+                .sum()
+                .try_backward()?;
+            Ok(vec![Some(g.clone())])
+        },
+    );
+    y.sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![1.0]);
+    assert_eq!(inner.grad().unwrap().to_vec(), vec![10.0]);
+}
+
+#[test]
+fn fallible_constructors_and_len_have_try_forms() {
+    assert!(Tensor::try_normal(0.0, -1.0, &[2]).is_err());
+    assert!(Tensor::try_uniform(1.0, 0.0, &[2]).is_err());
+    assert!(Tensor::try_arange(0.0, 1.0, 0.0).is_err());
+    assert!(Tensor::try_zeros(&[1 << 42]).is_err());
+    assert_eq!(
+        Tensor::scalar(1.0).try_len().unwrap_err().to_string(),
+        "len: a 0-d tensor has no length"
+    );
+    assert_eq!(Tensor::zeros(&[4, 2]).try_len().unwrap(), 4);
+}
+
+#[test]
+fn errors_debug_print_their_message() {
+    let e = Tensor::scalar(1.0).try_backward().unwrap_err();
+    assert_eq!(format!("{e:?}"), e.to_string());
+}
+
+#[test]
+fn gradcheck_fails_on_nan_gradients_and_rejects_meaningless_options() {
+    use autograd::{gradcheck, GradcheckError, GradcheckOptions, RawTensor};
+    let nan_grad = |x: &[Tensor]| -> autograd::Result<Tensor> {
+        Tensor::try_from_op(
+            "NanBackward",
+            x[0].value(),
+            &[&x[0]],
+            autograd::Save::NOTHING,
+            |g, _, _| Ok(vec![Some(g.map(|_| f32::NAN))]),
+        )
+    };
+    let input = [RawTensor::from_slice(&[1.0, 2.0])];
+    let e = gradcheck(nan_grad, &input, GradcheckOptions::default()).unwrap_err();
+    assert!(matches!(e, GradcheckError::Mismatch { .. }), "{e}");
+    assert!(e.to_string().contains("analytical NaN"), "{e}");
+
+    let identity = |x: &[Tensor]| Ok(x[0].clone() * 1.0);
+    assert!(gradcheck(identity, &input, GradcheckOptions::default()).is_ok());
+    for (options, message) in [
+        (
+            GradcheckOptions {
+                eps: 0.0,
+                ..Default::default()
+            },
+            "gradcheck: eps must be positive and finite, got 0",
+        ),
+        (
+            GradcheckOptions {
+                atol: f32::NAN,
+                ..Default::default()
+            },
+            "gradcheck: atol must be non-negative and finite, got NaN",
+        ),
+        (
+            GradcheckOptions {
+                rtol: -1.0,
+                ..Default::default()
+            },
+            "gradcheck: rtol must be non-negative and finite, got -1",
+        ),
+    ] {
+        assert_eq!(
+            gradcheck(identity, &input, options)
+                .unwrap_err()
+                .to_string(),
+            message
+        );
+    }
 }

@@ -257,13 +257,38 @@ impl Tensor {
     }
 
     /// Standard normal samples. PyTorch equivalent: `torch.randn(shape)`.
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`] for a
+    /// shape too large to hold.
+    pub fn try_randn(shape: &[usize]) -> Result<Tensor> {
+        Tensor::try_normal(0.0, 1.0, shape)
+    }
+
+    /// Panicking form of [`try_randn`](Tensor::try_randn).
+    ///
+    /// # Panics
+    /// If the shape is too large to hold.
+    #[track_caller]
     pub fn randn(shape: &[usize]) -> Tensor {
-        Tensor::normal(0.0, 1.0, shape)
+        or_panic(Tensor::try_randn(shape))
     }
 
     /// Uniform samples in [0, 1). PyTorch equivalent: `torch.rand(shape)`.
+    ///
+    /// # Errors
+    /// As [`try_randn`](Tensor::try_randn).
+    pub fn try_rand(shape: &[usize]) -> Result<Tensor> {
+        Tensor::try_uniform(0.0, 1.0, shape)
+    }
+
+    /// Panicking form of [`try_rand`](Tensor::try_rand).
+    ///
+    /// # Panics
+    /// If the shape is too large to hold.
+    #[track_caller]
     pub fn rand(shape: &[usize]) -> Tensor {
-        Tensor::uniform(0.0, 1.0, shape)
+        or_panic(Tensor::try_rand(shape))
     }
 
     /// Standard normal samples with `self`'s shape. PyTorch equivalent: `torch.randn_like(x)`.

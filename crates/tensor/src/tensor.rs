@@ -91,14 +91,22 @@ impl Tensor {
 
     /// The size of dimension 0, like Python's `len(x)`.
     ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] on a 0-d tensor, as Python's `len()` raises on one.
+    pub fn try_len(&self) -> Result<usize> {
+        self.shape()
+            .first()
+            .copied()
+            .ok_or_else(|| TensorError::invalid("len", "a 0-d tensor has no length"))
+    }
+
+    /// Panicking form of [`try_len`](Tensor::try_len).
+    ///
     /// # Panics
-    /// On a 0-d tensor, as Python's `len()` raises on one.
+    /// On a 0-d tensor.
     #[track_caller]
     pub fn len(&self) -> usize {
-        match self.shape().first() {
-            Some(&n) => n,
-            None => panic!("len: a 0-d tensor has no length"),
-        }
+        or_panic(self.try_len())
     }
 
     /// Whether the tensor holds no elements.
