@@ -95,7 +95,10 @@ impl Tensor {
             .unwrap_or_else(|e| e.into_inner()))
     }
 
-    pub(crate) fn id(&self) -> u64 {
+    /// An identifier unique to this tensor among all tensors of the process
+    /// (clones of the handle share it; `detach()` and `data()` handles get
+    /// their own). Ids grow in creation order. PyTorch equivalent: `id(x)`.
+    pub fn id(&self) -> u64 {
         self.0.id
     }
 

@@ -1,7 +1,7 @@
 //! Stateless forms of the layers and losses. PyTorch equivalent: `torch.nn.functional`.
 
 use autograd::{Result, Save, Tensor};
-use tensor::TensorError;
+use tensor::{broadcast_shapes, TensorError};
 
 use crate::loss::Reduction;
 
@@ -63,12 +63,34 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
     }))
 }
 
-/// Mean squared error between `input` and `target` (broadcast together).
-/// PyTorch equivalent: `F.mse_loss(input, target, reduction=...)`.
+/// Mean squared error between `input` and `target`, which must have the
+/// same shape. PyTorch equivalent: `F.mse_loss(input, target, reduction=...)`.
+///
+/// PyTorch broadcasts differing shapes with a warning, which turns an
+/// `[N, 1]` prediction against an `[N]` target into an `[N, N]` loss: almost
+/// always a bug, so here it is an error.
 ///
 /// # Errors
-/// If the shapes cannot be broadcast together.
+/// If the shapes differ, naming both and the fix.
 pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+    let (input_shape, target_shape) = (input.shape(), target.shape());
+    if input_shape != target_shape {
+        let hint = match broadcast_shapes("mse_loss", &input_shape, &target_shape) {
+            Ok(shape) => {
+                format!(" (broadcasting them would compare every pair, giving shape {shape:?})")
+            }
+            Err(_) => String::new(),
+        };
+        return Err(TensorError::InvalidArgument {
+            op: "mse_loss",
+            msg: format!(
+                "input shape {input_shape:?} and target shape {target_shape:?} differ{hint}; \
+                 reshape one to the other's shape, e.g. target.reshape(&{:?})",
+                input_shape.iter().map(|&d| d as isize).collect::<Vec<_>>()
+            ),
+        }
+        .into());
+    }
     let diff = input.value().try_sub(&target.value())?;
     let n = diff.numel() as f32;
     let squared = diff.square();

@@ -20,4 +20,4 @@ mod module;
 
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
-pub use module::{Module, ReLU, Sequential, Sigmoid, Tanh};
+pub use module::{CloneModule, Module, ReLU, Sequential, Sigmoid, Tanh};

@@ -5,6 +5,18 @@ use autograd::{Result, Tensor};
 use crate::functional;
 use crate::module::Module;
 
+/// Unwraps a result, panicking with the error's message at the caller's location.
+#[track_caller]
+pub(crate) fn or_panic<T>(result: Result<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Cloning shares the weight and bias (see [`Module`]); use
+/// [`deep_copy`](Module::deep_copy) for an independent layer.
+///
 /// `y = x · Wᵀ + b` with `W` of shape `[out_features, in_features]` and `b`
 /// of shape `[out_features]`, initialised as PyTorch does (Kaiming-uniform
 /// with `a = √5`, i.e. both uniform in `±1/√in_features`).
@@ -18,26 +30,52 @@ pub struct Linear {
 
 impl Linear {
     /// A layer with a bias. PyTorch equivalent: `nn.Linear(in_features, out_features)`.
+    ///
+    /// # Errors
+    /// If the weight `[out_features, in_features]` is too large to hold.
+    pub fn try_new(in_features: usize, out_features: usize) -> Result<Linear> {
+        Linear::try_with_bias(in_features, out_features, true)
+    }
+
+    /// Panicking form of [`try_new`](Linear::try_new).
+    ///
+    /// # Panics
+    /// If the weight is too large to hold.
+    #[track_caller]
     pub fn new(in_features: usize, out_features: usize) -> Linear {
-        Linear::with_bias(in_features, out_features, true)
+        or_panic(Linear::try_new(in_features, out_features))
     }
 
     /// A layer with or without a bias. PyTorch equivalent: `nn.Linear(in, out, bias=bias)`.
-    pub fn with_bias(in_features: usize, out_features: usize, bias: bool) -> Linear {
+    ///
+    /// # Errors
+    /// If the weight `[out_features, in_features]` is too large to hold.
+    pub fn try_with_bias(in_features: usize, out_features: usize, bias: bool) -> Result<Linear> {
         let bound = if in_features > 0 {
             1.0 / (in_features as f32).sqrt()
         } else {
             0.0
         };
         let weight =
-            Tensor::uniform(-bound, bound, &[out_features, in_features]).requires_grad_(true);
-        let bias =
-            bias.then(|| Tensor::uniform(-bound, bound, &[out_features]).requires_grad_(true));
-        Linear {
+            Tensor::try_uniform(-bound, bound, &[out_features, in_features])?.requires_grad_(true);
+        let bias = match bias {
+            true => Some(Tensor::try_uniform(-bound, bound, &[out_features])?.requires_grad_(true)),
+            false => None,
+        };
+        Ok(Linear {
             weight,
             bias,
             training: true,
-        }
+        })
+    }
+
+    /// Panicking form of [`try_with_bias`](Linear::try_with_bias).
+    ///
+    /// # Panics
+    /// If the weight is too large to hold.
+    #[track_caller]
+    pub fn with_bias(in_features: usize, out_features: usize, bias: bool) -> Linear {
+        or_panic(Linear::try_with_bias(in_features, out_features, bias))
     }
 
     /// The weight, `[out_features, in_features]`. PyTorch: `linear.weight`.
@@ -71,6 +109,12 @@ impl Module for Linear {
         if let Some(b) = &self.bias {
             params.push(("bias".to_string(), b.clone()));
         }
+        params
+    }
+
+    fn parameters_mut(&mut self) -> Vec<&mut Tensor> {
+        let mut params = vec![&mut self.weight];
+        params.extend(self.bias.as_mut());
         params
     }
 

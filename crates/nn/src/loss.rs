@@ -36,7 +36,7 @@ impl MSELoss {
     /// The loss of `input` against `target`. PyTorch equivalent: `loss(input, target)`.
     ///
     /// # Errors
-    /// If the shapes cannot be broadcast together.
+    /// If the shapes differ; see [`functional::mse_loss`].
     pub fn try_forward(&self, input: &Tensor, target: &Tensor) -> Result<Tensor> {
         functional::mse_loss(input, target, self.reduction)
     }
@@ -44,10 +44,9 @@ impl MSELoss {
     /// Panicking form of [`try_forward`](MSELoss::try_forward).
     ///
     /// # Panics
-    /// If the shapes cannot be broadcast together.
+    /// If the shapes differ (reported at the caller's line).
     #[track_caller]
     pub fn forward(&self, input: &Tensor, target: &Tensor) -> Tensor {
-        self.try_forward(input, target)
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::linear::or_panic(self.try_forward(input, target))
     }
 }

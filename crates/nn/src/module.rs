@@ -6,7 +6,18 @@ use std::ops::Index;
 use autograd::{Result, Tensor};
 
 /// A layer or a network of layers. PyTorch equivalent: `nn.Module`.
-pub trait Module: Any + Send + Sync {
+///
+/// **Cloning a module shares its parameters**: `let b = a.clone()` gives a
+/// second module whose parameters are the same tensors as `a`'s (as two
+/// Python references to one module would), so training either trains both.
+/// For an independent copy use [`deep_copy`](Module::deep_copy), PyTorch's
+/// `copy.deepcopy(module)`.
+///
+/// Every module is `Clone` (so that containers can clone their layers); a
+/// module with parameters lists them in
+/// [`named_parameters`](Module::named_parameters) and
+/// [`parameters_mut`](Module::parameters_mut).
+pub trait Module: Any + Send + Sync + CloneModule {
     /// Computes the output. PyTorch equivalent: `module(input)`.
     ///
     /// # Errors
@@ -16,25 +27,62 @@ pub trait Module: Any + Send + Sync {
     /// Panicking form of [`try_forward`](Module::try_forward).
     ///
     /// # Panics
-    /// If `input` has a shape the module cannot take.
+    /// If `input` has a shape the module cannot take (reported at the caller's line).
     #[track_caller]
     fn forward(&self, input: &Tensor) -> Tensor {
-        self.try_forward(input).unwrap_or_else(|e| panic!("{e}"))
+        match self.try_forward(input) {
+            Ok(output) => output,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Parameters with PyTorch's dotted names (`"0.weight"` inside a
-    /// `Sequential`). PyTorch equivalent: `module.named_parameters()`.
+    /// `Sequential`), each tensor once: a parameter registered twice keeps
+    /// its first name. PyTorch equivalent: `module.named_parameters()`.
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
         Vec::new()
     }
 
-    /// The parameters, as handles sharing the module's tensors.
+    /// Mutable access to the module's parameter handles, in the order of
+    /// [`named_parameters`](Module::named_parameters) (repeats included);
+    /// [`deep_copy`](Module::deep_copy) replaces them through it.
+    fn parameters_mut(&mut self) -> Vec<&mut Tensor> {
+        Vec::new()
+    }
+
+    /// The parameters, each tensor once, as handles sharing the module's tensors.
     /// PyTorch equivalent: `module.parameters()`.
     fn parameters(&self) -> Vec<Tensor> {
-        self.named_parameters()
+        unique_by_identity(self.named_parameters())
             .into_iter()
             .map(|(_, p)| p)
             .collect()
+    }
+
+    /// An independent copy: the same structure with parameters of the same
+    /// values that are new tensors, so training the copy leaves `self` alone.
+    /// A parameter shared within the module stays shared within the copy.
+    /// PyTorch equivalent: `copy.deepcopy(module)`.
+    fn deep_copy(&self) -> Self
+    where
+        Self: Sized + Clone,
+    {
+        let mut copy = self.clone();
+        let mut copies: Vec<(u64, Tensor)> = Vec::new();
+        for param in copy.parameters_mut() {
+            let fresh = match copies.iter().find(|(id, _)| *id == param.id()) {
+                Some((_, fresh)) => fresh.clone(),
+                None => {
+                    // Values are copied on write, so this shares no storage
+                    // that a write to either side could change.
+                    let fresh = Tensor::new(param.value()).requires_grad_(param.requires_grad());
+                    copies.push((param.id(), fresh.clone()));
+                    fresh
+                }
+            };
+            *param = fresh;
+        }
+        copy
     }
 
     /// The parameter called `name`, e.g. `"weight"` or `"0.bias"`.
@@ -70,7 +118,31 @@ pub trait Module: Any + Send + Sync {
     }
 }
 
+/// Clones a module behind a `Box<dyn Module>` (parameters shared, as
+/// [`Clone`] does); implemented for every `Module + Clone`.
+pub trait CloneModule {
+    /// A boxed clone of the module.
+    fn clone_box(&self) -> Box<dyn Module>;
+}
+
+impl<M: Module + Clone> CloneModule for M {
+    fn clone_box(&self) -> Box<dyn Module> {
+        Box::new(self.clone())
+    }
+}
+
+/// Keeps the first of every group of entries holding the same tensor.
+fn unique_by_identity(params: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
+    let mut seen = std::collections::HashSet::with_capacity(params.len());
+    params
+        .into_iter()
+        .filter(|(_, p)| seen.insert(p.id()))
+        .collect()
+}
+
 /// Layers applied in order. PyTorch equivalent: `nn.Sequential(...)`.
+///
+/// Cloning shares the layers' parameters; see [`Module`].
 pub struct Sequential {
     layers: Vec<Box<dyn Module>>,
     training: bool,
@@ -125,6 +197,15 @@ impl Sequential {
     }
 }
 
+impl Clone for Sequential {
+    fn clone(&self) -> Sequential {
+        Sequential {
+            layers: self.layers.iter().map(|l| l.clone_box()).collect(),
+            training: self.training,
+        }
+    }
+}
+
 impl Default for Sequential {
     fn default() -> Sequential {
         Sequential::new()
@@ -134,9 +215,18 @@ impl Default for Sequential {
 impl Index<usize> for Sequential {
     type Output = dyn Module;
     /// PyTorch equivalent: `seq[index]`.
+    ///
+    /// # Panics
+    /// If `index` is out of range, naming the index and the number of layers.
     #[track_caller]
     fn index(&self, index: usize) -> &dyn Module {
-        self.layers[index].as_ref()
+        match self.layers.get(index) {
+            Some(layer) => layer.as_ref(),
+            None => panic!(
+                "Sequential: index {index} is out of range for a network of {} layers",
+                self.layers.len()
+            ),
+        }
     }
 }
 
@@ -150,15 +240,24 @@ impl Module for Sequential {
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        unique_by_identity(
+            self.layers
+                .iter()
+                .enumerate()
+                .flat_map(|(i, layer)| {
+                    layer
+                        .named_parameters()
+                        .into_iter()
+                        .map(move |(name, p)| (format!("{i}.{name}"), p))
+                })
+                .collect(),
+        )
+    }
+
+    fn parameters_mut(&mut self) -> Vec<&mut Tensor> {
         self.layers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, layer)| {
-                layer
-                    .named_parameters()
-                    .into_iter()
-                    .map(move |(name, p)| (format!("{i}.{name}"), p))
-            })
+            .iter_mut()
+            .flat_map(|layer| layer.parameters_mut())
             .collect()
     }
 

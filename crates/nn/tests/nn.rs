@@ -145,21 +145,156 @@ fn layer_of_the_wrong_type_panics_with_its_index() {
 }
 
 #[test]
-fn activations_and_functional_agree() {
-    let x = Tensor::from_slice(&[-1.0, 0.5]);
-    assert_eq!(ReLU.forward(&x).to_vec(), functional::relu(&x).to_vec());
-    assert_eq!(
-        Sigmoid.forward(&x).to_vec(),
-        functional::sigmoid(&x).to_vec()
-    );
-    assert_eq!(Tanh.forward(&x).to_vec(), functional::tanh(&x).to_vec());
+fn activation_modules_match_pytorch() {
+    let modules: [(&str, &dyn Module); 3] =
+        [("relu", &ReLU), ("sigmoid", &Sigmoid), ("tanh", &Tanh)];
+    for (op, module) in modules {
+        let cases = cases(op);
+        assert!(!cases.is_empty(), "no reference case for {op}");
+        for case in &cases {
+            let x = leaves(case);
+            let out = module.forward(&x[0]);
+            assert!(out.value().allclose(&case.out, 1e-6, 1e-6), "{}", case.name);
+            out.sum().backward();
+            check_grads(case, &x);
+        }
+    }
+}
+
+#[test]
+fn mse_loss_refuses_shapes_that_differ() {
+    // PyTorch warns and broadcasts [4, 1] against [4] to a [4, 4] loss.
     let e = MSELoss::new()
-        .try_forward(&Tensor::ones(&[3]), &Tensor::ones(&[2]))
+        .try_forward(&Tensor::ones(&[4, 1]), &Tensor::ones(&[4]))
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "sub: shapes [3] and [2] cannot be broadcast together"
+        "mse_loss: input shape [4, 1] and target shape [4] differ (broadcasting them would \
+         compare every pair, giving shape [4, 4]); reshape one to the other's shape, e.g. \
+         target.reshape(&[4, 1])"
     );
+    let e = MSELoss::new()
+        .try_forward(&Tensor::ones(&[3]), &Tensor::ones(&[2]))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("mse_loss: input shape [3] and target shape [2] differ; "),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_parameter_registered_twice_is_listed_once() {
+    let shared = Linear::new(2, 2);
+    let net = Sequential::new()
+        .append(shared.clone())
+        .append(ReLU)
+        .append(shared.clone());
+    let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["0.weight", "0.bias"]);
+    assert_eq!(net.parameters().len(), 2);
+    // An SGD step over the parameters then moves the shared weight once, not twice.
+    let before = shared.weight().to_vec();
+    net.forward(&Tensor::ones(&[1, 2])).sum().backward();
+    let grad = shared.weight().grad().unwrap().to_vec();
+    for p in net.parameters() {
+        p.data().add_scaled_(&p.grad().unwrap(), -0.1);
+    }
+    let expected: Vec<f32> = before.iter().zip(&grad).map(|(w, g)| w - 0.1 * g).collect();
+    assert_eq!(shared.weight().to_vec(), expected);
+}
+
+#[test]
+fn clones_share_parameters_and_deep_copies_do_not() {
+    let a = Sequential::new().append(Linear::new(2, 3)).append(ReLU);
+    let shallow = a.clone();
+    let deep = a.deep_copy();
+    assert_eq!(shallow.parameters()[0].id(), a.parameters()[0].id());
+    assert_ne!(deep.parameters()[0].id(), a.parameters()[0].id());
+    assert_eq!(deep.parameters()[0].to_vec(), a.parameters()[0].to_vec());
+    assert!(deep
+        .parameters()
+        .iter()
+        .all(|p| p.requires_grad() && p.is_leaf()));
+    let original = a.parameters()[0].to_vec();
+    deep.parameters()[0].data().fill_(7.0);
+    assert_eq!(a.parameters()[0].to_vec(), original);
+    shallow.parameters()[0].data().fill_(5.0);
+    assert_eq!(a.parameters()[0].to_vec(), vec![5.0; 6]);
+    // Sharing inside the module is kept in the copy.
+    let layer = Linear::new(2, 2);
+    let tied = Sequential::new().append(layer.clone()).append(layer);
+    let copy = tied.deep_copy();
+    assert_eq!(copy.parameters().len(), 2);
+    assert_eq!(
+        copy.layer::<Linear>(0).weight().id(),
+        copy.layer::<Linear>(1).weight().id()
+    );
+    assert_ne!(
+        copy.layer::<Linear>(0).weight().id(),
+        tied.layer::<Linear>(0).weight().id()
+    );
+    let single = Linear::new(3, 1);
+    assert_ne!(single.deep_copy().weight().id(), single.weight().id());
+}
+
+#[test]
+#[should_panic(expected = "Sequential: index 5 is out of range for a network of 2 layers")]
+fn indexing_past_the_last_layer_names_the_index_and_the_length() {
+    let net = Sequential::new().append(Linear::new(2, 2)).append(ReLU);
+    let _ = &net[5];
+}
+
+#[test]
+fn linear_of_an_impossible_size_is_an_error() {
+    let e = Linear::try_new(1 << 32, 1 << 32).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("uniform: shape [4294967296, 4294967296] is too large"),
+        "{e}"
+    );
+}
+
+/// The file and line a panic reports.
+fn panic_location(f: impl FnOnce()) -> String {
+    use std::sync::{Arc, Mutex};
+    let location = Arc::new(Mutex::new(String::new()));
+    let slot = location.clone();
+    let previous = std::panic::take_hook();
+    let this_thread = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
+        // Other tests of this binary may panic concurrently: keep ours only.
+        if std::thread::current().id() != this_thread {
+            return;
+        }
+        if let Some(l) = info.location() {
+            *slot.lock().unwrap() = format!("{}:{}", l.file(), l.line());
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    assert!(result.is_err(), "expected a panic");
+    let location = location.lock().unwrap().clone();
+    location
+}
+
+#[test]
+fn panics_report_the_callers_line() {
+    let net = Sequential::new().append(Linear::new(2, 2));
+    let line = line!() + 1;
+    let at = panic_location(|| drop(net.forward(&Tensor::ones(&[1, 3]))));
+    assert_eq!(at, format!("{}:{line}", file!()));
+    let layer: &dyn Module = &net[0];
+    let line = line!() + 1;
+    let at = panic_location(|| drop(layer.forward(&Tensor::ones(&[1, 3]))));
+    assert_eq!(at, format!("{}:{line}", file!()));
+    let line = line!() + 1;
+    let at =
+        panic_location(|| drop(MSELoss::new().forward(&Tensor::ones(&[2]), &Tensor::ones(&[3]))));
+    assert_eq!(at, format!("{}:{line}", file!()));
+    let line = line!() + 1;
+    let at = panic_location(|| drop(Linear::new(1 << 32, 1 << 32)));
+    assert_eq!(at, format!("{}:{line}", file!()));
 }
 
 #[test]

@@ -18,9 +18,25 @@ mod sgd;
 
 pub use sgd::{SgdOptions, SGD};
 
-/// An invalid hyper-parameter, named with its value as PyTorch reports it.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// An invalid parameter list or hyper-parameter, named as PyTorch reports it.
+///
+/// `Debug` prints the same message as `Display`.
+#[derive(Clone, PartialEq, thiserror::Error)]
 pub enum OptimError {
+    #[error("{optimizer}: optimizer got an empty parameter list")]
+    EmptyParameterList { optimizer: &'static str },
+    #[error("{optimizer}: can't optimize a non-leaf Tensor (parameter {index} has grad_fn={grad_fn}); pass the leaf, or .detach().requires_grad_(true) it")]
+    NonLeafParameter {
+        optimizer: &'static str,
+        index: usize,
+        grad_fn: &'static str,
+    },
+    #[error("{optimizer}: some parameters appear more than once (parameter {index} is parameter {first}); each would be updated once per appearance")]
+    DuplicateParameter {
+        optimizer: &'static str,
+        index: usize,
+        first: usize,
+    },
     #[error("{optimizer}: invalid {name}: {value}")]
     InvalidHyperParameter {
         optimizer: &'static str,
@@ -29,6 +45,43 @@ pub enum OptimError {
     },
     #[error("SGD: nesterov momentum requires a momentum and zero dampening (momentum={momentum}, dampening={dampening})")]
     Nesterov { momentum: f32, dampening: f32 },
+}
+
+impl std::fmt::Debug for OptimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// The checks `torch.optim.Optimizer.__init__` makes on its parameters: at
+/// least one, each a leaf, none twice (PyTorch warns on duplicates and plans
+/// to refuse them; a duplicate would be updated twice per step).
+pub(crate) fn check_parameters(
+    optimizer: &'static str,
+    params: &[autograd::Tensor],
+) -> Result<(), OptimError> {
+    if params.is_empty() {
+        return Err(OptimError::EmptyParameterList { optimizer });
+    }
+    let mut first_seen = std::collections::HashMap::with_capacity(params.len());
+    for (index, p) in params.iter().enumerate() {
+        if let Some(grad_fn) = p.grad_fn() {
+            return Err(OptimError::NonLeafParameter {
+                optimizer,
+                index,
+                grad_fn,
+            });
+        }
+        if let Some(&first) = first_seen.get(&p.id()) {
+            return Err(OptimError::DuplicateParameter {
+                optimizer,
+                index,
+                first,
+            });
+        }
+        first_seen.insert(p.id(), index);
+    }
+    Ok(())
 }
 
 /// Updates parameters from their gradients. PyTorch equivalent: `torch.optim.Optimizer`.

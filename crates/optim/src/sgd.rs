@@ -49,7 +49,7 @@ impl SGD {
     /// Plain SGD with learning rate `lr`. PyTorch equivalent: `SGD(params, lr=lr)`.
     ///
     /// # Errors
-    /// [`OptimError::InvalidHyperParameter`] for a negative or NaN `lr`.
+    /// As [`with_options`](SGD::with_options).
     pub fn new(params: Vec<Tensor>, lr: f32) -> Result<SGD, OptimError> {
         SGD::with_options(
             params,
@@ -63,10 +63,13 @@ impl SGD {
     /// SGD with every option. PyTorch equivalent: `SGD(params, lr=..., momentum=..., ...)`.
     ///
     /// # Errors
+    /// [`OptimError::EmptyParameterList`], [`OptimError::NonLeafParameter`]
+    /// or [`OptimError::DuplicateParameter`] for a bad parameter list;
     /// [`OptimError::InvalidHyperParameter`] for a negative (or NaN) learning
     /// rate, momentum or weight decay; [`OptimError::Nesterov`] for Nesterov
     /// without momentum or with dampening.
     pub fn with_options(params: Vec<Tensor>, options: SgdOptions) -> Result<SGD, OptimError> {
+        crate::check_parameters("SGD", &params)?;
         for (name, value) in [
             ("learning rate", options.lr),
             ("momentum value", options.momentum),

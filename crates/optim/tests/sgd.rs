@@ -109,3 +109,36 @@ fn invalid_hyper_parameters_are_errors() {
     assert!(e.is_err());
     assert_eq!(SGD::new(p(), 0.0).unwrap().options().lr, 0.0);
 }
+
+/// Every optimizer's constructor from a parameter list with default options;
+/// each new optimizer adds its row, and the parameter-list checks run on it.
+fn constructors() -> Vec<(&'static str, fn(Vec<Tensor>) -> Result<(), OptimError>)> {
+    vec![("SGD", |params| SGD::new(params, 0.1).map(drop))]
+}
+
+#[test]
+fn bad_parameter_lists_are_errors_for_every_optimizer() {
+    for (name, construct) in constructors() {
+        let w = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+        assert_eq!(
+            construct(vec![]).unwrap_err().to_string(),
+            format!("{name}: optimizer got an empty parameter list")
+        );
+        assert_eq!(
+            construct(vec![w.clone(), &w * 2.0]).unwrap_err().to_string(),
+            format!("{name}: can't optimize a non-leaf Tensor (parameter 1 has grad_fn=MulBackward0); pass the leaf, or .detach().requires_grad_(true) it")
+        );
+        let other = Tensor::zeros(&[1]).requires_grad_(true);
+        assert_eq!(
+            construct(vec![w.clone(), other, w.clone()]).unwrap_err(),
+            OptimError::DuplicateParameter {
+                optimizer: name,
+                index: 2,
+                first: 0
+            }
+        );
+        assert!(construct(vec![w.clone(), w.detach().requires_grad_(true)]).is_ok());
+        let e = construct(vec![]).unwrap_err();
+        assert_eq!(format!("{e:?}"), e.to_string());
+    }
+}
