@@ -1,4 +1,6 @@
-//! Matrix-product throughput (FLOP/s, counting 2·m·k·n per product).
+//! Matrix-product throughput. Criterion reports it in elements per second;
+//! each product counts 2·m·k·n elements, one per floating-point operation,
+//! so `Gelem/s` reads as GFLOP/s.
 //!
 //! Run single-threaded with `RAYON_NUM_THREADS=1 cargo bench -p benches --bench matmul`.
 

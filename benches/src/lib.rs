@@ -28,7 +28,7 @@ pub fn scratch_training<'a>(features: &'a Tensor, labels: &'a Tensor) -> impl Fn
 /// One whole concise training (3 epochs, batch 10) from a fresh network.
 pub fn concise_training<'a>(features: &'a Tensor, labels: &'a Tensor) -> impl FnMut() + 'a {
     let data_iter =
-        concise::load_array(vec![features.clone(), labels.clone()], 10, true).expect("valid data");
+        concise::load_array(&[features.clone(), labels.clone()], 10, true).expect("valid data");
     move || {
         let net = concise::linear_net();
         let mut trainer = SGD::new(net.parameters(), 0.03).expect("valid lr");

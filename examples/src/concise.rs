@@ -13,7 +13,7 @@ use optim::{Optimizer, SGD};
 /// # Errors
 /// If the arrays disagree in length or `batch_size` is 0.
 pub fn load_array(
-    arrays: Vec<Tensor>,
+    arrays: &[Tensor],
     batch_size: usize,
     is_train: bool,
 ) -> Result<DataLoader<TensorDataset>, Box<dyn Error>> {

@@ -1,4 +1,4 @@
-//! Helpers shared by the tutorial binaries: command-line flags, the
+//! Helpers shared by the tutorial binaries: the command line, the
 //! synthetic linear-regression data, printing a list of tensors as IPython
 //! shows it, and an SVG plot of the fit.
 
@@ -6,32 +6,64 @@ pub mod concise;
 pub mod plot;
 pub mod scratch;
 
+use std::error::Error;
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use autograd::Tensor;
 
-/// The value of `--seed N` on the command line, if given.
-///
-/// # Panics
-/// If `--seed` is followed by something other than an unsigned integer.
-pub fn seed_from_args() -> Option<u64> {
-    flag_value("--seed").map(|s| {
-        s.parse()
-            .unwrap_or_else(|_| panic!("--seed expects an unsigned integer, got {s:?}"))
-    })
+/// The command line of the two linear-regression binaries.
+#[derive(clap::Parser, Debug, Default)]
+#[command(about, long_about = None)]
+pub struct TrainingArgs {
+    /// Seed the default generator first (torch.manual_seed(N)).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Draw the data, the fitted line and the loss per epoch as an SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Print the training time on stderr.
+    #[arg(long)]
+    pub time: bool,
 }
 
-/// The argument following `flag` on the command line, if present.
-pub fn flag_value(flag: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == flag)
-        .and_then(|i| args.get(i + 1).cloned())
+/// Parses the command line into `T`. `--help` prints the help and exits 0;
+/// any usage error (an unknown flag, a flag without its value, a value that
+/// does not parse) prints the error and the usage line to stderr and exits 2.
+pub fn parse_args<T: clap::Parser>() -> T {
+    match T::try_parse() {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            let message = e.render().to_string();
+            eprint!("{message}");
+            if !message.contains("Usage:") {
+                let name = std::env::args_os()
+                    .next()
+                    .map(PathBuf::from)
+                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+                let mut command = T::command();
+                if let Some(name) = name {
+                    command = command.bin_name(name);
+                }
+                eprintln!("\n{}", command.render_usage());
+            }
+            std::process::exit(e.exit_code());
+        }
+    }
 }
 
-/// Whether `flag` appears on the command line.
-pub fn has_flag(flag: &str) -> bool {
-    std::env::args().any(|a| a == flag)
+/// Runs a binary's body and turns its error into the message every example
+/// prints, `error: ...` on stderr, and exit status 1.
+pub fn exit_code(result: Result<(), Box<dyn Error>>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Generates `y = Xw + b + noise` with `X ~ N(0, 1)` of shape `[n, len(w)]`
@@ -66,19 +98,20 @@ pub fn list_repr(tensors: &[Tensor]) -> String {
 /// the labels with the fitted line (`w[1]`, `b`) and the loss per epoch.
 ///
 /// # Errors
-/// If the SVG file cannot be written.
+/// If the SVG file cannot be written, naming the file.
 pub fn report_extras(
+    args: &TrainingArgs,
     elapsed: Duration,
     features: &Tensor,
     labels: &Tensor,
     w: &Tensor,
     b: &Tensor,
     epoch_losses: &[f32],
-) -> std::io::Result<()> {
-    if has_flag("--time") {
+) -> Result<(), Box<dyn Error>> {
+    if args.time {
         eprintln!("training time: {:.3} ms", elapsed.as_secs_f64() * 1e3);
     }
-    if let Some(path) = flag_value("--plot") {
+    if let Some(path) = &args.plot {
         let xs = features.select(1, 1).to_vec(); // features[:, 1]
         let svg = plot::fit_and_loss_svg(
             &xs,
@@ -87,8 +120,9 @@ pub fn report_extras(
             b.to_vec()[0],
             epoch_losses,
         );
-        std::fs::write(&path, svg)?;
-        eprintln!("wrote {path}");
+        std::fs::write(path, svg)
+            .map_err(|e| format!("--plot: cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
     }
     Ok(())
 }

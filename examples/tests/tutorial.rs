@@ -118,3 +118,53 @@ fn autograd_tour_prints_exactly_what_pytorch_prints() {
     let output = run(env!("CARGO_BIN_EXE_autograd"), &[]);
     assert_eq!(output, include_str!("data/autograd_tour.txt"));
 }
+
+/// Runs `bin` and returns (exit code, stdout, stderr).
+fn run_raw(bin: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(bin).args(args).output().expect("binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const BINARIES: [&str; 3] = [
+    env!("CARGO_BIN_EXE_scratch"),
+    env!("CARGO_BIN_EXE_concise"),
+    env!("CARGO_BIN_EXE_autograd"),
+];
+
+#[test]
+fn every_binary_has_help_and_rejects_bad_flags_with_its_usage() {
+    for bin in BINARIES {
+        let (code, stdout, _) = run_raw(bin, &["--help"]);
+        assert_eq!(code, Some(0), "{bin} --help");
+        assert!(
+            stdout.contains("Usage:") && stdout.contains("--seed <N>"),
+            "{stdout}"
+        );
+        for bad in [&["--bogus"][..], &["--seed"], &["--seed", "minus-one"]] {
+            let (code, stdout, stderr) = run_raw(bin, bad);
+            assert_eq!(code, Some(2), "{bin} {bad:?}");
+            assert!(stdout.is_empty(), "{bin} {bad:?} printed {stdout}");
+            assert!(
+                stderr.starts_with("error: ") && stderr.contains("Usage:"),
+                "{bin} {bad:?}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_plot_path_is_reported_the_same_way_by_both_trainers() {
+    for bin in &BINARIES[..2] {
+        let (code, _, stderr) = run_raw(bin, &["--plot", "/nonexistent-dir/fit.svg"]);
+        assert_eq!(code, Some(1), "{bin}");
+        assert_eq!(
+            stderr,
+            "error: --plot: cannot write /nonexistent-dir/fit.svg: No such file or directory (os error 2)\n",
+            "{bin}"
+        );
+    }
+}

@@ -13,8 +13,9 @@
 //! * A [`Tensor`] is a shared handle (cloning it is like a second Python
 //!   reference). Its values live in the gradient-free `tensor` crate ([`RawTensor`]).
 //! * Operations record a graph only when grad mode is on ([`no_grad`]) and some
-//!   input [`requires_grad`](Tensor::requires_grad); otherwise they cost
-//!   nothing beyond the arithmetic.
+//!   input [`requires_grad`](Tensor::requires_grad); otherwise they record
+//!   nothing, and cost the arithmetic plus wrapping the result in a new handle
+//!   (two small allocations: the handle and its storage).
 //! * [`backward`](Tensor::backward) **accumulates** into `.grad` of every leaf
 //!   that requires grad, until [`zero_`](Tensor::zero_) or
 //!   [`clear_grad`](Tensor::clear_grad); the graph's saved values are freed.

@@ -60,14 +60,23 @@ impl<D: Dataset> DataLoaderBuilder<D> {
     /// Builds the loader.
     ///
     /// # Errors
-    /// [`DataError::ZeroBatchSize`]; [`DataError::EmptyDataset`] when
-    /// shuffling an empty dataset.
-    pub fn build(self) -> Result<DataLoader<D>, DataError> {
-        if self.batch_size == 0 {
-            return Err(DataError::ZeroBatchSize);
-        }
-        if self.shuffle && self.dataset.is_empty() {
-            return Err(DataError::EmptyDataset);
+    /// A [`BuildError`] holding [`DataError::ZeroBatchSize`], or
+    /// [`DataError::EmptyDataset`] when shuffling an empty dataset, and the
+    /// dataset, which [`BuildError::into_dataset`] hands back. `?` converts
+    /// it into the plain [`DataError`].
+    pub fn build(self) -> Result<DataLoader<D>, BuildError<D>> {
+        let error = if self.batch_size == 0 {
+            Some(DataError::ZeroBatchSize)
+        } else if self.shuffle && self.dataset.is_empty() {
+            Some(DataError::EmptyDataset)
+        } else {
+            None
+        };
+        if let Some(error) = error {
+            return Err(BuildError {
+                error,
+                dataset: self.dataset,
+            });
         }
         Ok(DataLoader {
             dataset: self.dataset,
@@ -76,6 +85,50 @@ impl<D: Dataset> DataLoaderBuilder<D> {
             drop_last: self.drop_last,
             generator: self.seed.map(|s| Mutex::new(Generator::new(s))),
         })
+    }
+}
+
+/// A [`DataLoaderBuilder::build`] that failed: the reason and the dataset
+/// it was given, so a failed build loses nothing.
+pub struct BuildError<D> {
+    error: DataError,
+    dataset: D,
+}
+
+impl<D> BuildError<D> {
+    /// Why the build failed.
+    pub fn error(&self) -> &DataError {
+        &self.error
+    }
+
+    /// The dataset the builder was given.
+    pub fn into_dataset(self) -> D {
+        self.dataset
+    }
+}
+
+impl<D> std::fmt::Display for BuildError<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+/// Prints the message, as `Display` does (the dataset is left out).
+impl<D> std::fmt::Debug for BuildError<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl<D> std::error::Error for BuildError<D> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<D> From<BuildError<D>> for DataError {
+    fn from(error: BuildError<D>) -> DataError {
+        error.error
     }
 }
 
@@ -120,17 +173,15 @@ impl<D: Dataset> DataLoader<D> {
     /// PyTorch equivalent: `iter(loader)`; `loader.iter().next()` is `next(iter(loader))`.
     pub fn iter(&self) -> BatchIter<'_, D> {
         let n = self.dataset.len();
-        let order = if self.shuffle {
-            match &self.generator {
-                Some(g) => g.lock().unwrap_or_else(|e| e.into_inner()).randperm(n),
-                None => {
-                    let seed = tensor::random::default_generator().next_u64();
-                    Generator::new(seed).randperm(n)
-                }
+        // Without shuffling, the order is 0..n, produced a batch at a time
+        // (a dataset may be far larger than a list of its indices).
+        let order = self.shuffle.then(|| match &self.generator {
+            Some(g) => g.lock().unwrap_or_else(|e| e.into_inner()).randperm(n),
+            None => {
+                let seed = tensor::random::default_generator().next_u64();
+                Generator::new(seed).randperm(n)
             }
-        } else {
-            (0..n).collect()
-        };
+        });
         BatchIter {
             loader: self,
             order,
@@ -151,7 +202,8 @@ impl<'a, D: Dataset> IntoIterator for &'a DataLoader<D> {
 /// The batches of one epoch; see [`DataLoader::iter`].
 pub struct BatchIter<'a, D: Dataset> {
     loader: &'a DataLoader<D>,
-    order: Vec<usize>,
+    /// The epoch's permutation when shuffling; `None` for `0..len`.
+    order: Option<Vec<usize>>,
     next: usize,
     remaining: usize,
 }
@@ -163,8 +215,15 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
         if self.remaining == 0 {
             return None;
         }
-        let end = (self.next + self.loader.batch_size).min(self.order.len());
-        let batch = self.loader.dataset.get_batch(&self.order[self.next..end]);
+        let len = self.loader.dataset.len();
+        let end = self.next.saturating_add(self.loader.batch_size).min(len);
+        let batch = match &self.order {
+            Some(order) => self.loader.dataset.get_batch(&order[self.next..end]),
+            None => {
+                let indices: Vec<usize> = (self.next..end).collect();
+                self.loader.dataset.get_batch(&indices)
+            }
+        };
         self.next = end;
         self.remaining -= 1;
         Some(batch)

@@ -26,10 +26,19 @@ pub trait Dataset: Send + Sync {
     /// tensors gather directly. PyTorch equivalent: the default `collate_fn`.
     ///
     /// # Panics
-    /// If an index is out of range or samples disagree in shape.
+    /// If an index is out of range, or samples disagree in their number of
+    /// fields or in shape (each with a message naming the samples).
     fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
         let samples: Vec<Vec<Tensor>> = indices.iter().map(|&i| self.get(i)).collect();
         let fields = samples.first().map_or(0, Vec::len);
+        if let Some((k, sample)) = samples.iter().enumerate().find(|(_, s)| s.len() != fields) {
+            panic!(
+                "Dataset::get_batch: sample {} has {} fields but sample {} has {fields}; every sample needs the same fields",
+                indices[k],
+                sample.len(),
+                indices[0]
+            );
+        }
         (0..fields)
             .map(|f| {
                 let rows: Vec<tensor::Tensor> = samples.iter().map(|s| s[f].value()).collect();
@@ -49,11 +58,13 @@ pub struct TensorDataset {
 
 impl TensorDataset {
     /// A dataset over `tensors`, which must share their first dimension.
+    /// It keeps handles to them (cheap clones sharing storage), so the caller
+    /// keeps its own, including when this fails.
     ///
     /// # Errors
     /// [`DataError::NoTensors`], [`DataError::ScalarTensor`], or
     /// [`DataError::LengthMismatch`] naming every first dimension.
-    pub fn new(tensors: Vec<Tensor>) -> Result<TensorDataset, DataError> {
+    pub fn new(tensors: &[Tensor]) -> Result<TensorDataset, DataError> {
         if tensors.is_empty() {
             return Err(DataError::NoTensors);
         }
@@ -69,7 +80,7 @@ impl TensorDataset {
         }
         Ok(TensorDataset {
             len: lengths[0],
-            tensors,
+            tensors: tensors.to_vec(),
         })
     }
 

@@ -6,7 +6,7 @@
 //!
 //! let features = Tensor::randn(&[100, 2]);
 //! let labels = Tensor::randn(&[100, 1]);
-//! let dataset = TensorDataset::new(vec![features, labels])?;
+//! let dataset = TensorDataset::new(&[features, labels])?;
 //! let loader = DataLoader::builder(dataset).batch_size(10).shuffle(true).seed(0).build()?;
 //! assert_eq!(loader.len(), 10);
 //! let batch = loader.iter().next().unwrap(); // next(iter(data_iter))
@@ -18,11 +18,13 @@
 mod dataloader;
 mod dataset;
 
-pub use dataloader::{BatchIter, DataLoader, DataLoaderBuilder};
+pub use dataloader::{BatchIter, BuildError, DataLoader, DataLoaderBuilder};
 pub use dataset::{Dataset, TensorDataset};
 
 /// What can go wrong when building datasets and loaders.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// `Debug` prints the same message as `Display`.
+#[derive(Clone, PartialEq, thiserror::Error)]
 pub enum DataError {
     /// `TensorDataset::new` with no tensors.
     #[error("TensorDataset: at least one tensor is required")]
@@ -39,4 +41,10 @@ pub enum DataError {
     /// Shuffling an empty dataset, as PyTorch's `RandomSampler` refuses to.
     #[error("DataLoader: num_samples should be a positive integer value, but got num_samples=0 (cannot shuffle an empty dataset)")]
     EmptyDataset,
+}
+
+impl std::fmt::Debug for DataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }

@@ -56,10 +56,18 @@ impl Linear {
         } else {
             0.0
         };
-        let weight =
-            Tensor::try_uniform(-bound, bound, &[out_features, in_features])?.requires_grad_(true);
+        let parameter = |shape: &[usize]| -> Result<Tensor> {
+            let value = Tensor::try_uniform(-bound, bound, shape).map_err(|e| {
+                tensor::TensorError::InvalidArgument {
+                    op: "Linear",
+                    msg: format!("cannot create a parameter of shape {shape:?} ({e})"),
+                }
+            })?;
+            Ok(value.requires_grad_(true))
+        };
+        let weight = parameter(&[out_features, in_features])?;
         let bias = match bias {
-            true => Some(Tensor::try_uniform(-bound, bound, &[out_features])?.requires_grad_(true)),
+            true => Some(parameter(&[out_features])?),
             false => None,
         };
         Ok(Linear {

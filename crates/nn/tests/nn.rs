@@ -248,10 +248,10 @@ fn indexing_past_the_last_layer_names_the_index_and_the_length() {
 #[test]
 fn linear_of_an_impossible_size_is_an_error() {
     let e = Linear::try_new(1 << 32, 1 << 32).unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("uniform: shape [4294967296, 4294967296] is too large"),
-        "{e}"
+    assert_eq!(
+        e.to_string(),
+        "Linear: cannot create a parameter of shape [4294967296, 4294967296] (uniform: shape \
+         [4294967296, 4294967296] is too large: its number of elements overflows)"
     );
 }
 

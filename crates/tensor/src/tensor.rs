@@ -310,18 +310,29 @@ impl Tensor {
     /// The transpose of a tensor of at most 2 dimensions (0-d and 1-D are
     /// returned unchanged). PyTorch equivalent: `x.t()`.
     ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if the tensor has more than 2 dimensions.
+    pub fn try_t(&self) -> Result<Tensor> {
+        match self.dim() {
+            0 | 1 => Ok(self.clone()),
+            2 => self.try_transpose(0, 1),
+            _ => Err(TensorError::invalid(
+                "t",
+                format!(
+                    "expects a tensor with <= 2 dimensions, but got shape {:?}",
+                    self.shape()
+                ),
+            )),
+        }
+    }
+
+    /// Panicking form of [`try_t`](Tensor::try_t).
+    ///
     /// # Panics
     /// If the tensor has more than 2 dimensions.
     #[track_caller]
     pub fn t(&self) -> Tensor {
-        match self.dim() {
-            0 | 1 => self.clone(),
-            2 => self.transpose(0, 1),
-            _ => panic!(
-                "t: expects a tensor with <= 2 dimensions, but got shape {:?}",
-                self.shape()
-            ),
-        }
+        or_panic(self.try_t())
     }
 
     /// Reorders the dimensions (shares storage until written: copy-on-write).

@@ -1,6 +1,6 @@
 //! The autograd tour of the tutorial, line for line.
 //!
-//! `cargo run -p examples --bin autograd`
+//! `cargo run -p examples --bin autograd -- [--seed N]`
 //!
 //! PyTorch draws `x = torch.randn((2, 3))`; this program starts from the
 //! values the tutorial printed for it (rounded to 4 decimals), so every line
@@ -9,6 +9,17 @@
 //! instead.
 
 use autograd::{no_grad, Tensor};
+use clap::Parser;
+
+/// The autograd tour of the tutorial, printing what PyTorch prints.
+#[derive(Parser)]
+#[command(about, long_about = None)]
+struct Args {
+    /// Draw `x` from the default generator seeded with N instead of using
+    /// the tutorial's printed values.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+}
 
 /// A bool as Python prints it, so the output reads like PyTorch's.
 fn py_bool(b: bool) -> &'static str {
@@ -20,7 +31,7 @@ fn py_bool(b: bool) -> &'static str {
 }
 
 fn main() {
-    let seed = examples::seed_from_args();
+    let seed = examples::parse_args::<Args>().seed;
 
     // x = torch.ones(3, 2, requires_grad=True); print(x)
     let x = Tensor::ones(&[3, 2]).requires_grad_(true);

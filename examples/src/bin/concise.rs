@@ -2,19 +2,24 @@
 //! The tutorial's pieces live in [`examples::concise`]; this program runs
 //! them and prints what the tutorial prints.
 //!
-//! `cargo run -p examples --bin concise [-- --seed N] [--plot FILE.svg] [--time]`
+//! `cargo run -p examples --bin concise -- [--seed N] [--plot FILE.svg] [--time]`
 
 use std::error::Error;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use autograd::Tensor;
 use examples::concise::{linear_net, load_array, train};
-use examples::{list_repr, seed_from_args, synthetic_data};
+use examples::{list_repr, synthetic_data, TrainingArgs};
 use nn::{Linear, Module};
 use optim::SGD;
 
-fn main() -> Result<(), Box<dyn Error>> {
-    if let Some(seed) = seed_from_args() {
+fn main() -> ExitCode {
+    examples::exit_code(run(&examples::parse_args::<TrainingArgs>()))
+}
+
+fn run(args: &TrainingArgs) -> Result<(), Box<dyn Error>> {
+    if let Some(seed) = args.seed {
         tensor::manual_seed(seed);
     }
     let true_w = Tensor::from_slice(&[2.0, -3.4]);
@@ -22,7 +27,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (features, labels) = synthetic_data(&true_w, true_b, 1000);
 
     let batch_size = 10;
-    let data_iter = load_array(vec![features.clone(), labels.clone()], batch_size, true)?;
+    let data_iter = load_array(&[features.clone(), labels.clone()], batch_size, true)?;
     let first = data_iter.iter().next().expect("a non-empty dataset"); // next(iter(data_iter))
     println!("{}", list_repr(&first));
 
@@ -54,6 +59,5 @@ fn main() -> Result<(), Box<dyn Error>> {
         .expect("Linear has a bias")
         .data();
     println!("error in estimating b: {}", true_b - &b);
-    examples::report_extras(elapsed, &features, &labels, &w, &b, &epoch_losses)?;
-    Ok(())
+    examples::report_extras(args, elapsed, &features, &labels, &w, &b, &epoch_losses)
 }

@@ -2,16 +2,22 @@
 //! The tutorial's functions live in [`examples::scratch`]; this program
 //! runs them and prints what the tutorial prints.
 //!
-//! `cargo run -p examples --bin scratch [-- --seed N] [--plot FILE.svg] [--time]`
+//! `cargo run -p examples --bin scratch -- [--seed N] [--plot FILE.svg] [--time]`
 
+use std::error::Error;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use autograd::Tensor;
 use examples::scratch::{data_iter, train};
-use examples::{seed_from_args, synthetic_data};
+use examples::{synthetic_data, TrainingArgs};
 
-fn main() {
-    if let Some(seed) = seed_from_args() {
+fn main() -> ExitCode {
+    examples::exit_code(run(&examples::parse_args::<TrainingArgs>()))
+}
+
+fn run(args: &TrainingArgs) -> Result<(), Box<dyn Error>> {
+    if let Some(seed) = args.seed {
         tensor::manual_seed(seed);
     }
     let true_w = Tensor::from_slice(&[2.0, -3.4]);
@@ -50,6 +56,5 @@ fn main() {
     println!("error in estimating b: {}", true_b - &b);
     println!("{w}");
     println!("{b}");
-    examples::report_extras(elapsed, &features, &labels, &w, &b, &epoch_losses)
-        .unwrap_or_else(|e| panic!("cannot write the plot: {e}"));
+    examples::report_extras(args, elapsed, &features, &labels, &w, &b, &epoch_losses)
 }

@@ -55,14 +55,17 @@ impl Tensor {
 
     /// Transpose of a tensor of at most 2 dims. PyTorch equivalent: `x.t()`.
     ///
-    /// # Panics
+    /// # Errors
     /// If the tensor has more than 2 dims.
-    #[track_caller]
-    pub fn t(&self) -> Tensor {
-        let value = self.value().t();
-        Tensor::from_op("TBackward0", value, &[self], Save::NOTHING, |g, _, _| {
-            Ok(vec![Some(g.t())])
-        })
+    pub fn try_t(&self) -> Result<Tensor> {
+        let value = self.value().try_t()?;
+        Ok(Tensor::from_op(
+            "TBackward0",
+            value,
+            &[self],
+            Save::NOTHING,
+            |g, _, _| Ok(vec![Some(g.try_t()?)]),
+        ))
     }
 
     /// Reorders the dims. PyTorch equivalent: `x.permute(dims)`.
@@ -160,6 +163,7 @@ impl Tensor {
 }
 
 panicking! {
+    t => try_t() -> Tensor;
     reshape => try_reshape(shape: &[isize]) -> Tensor;
     transpose => try_transpose(dim0: isize, dim1: isize) -> Tensor;
     permute => try_permute(dims: &[isize]) -> Tensor;
