@@ -22,7 +22,9 @@ is the literal `scalar`.  An empty value list is written as nothing at all
 An op case lists `op <name> [key=value ...]`, one `in` line per input, `out`
 (and `idx` for max/min with a dim), then for differentiable ops one `grad`
 line per input (gradient of `out.sum()`) and one `ugrad` line per input
-(gradient for the upstream `linspace(0.5, 1.5, out.numel())` in row-major order).
+(gradient for the upstream `linspace(0.5, 1.5, out.numel())` in row-major
+order, or for the upstream of the case's `up` line when it has one). A
+gradient PyTorch left at None is written `grad none` / `ugrad none`.
 """
 
 import math
@@ -80,6 +82,12 @@ def tensor_line(tag, t, ints=False):
     """`<tag> <shape> | <values>`; no trailing space when there are no values."""
     vals = fmt_ints(t) if ints else fmt_values(t)
     return f"{tag} {fmt_shape(t)} |" + (f" {vals}" if vals else "")
+
+
+def grad_line(tag, g):
+    """A gradient line, or `<tag> none` when backward left `.grad` at None
+    (distinct from a gradient of zeros)."""
+    return f"{tag} none" if g is None else tensor_line(tag, g)
 
 
 # ---------------------------------------------------------------------------
@@ -251,11 +259,13 @@ class OpsWriter:
         self.lines = []
         self.ids = set()
 
-    def case(self, case_id, op, fn, inputs, kwargs="", grad=True, idx=None):
+    def case(self, case_id, op, fn, inputs, kwargs="", grad=True, idx=None, upstream=None):
         """Record one case.
 
         fn(*inputs) -> out tensor (or (out, idx) when idx=True).
         grad: write gradients of out.sum() w.r.t. each float input.
+        upstream: the upstream gradient of the `ugrad` lines (written as an
+        `up` line); linspace(0.5, 1.5) over the output when None.
         """
         assert case_id not in self.ids, case_id
         self.ids.add(case_id)
@@ -276,17 +286,19 @@ class OpsWriter:
         if grad and inputs:
             out.sum().backward(retain_graph=True)
             for x in inputs:
-                g = x.grad if x.grad is not None else torch.zeros_like(x)
-                self.lines.append(tensor_line("grad", g))
+                self.lines.append(grad_line("grad", x.grad))
             # A non-uniform upstream gradient: linspace(0.5, 1.5) over the
-            # output's elements in row-major order.
+            # output's elements in row-major order, unless one is given.
             for x in inputs:
                 x.grad = None
-            upstream = torch.linspace(0.5, 1.5, out.numel(), dtype=F32).reshape(out.shape)
+            if upstream is None:
+                upstream = torch.linspace(0.5, 1.5, out.numel(), dtype=F32).reshape(out.shape)
+            else:
+                upstream = upstream.to(F32).reshape(out.shape)
+                self.lines.append(tensor_line("up", upstream))
             out.backward(upstream)
             for x in inputs:
-                g = x.grad if x.grad is not None else torch.zeros_like(x)
-                self.lines.append(tensor_line("ugrad", g))
+                self.lines.append(grad_line("ugrad", x.grad))
 
     def write(self, path):
         path.write_text("\n".join(self.lines) + "\n")
@@ -509,6 +521,70 @@ def ops_cases(w):
     for n in (70000, 300001, 1000003):
         w.case(f"sum_pattern_{n}", "sum_pattern", lambda n=n: sum_pattern(n).sum(), [], f"n={n}", grad=False)
     torch.set_num_threads(threads)
+
+    special_values_cases(w)
+
+
+def special_values_cases(w):
+    """NaN, ±inf, ±0 and values exactly at kinks and bounds, with NaN and
+    infinite upstream gradients: PyTorch's rules for propagating (or masking)
+    them in every backward formula. Fixed values, no random draws."""
+    t = lambda data: torch.tensor(data, dtype=F32)  # noqa: E731
+    values = t([nan, inf, -inf, 0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -3.0])
+    # Non-finite upstream gradients land on masked and unmasked positions alike.
+    up = t([1.0, nan, inf, nan, -inf, -1.0, inf, nan, 2.0, -inf])
+    unary = [
+        ("neg", "", torch.neg),
+        ("exp", "", torch.exp),
+        ("log", "", torch.log),
+        ("sqrt", "", torch.sqrt),
+        ("abs", "", torch.abs),
+        ("relu", "", torch.relu),
+        ("sigmoid", "", torch.sigmoid),
+        ("tanh", "", torch.tanh),
+        ("rdiv_scalar", "s=1.0", lambda x: 1.0 / x),
+        ("mul_scalar", "s=-1.5", lambda x: x * -1.5),
+        ("clamp", "min=-1.0 max=1.0", lambda x: torch.clamp(x, min=-1.0, max=1.0)),
+        ("clamp", "min=0.0", lambda x: torch.clamp(x, min=0.0)),
+        ("clamp", "max=0.5", lambda x: torch.clamp(x, max=0.5)),
+    ]
+    for e in (0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, -0.5, 1.5):
+        unary.append(("pow_scalar", f"e={e}", lambda x, e=e: x ** e))
+    for op, kw, fn in unary:
+        w.case(f"special_{op}" + (f"_{kw.replace(' ', '_')}" if kw else ""), op, fn,
+               [values], kw, upstream=up)
+
+    # Binary: every pair of a few special values (a along rows, b along columns).
+    a_vals = [nan, inf, -inf, 0.0, -0.0, 1.0, 1e-30, 1e30]
+    a = t(a_vals).reshape(-1, 1).expand(len(a_vals), len(a_vals)).contiguous()
+    b = t(a_vals).reshape(1, -1).expand(len(a_vals), len(a_vals)).contiguous()
+    up2 = t([[1.0, nan, inf, -1.0, -inf, 2.0, 0.5, -2.0]] * len(a_vals))
+    for op, fn in (("add", torch.add), ("sub", torch.sub), ("mul", torch.mul),
+                   ("div", torch.div), ("pow", torch.pow),
+                   ("maximum", torch.maximum), ("minimum", torch.minimum)):
+        w.case(f"special_{op}", op, fn, [a, b], upstream=up2)
+
+    # Reductions: NaN and ties decide where the gradient goes.
+    rows = t([[1.0, nan, 3.0, nan], [inf, inf, 1.0, -inf], [-0.0, 0.0, -1.0, -1.0],
+              [2.0, 2.0, 2.0, 2.0]])
+    up_rows = t([nan, 1.0, inf, -1.0])
+    w.case("special_max_dim1", "max", lambda x: tuple(torch.max(x, dim=1)), [rows],
+           "dim=1 keepdim=0", idx=True, upstream=up_rows)
+    w.case("special_min_dim1", "min", lambda x: tuple(torch.min(x, dim=1)), [rows],
+           "dim=1 keepdim=0", idx=True, upstream=up_rows)
+    for name, row, g in (("nan", [1.0, nan, 3.0, nan], nan), ("inf_tie", [inf, inf, 1.0], inf),
+                         ("tie_neg_up", [1.0, 2.0, 2.0], -1.0), ("plain_nan_up", [1.0, -5.0], nan)):
+        for op, fn in (("max", torch.max), ("min", torch.min)):
+            w.case(f"special_{op}_all_{name}", op, fn, [t(row)], upstream=t(g))
+    for name, x, g in (("zeros_nan_up", [0.0, 0.0], nan), ("zeros_inf_up", [0.0, 0.0], inf),
+                       ("with_inf", [inf, 1.0], 1.0), ("with_nan", [nan, 1.0], 1.0)):
+        w.case(f"special_norm_{name}", "norm", lambda x: torch.norm(x, p=2), [t(x)], upstream=t(g))
+    w.case("special_sum_dim1", "sum", lambda x: torch.sum(x, dim=1, keepdim=False), [rows],
+           "dim=1 keepdim=0", upstream=up_rows)
+    w.case("special_mean_dim1", "mean", lambda x: torch.mean(x, dim=1, keepdim=False), [rows],
+           "dim=1 keepdim=0", upstream=up_rows)
+    w.case("special_matmul", "matmul", torch.matmul, [rows, t([1.0, 0.0, -1.0, inf])],
+           upstream=up_rows)
 
 
 def sum_pattern(n):

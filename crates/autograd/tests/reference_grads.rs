@@ -92,11 +92,14 @@ fn differentiable_cases() -> Vec<OpCase> {
         .collect()
 }
 
+/// Compares each leaf's `.grad` with PyTorch's: a missing gradient must be
+/// missing in both (it is not the same as a gradient of zeros), values must
+/// agree, NaN for NaN and infinity for infinity.
 fn compare_grads(
     case: &OpCase,
     label: &str,
     leaves: &[Tensor],
-    expected: &[tensor::Tensor],
+    expected: &[Option<tensor::Tensor>],
     failures: &mut Vec<String>,
 ) {
     assert_eq!(
@@ -106,11 +109,13 @@ fn compare_grads(
         case.name
     );
     for (i, (leaf, expected)) in leaves.iter().zip(expected).enumerate() {
-        let got = leaf
-            .grad()
-            .map(|g| g.value())
-            .unwrap_or_else(|| expected.zeros_like());
-        if !got.allclose(expected, 1e-4, 1e-5) {
+        let got = leaf.grad().map(|g| g.value());
+        let agree = match (&got, expected) {
+            (Some(got), Some(expected)) => reference::close(got, expected, 1e-4, 1e-5),
+            (None, None) => true,
+            _ => false,
+        };
+        if !agree {
             failures.push(format!(
                 "{}: {label} grad {i} expected {expected:?} got {got:?}",
                 case.name
@@ -132,7 +137,7 @@ fn gradients_match_pytorch() {
             .map(|v| Tensor::new(v.clone()).requires_grad_(true))
             .collect();
         let out = forward(case, &leaves);
-        if !out.value().allclose(&case.out, 1e-5, 1e-5) {
+        if !reference::close(&out.value(), &case.out, 1e-5, 1e-5) {
             failures.push(format!(
                 "{}: forward expected {:?} got {out:?}",
                 case.name, case.out
@@ -141,7 +146,7 @@ fn gradients_match_pytorch() {
         out.sum().try_backward_with_options(None, true).unwrap();
         compare_grads(case, "sum", &leaves, &case.grads, &mut failures);
         leaves.iter().for_each(Tensor::clear_grad);
-        out.backward_with(&Tensor::new(reference::upstream(&out.shape())));
+        out.backward_with(&Tensor::new(case.upstream_for(&out.shape())));
         compare_grads(case, "upstream", &leaves, &case.ugrads, &mut failures);
     }
     assert!(
@@ -160,7 +165,12 @@ fn gradients_match_pytorch() {
 #[test]
 fn every_differentiable_op_passes_gradcheck() {
     let mut failures = Vec::new();
-    for case in differentiable_cases() {
+    // Central differences need finite inputs away from kinks: the special
+    // values (NaN, infinities, exact kinks) are checked against PyTorch only.
+    for case in differentiable_cases()
+        .into_iter()
+        .filter(|c| !c.name.starts_with("special_"))
+    {
         let result = gradcheck(
             |x| Ok(forward(&case, x)),
             &case.inputs,

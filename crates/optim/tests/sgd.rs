@@ -34,7 +34,7 @@ fn trajectories_match_pytorch() {
             opt.step();
             let expected = case.out.get(step);
             assert!(
-                p.value().allclose(&expected, 1e-5, 1e-6),
+                reference::close(&p.value(), &expected, 1e-5, 1e-6),
                 "{} step {step}: expected {expected:?} got {p:?}",
                 case.name
             );
@@ -110,9 +110,12 @@ fn invalid_hyper_parameters_are_errors() {
     assert_eq!(SGD::new(p(), 0.0).unwrap().options().lr, 0.0);
 }
 
-/// Every optimizer's constructor from a parameter list with default options;
-/// each new optimizer adds its row, and the parameter-list checks run on it.
-fn constructors() -> Vec<(&'static str, fn(Vec<Tensor>) -> Result<(), OptimError>)> {
+/// Builds an optimizer over a parameter list with default options.
+type Construct = fn(Vec<Tensor>) -> Result<(), OptimError>;
+
+/// Every optimizer's constructor; each new optimizer adds its row, and the
+/// parameter-list checks run on it.
+fn constructors() -> Vec<(&'static str, Construct)> {
     vec![("SGD", |params| SGD::new(params, 0.1).map(drop))]
 }
 

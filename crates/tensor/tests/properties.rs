@@ -136,11 +136,12 @@ fn sum_dim_and_sum_to_size_match_index_arithmetic() {
         let expected =
             Tensor::from_vec(expected.iter().map(|&v| v as f32).collect(), &out_shape).unwrap();
         assert!(
-            s.allclose(&expected, 1e-5, 1e-5),
+            s.shape() == expected.shape() && s.allclose(&expected, 1e-5, 1e-5),
             "case {case}: sum over {dim} of {shape:?}"
         );
         assert!(
-            x.sum_to_size(&out_shape).allclose(&expected, 1e-5, 1e-5),
+            x.sum_to_size(&out_shape).shape() == expected.shape()
+                && x.sum_to_size(&out_shape).allclose(&expected, 1e-5, 1e-5),
             "case {case}"
         );
     }
@@ -184,7 +185,7 @@ fn batched_matmul_matches_per_matrix_products() {
             }
             let expected = pick(&a, &lhs_batch).matmul(&pick(&b, &rhs_batch));
             assert!(
-                got.allclose(&expected, 1e-5, 1e-5),
+                got.shape() == expected.shape() && got.allclose(&expected, 1e-5, 1e-5),
                 "case {case} batch {index:?}"
             );
         }

@@ -139,7 +139,7 @@ fn forward_matches_pytorch() {
         } else {
             (1e-5, 1e-5)
         };
-        if !out.allclose(&case.out, rtol, atol) {
+        if !reference::close(&out, &case.out, rtol, atol) {
             failures.push(format!(
                 "{}: expected {:?} got {:?}",
                 case.name, case.out, out
@@ -147,7 +147,7 @@ fn forward_matches_pytorch() {
         }
         if let Some(expected) = &case.idx {
             let idx = idx.expect("indices");
-            if !idx.allclose(expected, 0.0, 0.0) {
+            if !reference::close(&idx, expected, 0.0, 0.0) {
                 failures.push(format!(
                     "{}: indices expected {expected:?} got {idx:?}",
                     case.name

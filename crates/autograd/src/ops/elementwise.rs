@@ -1,6 +1,6 @@
 //! Elementwise operations and their derivatives.
 
-use super::panicking;
+use super::{grad_shared, grad_where, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -78,9 +78,11 @@ impl Tensor {
             SAVE_BOTH,
             |g, s, needs| {
                 let (a, b) = (&s[0], &s[1]);
+                // -g * ((a / b) / b), in PyTorch's order: (g * a) / (b * b)
+                // overflows and underflows where this does not.
                 Ok(vec![
                     needs[0].then(|| g / b),
-                    needs[1].then(|| -(g * a) / (b * b)),
+                    needs[1].then(|| &g.neg() * &(&(a / b) / b)),
                 ])
             },
         ))
@@ -104,17 +106,13 @@ impl Tensor {
             save,
             |g, s, needs| {
                 let (a, b, out) = (&s[0], &s[1], &s[2]);
-                // d/da a^b = b a^(b-1), taken as 0 where b == 0 (PyTorch's convention).
+                // d/da a^b = b a^(b-1), exactly 0 where b == 0 (PyTorch's
+                // convention, whatever the incoming gradient).
                 let base = match needs[0] {
-                    true => Some(
-                        g * &a.zip_with("pow", b, |x, e| {
-                            if e == 0.0 {
-                                0.0
-                            } else {
-                                e * x.powf(e - 1.0)
-                            }
-                        })?,
-                    ),
+                    true => {
+                        let d = a.zip_with("pow", b, |x, e| e * x.powf(e - 1.0))?;
+                        Some(grad_where(&(g * &d), b, |e| e != 0.0)?)
+                    }
                     false => None,
                 };
                 // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
@@ -186,15 +184,13 @@ impl Tensor {
                     })
                 };
                 let (a, b) = (&s[0], &s[1]);
-                let ga = if needs[0] {
-                    Some(g * &share(a, b)?)
-                } else {
-                    None
+                let ga = match needs[0] {
+                    true => Some(grad_shared(g, &share(a, b)?)?),
+                    false => None,
                 };
-                let gb = if needs[1] {
-                    Some(g * &share(b, a)?)
-                } else {
-                    None
+                let gb = match needs[1] {
+                    true => Some(grad_shared(g, &share(b, a)?)?),
+                    false => None,
                 };
                 Ok(vec![ga, gb])
             },
@@ -315,12 +311,15 @@ impl Tensor {
             &[self],
             SAVE_INPUT,
             move |g, s, _| {
-                let d = if exponent == 0.0 {
-                    s[0].zeros_like()
-                } else {
-                    s[0].map(|x| exponent * x.powf(exponent - 1.0))
-                };
-                Ok(vec![Some(g * &d)])
+                // PyTorch's pow_backward: zeros for exponent 0 (even for a NaN
+                // or infinite gradient), else grad * (e * x.pow(e - 1)) with
+                // x.pow as specialised as the forward's.
+                if exponent == 0.0 {
+                    return Ok(vec![Some(g.zeros_like())]);
+                }
+                Ok(vec![Some(
+                    g * &(&s[0].pow_scalar(exponent - 1.0) * exponent),
+                )])
             },
         )
     }
@@ -403,10 +402,9 @@ impl Tensor {
             self.value().relu(),
             &[self],
             Save::OUTPUT,
-            |g, s, _| {
-                let mask = s[0].map(|y| if y > 0.0 { 1.0 } else { 0.0 });
-                Ok(vec![Some(g * &mask)])
-            },
+            // PyTorch's threshold_backward: `y <= 0 ? 0 : g`, so a NaN input
+            // passes its gradient.
+            |g, s, _| Ok(vec![Some(grad_where(g, &s[0], |y| !(y <= 0.0))?)]),
         )
     }
 
@@ -417,7 +415,12 @@ impl Tensor {
             self.value().sigmoid(),
             &[self],
             Save::OUTPUT,
-            |g, s, _| Ok(vec![Some(g * &s[0].map(|y| y * (1.0 - y)))]),
+            // (g * (1 - y)) * y, PyTorch's sigmoid_backward, in its order.
+            |g, s, _| {
+                Ok(vec![Some(
+                    g.zip_with("sigmoid", &s[0], |g, y| (g * (1.0 - y)) * y)?,
+                )])
+            },
         )
     }
 
@@ -428,12 +431,13 @@ impl Tensor {
             self.value().tanh(),
             &[self],
             Save::OUTPUT,
-            |g, s, _| Ok(vec![Some(g * &s[0].map(|y| 1.0 - y * y))]),
+            |g, s, _| Ok(vec![Some(g.try_tanh_backward(&s[0])?)]),
         )
     }
 
     /// Elementwise clamp into `[min, max]` (either bound optional); the
-    /// gradient passes where `min <= x <= max`. PyTorch equivalent: `x.clamp(min, max)`.
+    /// gradient passes strictly inside the bounds (`min < x < max`; at a
+    /// bound it is 0), as in PyTorch. PyTorch equivalent: `x.clamp(min, max)`.
     pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Tensor {
         let value = self.value().clamp(min, max);
         Tensor::from_op(
@@ -442,12 +446,9 @@ impl Tensor {
             &[self],
             SAVE_INPUT,
             move |g, s, _| {
-                let (lo, hi) = (
-                    min.unwrap_or(f32::NEG_INFINITY),
-                    max.unwrap_or(f32::INFINITY),
-                );
-                let mask = s[0].map(|x| if x >= lo && x <= hi { 1.0 } else { 0.0 });
-                Ok(vec![Some(g * &mask)])
+                let inside =
+                    move |x: f32| min.is_none_or(|lo| x > lo) && max.is_none_or(|hi| x < hi);
+                Ok(vec![Some(grad_where(g, &s[0], inside)?)])
             },
         )
     }

@@ -27,3 +27,24 @@ macro_rules! panicking {
     };
 }
 pub(crate) use panicking;
+
+use crate::tensor::RawTensor;
+
+/// `grad` where `keep(x)` holds and exactly `0` elsewhere, as PyTorch's
+/// `where(mask, grad, 0)`: a masked-out position stays `0` even when the
+/// incoming gradient is NaN or infinite (multiplying by a 0/1 mask would
+/// make it NaN). `grad` and `x` broadcast together.
+pub(crate) fn grad_where(
+    grad: &RawTensor,
+    x: &RawTensor,
+    keep: impl Fn(f32) -> bool + Send + Sync,
+) -> tensor::Result<RawTensor> {
+    grad.zip_with("backward", x, move |g, x| if keep(x) { g } else { 0.0 })
+}
+
+/// `grad * share` where `share` is non-zero and exactly `0` where it is zero
+/// (see [`grad_where`]); `share` holds the fraction of the gradient each
+/// position receives (1, or ½ on ties).
+pub(crate) fn grad_shared(grad: &RawTensor, share: &RawTensor) -> tensor::Result<RawTensor> {
+    grad.zip_with("backward", share, |g, s| if s == 0.0 { 0.0 } else { g * s })
+}

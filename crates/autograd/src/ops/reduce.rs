@@ -1,6 +1,6 @@
 //! Reductions and their derivatives.
 
-use super::panicking;
+use super::{grad_shared, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -125,9 +125,11 @@ impl Tensor {
                         x == extreme
                     }
                 };
-                let mask = s[0].map(move |x| if hit(x) { 1.0 } else { 0.0 });
-                let count = mask.sum().item().max(1.0);
-                Ok(vec![Some(&mask * &(g / count))])
+                let count = s[0].view().iter().filter(|&&x| hit(x)).count().max(1);
+                let share = g.item() / count as f32;
+                Ok(vec![Some(
+                    s[0].map(move |x| if hit(x) { share } else { 0.0 }),
+                )])
             },
         ))
     }
@@ -176,7 +178,8 @@ impl Tensor {
                 return Ok(vec![Some(g.clone())]);
             }
             let g = if keepdim { g.clone() } else { g.unsqueeze(dim) };
-            Ok(vec![Some(&one_hot_along(d, &kept_indices, &shape) * &g)])
+            let hits = one_hot_along(d, &kept_indices, &shape);
+            Ok(vec![Some(grad_shared(&g, &hits)?.broadcast_to(&shape))])
         });
         (values, Tensor::new(indices))
     }
@@ -238,10 +241,16 @@ impl Tensor {
             self.value().norm(),
             &[self],
             SAVE_INPUT_AND_OUTPUT,
+            // PyTorch's norm_backward: grad * (x / norm), with x / norm
+            // taken as 0 where the norm is 0 (a NaN gradient stays NaN).
             |g, s, _| {
                 let n = s[1].item();
-                let scale = if n == 0.0 { 0.0 } else { g.item() / n };
-                Ok(vec![Some(&s[0] * scale)])
+                let direction = if n == 0.0 {
+                    s[0].zeros_like()
+                } else {
+                    &s[0] / n
+                };
+                Ok(vec![Some(&direction * g.item())])
             },
         )
     }
@@ -259,8 +268,10 @@ impl Tensor {
             &[self],
             SAVE_INPUT_AND_OUTPUT,
             move |g, s, _| {
-                let scale = g.zip_with("norm", &s[1], |g, n| if n == 0.0 { 0.0 } else { g / n })?;
-                Ok(vec![Some(&s[0] * &unreduce(&scale, dim, keepdim, &shape))])
+                let norm = unreduce(&s[1], dim, keepdim, &shape);
+                let direction =
+                    s[0].zip_with("norm", &norm, |x, n| if n == 0.0 { 0.0 } else { x / n })?;
+                Ok(vec![Some(&direction * &unreduce(g, dim, keepdim, &shape))])
             },
         ))
     }

@@ -17,10 +17,23 @@ pub struct OpCase {
     pub out: Tensor,
     /// Indices returned next to `out` by `max`/`min` with a dim.
     pub idx: Option<Tensor>,
-    /// Gradient of `out.sum()` with respect to each input.
-    pub grads: Vec<Tensor>,
-    /// Gradient for the upstream [`upstream`] with respect to each input.
-    pub ugrads: Vec<Tensor>,
+    /// Gradient of `out.sum()` with respect to each input (`None` where
+    /// PyTorch's backward left `.grad` unset).
+    pub grads: Vec<Option<Tensor>>,
+    /// Gradient for [`OpCase::upstream_for`] with respect to each input.
+    pub ugrads: Vec<Option<Tensor>>,
+    /// The upstream gradient of the `ugrad` lines, when not the default [`upstream`].
+    pub up: Option<Tensor>,
+}
+
+/// Whether `got` equals PyTorch's `expected`: the same shape (no
+/// broadcasting), and each pair of values both NaN, equal (infinities
+/// included), or within `atol + rtol * |expected|`.
+pub fn close(got: &Tensor, expected: &Tensor, rtol: f32, atol: f32) -> bool {
+    got.shape() == expected.shape()
+        && got.to_vec().iter().zip(expected.to_vec()).all(|(&g, e)| {
+            (g.is_nan() && e.is_nan()) || g == e || (g - e).abs() <= atol + rtol * e.abs()
+        })
 }
 
 /// The non-uniform upstream gradient of the `ugrad` lines:
@@ -31,6 +44,11 @@ pub fn upstream(shape: &[usize]) -> Tensor {
 }
 
 impl OpCase {
+    /// The upstream gradient the `ugrad` lines were computed for.
+    pub fn upstream_for(&self, shape: &[usize]) -> Tensor {
+        self.up.clone().unwrap_or_else(|| upstream(shape))
+    }
+
     pub fn f32(&self, key: &str) -> Option<f32> {
         self.kwargs.get(key).map(|v| {
             v.parse()
@@ -89,6 +107,11 @@ fn parse_tensor(s: &str) -> Tensor {
     Tensor::from_vec(values, &parse_shape(shape)).expect("reference tensor")
 }
 
+/// A gradient line: `none`, or a tensor.
+fn parse_gradient(s: &str) -> Option<Tensor> {
+    (s.trim() != "none").then(|| parse_tensor(s))
+}
+
 fn cases(text: &str) -> impl Iterator<Item = (String, Vec<&str>)> {
     text.split("=== ")
         .filter(|c| !c.trim().is_empty())
@@ -111,6 +134,7 @@ pub fn ops(text: &str) -> Vec<OpCase> {
                 idx: None,
                 grads: vec![],
                 ugrads: vec![],
+                up: None,
             };
             for line in lines {
                 let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -126,8 +150,9 @@ pub fn ops(text: &str) -> Vec<OpCase> {
                     "in" => case.inputs.push(parse_tensor(rest)),
                     "out" => case.out = parse_tensor(rest),
                     "idx" => case.idx = Some(parse_tensor(rest)),
-                    "grad" => case.grads.push(parse_tensor(rest)),
-                    "ugrad" => case.ugrads.push(parse_tensor(rest)),
+                    "grad" => case.grads.push(parse_gradient(rest)),
+                    "ugrad" => case.ugrads.push(parse_gradient(rest)),
+                    "up" => case.up = Some(parse_tensor(rest)),
                     _ => panic!("{}: unknown line {line:?}", case.name),
                 }
             }
