@@ -60,8 +60,8 @@ impl<D: Dataset> DataLoaderBuilder<D> {
     /// Builds the loader.
     ///
     /// # Errors
-    /// A [`BuildError`] holding [`DataError::ZeroBatchSize`], or
-    /// [`DataError::EmptyDataset`] when shuffling an empty dataset, and the
+    /// A [`BuildError`] holding [`DataError::ZeroBatchSize`], or when
+    /// shuffling [`DataError::EmptyDataset`] or [`DataError::TooLargeToShuffle`], and the
     /// dataset, which [`BuildError::into_dataset`] hands back. `?` converts
     /// it into the plain [`DataError`].
     pub fn build(self) -> Result<DataLoader<D>, BuildError<D>> {
@@ -69,6 +69,10 @@ impl<D: Dataset> DataLoaderBuilder<D> {
             Some(DataError::ZeroBatchSize)
         } else if self.shuffle && self.dataset.is_empty() {
             Some(DataError::EmptyDataset)
+        } else if self.shuffle && !permutation_fits(self.dataset.len()) {
+            Some(DataError::TooLargeToShuffle {
+                len: self.dataset.len(),
+            })
         } else {
             None
         };
@@ -86,6 +90,12 @@ impl<D: Dataset> DataLoaderBuilder<D> {
             generator: self.seed.map(|s| Mutex::new(Generator::new(s))),
         })
     }
+}
+
+/// Whether a permutation of `len` indices can be allocated (each epoch of a
+/// shuffling loader holds one).
+fn permutation_fits(len: usize) -> bool {
+    Vec::<usize>::new().try_reserve_exact(len).is_ok()
 }
 
 /// A [`DataLoaderBuilder::build`] that failed: the reason and the dataset

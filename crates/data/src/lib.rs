@@ -38,6 +38,9 @@ pub enum DataError {
     /// A batch size of 0.
     #[error("DataLoader: batch_size should be a positive integer value, but got batch_size=0")]
     ZeroBatchSize,
+    /// Shuffling a dataset whose permutation does not fit in memory.
+    #[error("DataLoader: cannot shuffle {len} samples: their permutation does not fit in memory")]
+    TooLargeToShuffle { len: usize },
     /// Shuffling an empty dataset, as PyTorch's `RandomSampler` refuses to.
     #[error("DataLoader: num_samples should be a positive integer value, but got num_samples=0 (cannot shuffle an empty dataset)")]
     EmptyDataset,

@@ -194,6 +194,19 @@ fn a_huge_dataset_is_loaded_lazily_in_order() {
     );
 }
 
+#[test]
+fn shuffling_a_dataset_too_large_to_permute_is_an_error() {
+    let e = DataLoader::builder(Huge)
+        .shuffle(true)
+        .build()
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        "DataLoader: cannot shuffle 1099511627776 samples: their permutation does not fit in memory"
+    );
+}
+
 /// A dataset whose samples disagree in their number of fields.
 struct Ragged;
 

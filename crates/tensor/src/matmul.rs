@@ -269,6 +269,11 @@ impl Tensor {
                 )
             })?;
         let mut out = try_zeroed("matmul", numel)?;
+        if numel == 0 || k == 0 {
+            // Nothing to compute (the output is empty or all sums are empty):
+            // don't walk what may be a huge number of empty batch entries.
+            return Tensor::from_vec(out, &shape);
+        }
 
         let batch_strides = |t: &Tensor| -> Vec<isize> {
             // Stride of each broadcast batch dim in `t` (0 where broadcast).

@@ -153,11 +153,33 @@ impl Tensor {
                 .expect("one element"));
             return Ok(Tensor::scalar(value));
         }
+        if self.shape()[d] == 0 {
+            return self.reduce_empty_lanes(op, d, keepdim, f(ndarray::ArrayView1::from(&[])));
+        }
         let mut out: ArrayD<f32> = self.data.map_axis(Axis(d), f);
         if keepdim {
             out.insert_axis_inplace(Axis(d));
         }
         Ok(Tensor::from_array(out))
+    }
+
+    /// The reduction along `d`, of size 0, where every lane gives `value`:
+    /// the result may be far larger than the input, so it is allocated
+    /// fallibly (and no lane is visited).
+    fn reduce_empty_lanes(
+        &self,
+        op: &'static str,
+        d: usize,
+        keepdim: bool,
+        value: f32,
+    ) -> Result<Tensor> {
+        let mut shape = self.shape().to_vec();
+        if keepdim {
+            shape[d] = 1;
+        } else {
+            shape.remove(d);
+        }
+        Tensor::filled(op, &shape, value)
     }
 
     fn nonempty(&self, op: &'static str) -> Result<()> {
@@ -208,6 +230,9 @@ impl Tensor {
         if self.dim() == 0 {
             return Ok(self.clone());
         }
+        if self.shape()[d] == 0 {
+            return self.reduce_empty_lanes("sum", d, keepdim, 0.0);
+        }
         let mut out = self.data.sum_axis(Axis(d));
         if keepdim {
             out.insert_axis_inplace(Axis(d));
@@ -236,6 +261,9 @@ impl Tensor {
     /// [`TensorError::DimOutOfRange`] if `dim` is out of range.
     pub fn try_mean_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let d = normalize_dim("mean", dim, self.shape())?;
+        if self.shape().get(d) == Some(&0) {
+            return self.reduce_empty_lanes("mean", d, keepdim, f32::NAN);
+        }
         let n = self.shape().get(d).copied().unwrap_or(1) as f32;
         Ok(self.try_sum_dim(dim, keepdim)? / n)
     }
@@ -461,6 +489,10 @@ impl Tensor {
             ));
         }
         let lead = own.len() - shape.len();
+        if self.is_empty() {
+            // Sums of nothing: zeros, possibly far more of them than the input holds.
+            return Tensor::filled("sum_to_size", shape, 0.0);
+        }
         // Only leading dims summed away, contiguous input: add rows.
         if let Some(values) = self.as_slice() {
             if own[lead..] == *shape {

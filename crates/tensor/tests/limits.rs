@@ -113,3 +113,33 @@ fn display_of_a_tensor_with_very_many_dims_is_linear() {
         &text[text.len() - 20..]
     );
 }
+
+#[test]
+fn reductions_of_empty_lanes_into_impossible_sizes_are_errors() {
+    let x = Tensor::zeros(&[1 << 40, 0]);
+    assert!(message(x.try_sum_dim(1, false)).starts_with("sum: cannot allocate 1099511627776"));
+    assert!(message(x.try_mean_dim(1, true)).starts_with("mean: cannot allocate"));
+    assert!(message(x.try_norm_dim(-1, false)).starts_with("norm: cannot allocate"));
+    assert!(message(x.try_sum_to_size(&[1 << 40, 1])).starts_with("sum_to_size: cannot allocate"));
+    // Small ones give PyTorch's values for empty lanes.
+    let x = Tensor::zeros(&[3, 0]);
+    assert_eq!(x.sum_dim(1, false).to_vec(), vec![0.0; 3]);
+    assert!(x.mean_dim(1, true).to_vec().iter().all(|v| v.is_nan()));
+    assert_eq!(x.mean_dim(1, true).shape(), &[3, 1]);
+    assert_eq!(x.sum_to_size(&[3, 1]).to_vec(), vec![0.0; 3]);
+}
+
+#[test]
+fn matmul_with_many_empty_batches_returns_at_once() {
+    // 2^40 batch entries of [1, 0] @ [0, 0]: nothing to compute, and no
+    // loop over the batch entries.
+    let a = Tensor::zeros(&[1 << 40, 1, 0]);
+    let b = Tensor::zeros(&[0, 0]);
+    assert_eq!(a.matmul(&b).shape(), &[1 << 40, 1, 0]);
+    // An empty inner dimension: zeros, without a product per batch entry.
+    let a = Tensor::zeros(&[1 << 20, 1, 0]);
+    let b = Tensor::zeros(&[0, 1]);
+    let out = a.matmul(&b);
+    assert_eq!(out.shape(), &[1 << 20, 1, 1]);
+    assert!(out.to_vec().iter().all(|&v| v == 0.0));
+}
