@@ -465,11 +465,10 @@ fn grad_mode_ends_as_before_the_first_guard_whatever_the_drop_order() {
 }
 
 #[test]
-fn a_panic_inside_an_in_place_write_bumps_the_version() {
+fn a_panic_inside_an_in_place_map_leaves_the_tensor_unchanged() {
     let x = Tensor::from_slice(&[1.0, 2.0, 3.0]).requires_grad_(true);
     let h = x.detach();
-    let y = x.exp().sum(); // ExpBackward0 saves its output, not x ...
-    let z = (&x * &x).sum(); // ... MulBackward0 saves x
+    let z = (&x * &x).sum(); // MulBackward0 saves x
     let calls = std::sync::atomic::AtomicUsize::new(0);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         h.try_map_("halfway", |v| {
@@ -480,8 +479,13 @@ fn a_panic_inside_an_in_place_write_bumps_the_version() {
         })
     }));
     assert!(result.is_err());
-    assert_eq!(x.to_vec()[0], 10.0); // half written
-    assert!(y.try_backward().is_ok());
+    // Nothing was written (the map ran on a copy), so the saved x is intact.
+    assert_eq!(x.to_vec(), vec![1.0, 2.0, 3.0]);
+    z.backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 4.0, 6.0]);
+    // A map that completes bumps the version: a backward that saved x fails.
+    let z = (&x * &x).sum();
+    h.try_map_("times_ten", |v| v * 10.0).unwrap();
     assert!(matches!(
         z.try_backward().unwrap_err(),
         AutogradError::SavedTensorModified {
@@ -494,6 +498,15 @@ fn a_panic_inside_an_in_place_write_bumps_the_version() {
     let loss = (&w * &w).sum();
     assert!(w.detach().try_add_(&Tensor::ones(&[3])).is_err());
     loss.backward();
+}
+
+#[test]
+fn an_in_place_map_may_read_the_tensor_it_writes() {
+    // The closure reads the tensor being written: it must not deadlock.
+    let x = Tensor::from_slice(&[1.0, 2.0]);
+    let total = || x.sum().item();
+    x.try_map_("add_total", |v| v + total()).unwrap();
+    assert_eq!(x.to_vec(), vec![4.0, 5.0]);
 }
 
 #[test]

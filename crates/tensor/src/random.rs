@@ -48,10 +48,29 @@ impl Generator {
     }
 
     /// A random permutation of `0..n`. PyTorch equivalent: `torch.randperm(n)`.
-    pub fn randperm(&mut self, n: usize) -> Vec<usize> {
-        let mut perm: Vec<usize> = (0..n).collect();
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if `n` indices do not fit in memory.
+    pub fn try_randperm(&mut self, n: usize) -> Result<Vec<usize>> {
+        let mut perm = Vec::new();
+        perm.try_reserve_exact(n).map_err(|_| {
+            TensorError::invalid(
+                "randperm",
+                format!("cannot allocate a permutation of {n} indices"),
+            )
+        })?;
+        perm.extend(0..n);
         perm.shuffle(&mut self.rng);
-        perm
+        Ok(perm)
+    }
+
+    /// Panicking form of [`try_randperm`](Generator::try_randperm).
+    ///
+    /// # Panics
+    /// If `n` indices do not fit in memory.
+    #[track_caller]
+    pub fn randperm(&mut self, n: usize) -> Vec<usize> {
+        or_panic(self.try_randperm(n))
     }
 
     /// Shuffles `items` in place.
@@ -175,8 +194,20 @@ impl DefaultGenerator {
     }
 
     /// A random permutation of `0..n`. PyTorch equivalent: `torch.randperm(n)`.
+    ///
+    /// # Errors
+    /// As [`Generator::try_randperm`].
+    pub fn try_randperm(self, n: usize) -> Result<Vec<usize>> {
+        self.with(|g| g.try_randperm(n))
+    }
+
+    /// Panicking form of [`try_randperm`](DefaultGenerator::try_randperm).
+    ///
+    /// # Panics
+    /// If `n` indices do not fit in memory.
+    #[track_caller]
     pub fn randperm(self, n: usize) -> Vec<usize> {
-        self.with(|g| g.randperm(n))
+        or_panic(self.try_randperm(n))
     }
 
     /// Shuffles `items` in place.

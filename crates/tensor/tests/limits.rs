@@ -143,3 +143,12 @@ fn matmul_with_many_empty_batches_returns_at_once() {
     assert_eq!(out.shape(), &[1 << 20, 1, 1]);
     assert!(out.to_vec().iter().all(|&v| v == 0.0));
 }
+
+#[test]
+fn a_permutation_too_large_for_memory_is_an_error() {
+    let e = tensor::Generator::new(0).try_randperm(1 << 60).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "randperm: cannot allocate a permutation of 1152921504606846976 indices"
+    );
+}

@@ -4,7 +4,7 @@
 //! version counter so a backward that saved the old values fails loudly.
 
 use super::panicking;
-use crate::error::Result;
+use crate::error::{AutogradError, Result};
 use crate::tensor::{RawTensor, Tensor};
 
 impl Tensor {
@@ -116,13 +116,21 @@ impl Tensor {
     /// `x = f(x)` elementwise, in place; the building block of the scalar
     /// compound assignments (`x += 1.0`).
     ///
+    /// `f` runs on a copy of the values, outside any lock, and the result
+    /// replaces them only once complete: `f` may read this tensor, and if it
+    /// panics the tensor is left unchanged.
+    ///
     /// # Errors
     /// Outside `no_grad`, on a tensor that requires grad.
     pub fn try_map_(&self, op: &'static str, f: impl Fn(f32) -> f32) -> Result<Tensor> {
-        self.in_place(op, &[], |v| {
-            v.map_(f);
-            Ok(())
-        })
+        self.check_in_place(op, &[])?;
+        let mut mapped = RawTensor::from_array(self.value().to_array());
+        mapped.map_(f);
+        self.write_value(|v| {
+            *v = mapped;
+            Ok::<(), AutogradError>(())
+        })?;
+        Ok(self.clone())
     }
 }
 
