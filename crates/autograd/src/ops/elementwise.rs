@@ -404,7 +404,7 @@ impl Tensor {
             Save::OUTPUT,
             // PyTorch's threshold_backward: `y <= 0 ? 0 : g`, so a NaN input
             // passes its gradient.
-            |g, s, _| Ok(vec![Some(grad_where(g, &s[0], |y| !(y <= 0.0))?)]),
+            |g, s, _| Ok(vec![Some(grad_where(g, &s[0], |y| y > 0.0 || y.is_nan())?)]),
         )
     }
 
