@@ -18,17 +18,24 @@ use crate::error::{Result, TensorError};
 /// # Errors
 /// [`TensorError::ShapeOverflow`] naming `op` and the shape.
 pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
-    let overflow = || TensorError::ShapeOverflow {
-        op,
-        shape: shape.to_vec(),
-    };
-    let nonzero = shape
-        .iter()
-        .filter(|&&d| d != 0)
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|&n| n <= isize::MAX as usize)
-        .ok_or_else(overflow)?;
-    Ok(if shape.contains(&0) { 0 } else { nonzero })
+    // One pass, no allocation: this runs for every tensor created.
+    let mut nonzero = 1usize;
+    let mut empty = false;
+    for &d in shape {
+        match d {
+            0 => empty = true,
+            d => match nonzero.checked_mul(d) {
+                Some(n) if n <= isize::MAX as usize => nonzero = n,
+                _ => {
+                    return Err(TensorError::ShapeOverflow {
+                        op,
+                        shape: shape.to_vec(),
+                    })
+                }
+            },
+        }
+    }
+    Ok(if empty { 0 } else { nonzero })
 }
 
 /// `a * b`, or [`TensorError::ShapeOverflow`] naming `op` and `shape`.
