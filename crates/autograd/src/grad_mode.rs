@@ -48,14 +48,18 @@ impl GradModeGuard {
 
 impl Drop for GradModeGuard {
     fn drop(&mut self) {
-        let mode = GUARDS.with(|guards| {
+        // `try_with`: a guard kept in another thread-local may be dropped
+        // while the thread's locals are being destroyed.
+        let mode = GUARDS.try_with(|guards| {
             let mut guards = guards.borrow_mut();
             if let Some(at) = guards.iter().rposition(|&(id, _)| id == self.id) {
                 guards.remove(at);
             }
             guards.last().is_none_or(|&(_, enabled)| enabled)
         });
-        GRAD_ENABLED.with(|current| current.set(mode));
+        if let Ok(mode) = mode {
+            let _ = GRAD_ENABLED.try_with(|current| current.set(mode));
+        }
     }
 }
 

@@ -145,7 +145,8 @@ pub fn gradcheck(
             let numerical =
                 ((probe(options.eps)? - probe(-options.eps)?) / (2.0 * options.eps as f64)) as f32;
             // Written so that a NaN on either side fails the comparison.
-            let close = (a - numerical).abs() <= options.atol + options.rtol * numerical.abs();
+            let close = a == numerical
+                || (a - numerical).abs() <= options.atol + options.rtol * numerical.abs();
             if !close {
                 return Err(GradcheckError::Mismatch {
                     input: i,

@@ -23,7 +23,12 @@ macro_rules! scalar_in_place {
                 #[track_caller]
                 pub fn $name(&self, s: f32) -> Tensor {
                     let f = $f;
-                    or_panic(self.try_map_(stringify!($name), move |x| f(x, s)))
+                    // Library arithmetic, so it runs in place under the lock
+                    // (no copy, unlike the public `try_map_`).
+                    or_panic(self.in_place(stringify!($name), &[], |v| {
+                        v.map_(move |x| f(x, s));
+                        Ok(())
+                    }))
                 }
             )*
         }

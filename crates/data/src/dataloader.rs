@@ -181,22 +181,41 @@ impl<D: Dataset> DataLoader<D> {
 
     /// One epoch of batches, each one tensor per dataset field.
     /// PyTorch equivalent: `iter(loader)`; `loader.iter().next()` is `next(iter(loader))`.
-    pub fn iter(&self) -> BatchIter<'_, D> {
+    ///
+    /// # Errors
+    /// [`DataError::TooLargeToShuffle`] if the epoch's permutation cannot be allocated.
+    pub fn try_iter(&self) -> Result<BatchIter<'_, D>, DataError> {
         let n = self.dataset.len();
         // Without shuffling, the order is 0..n, produced a batch at a time
         // (a dataset may be far larger than a list of its indices).
-        let order = self.shuffle.then(|| match &self.generator {
-            Some(g) => g.lock().unwrap_or_else(|e| e.into_inner()).randperm(n),
-            None => {
+        let order = match (self.shuffle, &self.generator) {
+            (false, _) => None,
+            (true, Some(g)) => Some(g.lock().unwrap_or_else(|e| e.into_inner()).try_randperm(n)),
+            (true, None) => {
                 let seed = tensor::random::default_generator().next_u64();
-                Generator::new(seed).randperm(n)
+                Some(Generator::new(seed).try_randperm(n))
             }
-        });
-        BatchIter {
+        };
+        let order = order
+            .transpose()
+            .map_err(|_| DataError::TooLargeToShuffle { len: n })?;
+        Ok(BatchIter {
             loader: self,
             order,
             next: 0,
             remaining: self.len(),
+        })
+    }
+
+    /// Panicking form of [`try_iter`](DataLoader::try_iter).
+    ///
+    /// # Panics
+    /// If the epoch's permutation cannot be allocated.
+    #[track_caller]
+    pub fn iter(&self) -> BatchIter<'_, D> {
+        match self.try_iter() {
+            Ok(batches) => batches,
+            Err(e) => panic!("{e}"),
         }
     }
 }

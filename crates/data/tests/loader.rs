@@ -167,12 +167,13 @@ fn a_failed_tensor_dataset_leaves_the_tensors_with_the_caller() {
     assert_eq!(fixed.len(), 3);
 }
 
-/// A dataset far larger than any list of its indices.
+/// A dataset far larger than any list of its indices: 2^46 samples, whose
+/// permutation (512 TiB) exceeds any address space.
 struct Huge;
 
 impl Dataset for Huge {
     fn len(&self) -> usize {
-        1 << 40
+        1 << 46
     }
     fn get(&self, index: usize) -> Vec<Tensor> {
         vec![Tensor::scalar(index as f32)]
@@ -182,7 +183,7 @@ impl Dataset for Huge {
 #[test]
 fn a_huge_dataset_is_loaded_lazily_in_order() {
     let loader = DataLoader::builder(Huge).batch_size(4).build().unwrap();
-    assert_eq!(loader.len(), 1 << 38);
+    assert_eq!(loader.len(), 1 << 44);
     let mut batches = loader.iter();
     assert_eq!(
         batches.next().unwrap()[0].to_vec(),
@@ -203,7 +204,7 @@ fn shuffling_a_dataset_too_large_to_permute_is_an_error() {
         .unwrap();
     assert_eq!(
         e.to_string(),
-        "DataLoader: cannot shuffle 1099511627776 samples: their permutation does not fit in memory"
+        "DataLoader: cannot shuffle 70368744177664 samples: their permutation does not fit in memory"
     );
 }
 

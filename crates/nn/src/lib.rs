@@ -21,3 +21,12 @@ mod module;
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use module::{CloneModule, Module, ReLU, Sequential, Sigmoid, Tanh};
+
+/// Unwraps a result, panicking with the error's message at the caller's location.
+#[track_caller]
+pub(crate) fn or_panic<T>(result: autograd::Result<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{e}"),
+    }
+}

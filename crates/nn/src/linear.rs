@@ -4,15 +4,7 @@ use autograd::{Result, Tensor};
 
 use crate::functional;
 use crate::module::Module;
-
-/// Unwraps a result, panicking with the error's message at the caller's location.
-#[track_caller]
-pub(crate) fn or_panic<T>(result: Result<T>) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{e}"),
-    }
-}
+use crate::or_panic;
 
 /// Cloning shares the weight and bias (see [`Module`]); use
 /// [`deep_copy`](Module::deep_copy) for an independent layer.

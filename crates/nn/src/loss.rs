@@ -47,6 +47,6 @@ impl MSELoss {
     /// If the shapes differ (reported at the caller's line).
     #[track_caller]
     pub fn forward(&self, input: &Tensor, target: &Tensor) -> Tensor {
-        crate::linear::or_panic(self.try_forward(input, target))
+        crate::or_panic(self.try_forward(input, target))
     }
 }

@@ -30,10 +30,7 @@ pub trait Module: Any + Send + Sync + CloneModule {
     /// If `input` has a shape the module cannot take (reported at the caller's line).
     #[track_caller]
     fn forward(&self, input: &Tensor) -> Tensor {
-        match self.try_forward(input) {
-            Ok(output) => output,
-            Err(e) => panic!("{e}"),
-        }
+        crate::or_panic(self.try_forward(input))
     }
 
     /// Parameters with PyTorch's dotted names (`"0.weight"` inside a
@@ -43,9 +40,10 @@ pub trait Module: Any + Send + Sync + CloneModule {
         Vec::new()
     }
 
-    /// Mutable access to the module's parameter handles, in the order of
-    /// [`named_parameters`](Module::named_parameters) (repeats included);
-    /// [`deep_copy`](Module::deep_copy) replaces them through it.
+    /// Mutable access to every parameter handle the module holds (a tensor
+    /// held twice appears twice); [`deep_copy`](Module::deep_copy) replaces
+    /// them through it. A module with parameters must implement it as well as
+    /// [`named_parameters`](Module::named_parameters).
     fn parameters_mut(&mut self) -> Vec<&mut Tensor> {
         Vec::new()
     }
@@ -63,6 +61,11 @@ pub trait Module: Any + Send + Sync + CloneModule {
     /// values that are new tensors, so training the copy leaves `self` alone.
     /// A parameter shared within the module stays shared within the copy.
     /// PyTorch equivalent: `copy.deepcopy(module)`.
+    ///
+    /// # Panics
+    /// If the module lists a parameter in `named_parameters` that it does
+    /// not hand out through `parameters_mut` (the copy would share it).
+    #[track_caller]
     fn deep_copy(&self) -> Self
     where
         Self: Sized + Clone,
@@ -82,6 +85,23 @@ pub trait Module: Any + Send + Sync + CloneModule {
             };
             *param = fresh;
         }
+        // Every parameter the copy lists must be a new tensor.
+        let originals: Vec<u64> = self
+            .named_parameters()
+            .iter()
+            .map(|(_, p)| p.id())
+            .collect();
+        let shared = copy
+            .named_parameters()
+            .into_iter()
+            .find(|(_, p)| originals.contains(&p.id()));
+        if let Some((name, _)) = shared {
+            panic!(
+                "deep_copy: {} lists parameter {name:?} in named_parameters but not in \
+                 parameters_mut, so the copy would share it; implement parameters_mut",
+                std::any::type_name::<Self>()
+            );
+        }
         copy
     }
 
@@ -96,7 +116,9 @@ pub trait Module: Any + Send + Sync + CloneModule {
 
     /// Clears every parameter's gradient. PyTorch equivalent: `module.zero_grad()`.
     fn zero_grad(&self) {
-        self.parameters().iter().for_each(Tensor::clear_grad);
+        self.named_parameters()
+            .iter()
+            .for_each(|(_, p)| p.clear_grad());
     }
 
     /// Whether the module is in training mode. PyTorch equivalent: `module.training`.

@@ -322,3 +322,29 @@ fn linear_with_a_broadcast_bias_composes_and_differentiates() {
     assert_eq!(b.grad().unwrap().to_vec(), vec![4.0; 3]);
     assert_eq!(w.grad().unwrap().to_vec(), vec![4.0; 6]);
 }
+
+/// A module that lists its parameter but forgot `parameters_mut`.
+#[derive(Clone)]
+struct Forgetful {
+    weight: Tensor,
+}
+
+impl Module for Forgetful {
+    fn try_forward(&self, input: &Tensor) -> autograd::Result<Tensor> {
+        input.try_mul(&self.weight)
+    }
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        vec![("weight".to_string(), self.weight.clone())]
+    }
+}
+
+#[test]
+#[should_panic(
+    expected = "deep_copy: nn::Forgetful lists parameter \"weight\" in named_parameters but not in parameters_mut, so the copy would share it; implement parameters_mut"
+)]
+fn deep_copy_refuses_to_share_silently() {
+    let module = Forgetful {
+        weight: Tensor::ones(&[2]).requires_grad_(true),
+    };
+    let _ = module.deep_copy();
+}

@@ -5,9 +5,9 @@
 //! vectorises; large ones are split across rayon's pool. Everything else goes
 //! through ndarray's broadcasting `Zip`.
 
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{ArrayD, ArrayViewMut, IxDyn, Zip};
 
-use crate::alloc::checked_numel;
+use crate::alloc::{checked_numel, try_with_capacity};
 use rayon::prelude::*;
 
 use crate::error::{Result, TensorError};
@@ -80,8 +80,10 @@ impl Tensor {
         if let Some(out) = self.zip_broadcast_fast(other, &shape, &f) {
             return Ok(out);
         }
-        // The result may be far larger than either input: allocate fallibly.
-        let mut out = Tensor::filled(op, &shape, 0.0)?;
+        // The result may be far larger than either input: allocate fallibly,
+        // and write each element once.
+        let numel = checked_numel(op, &shape)?;
+        let mut values = try_with_capacity(op, numel)?;
         let a = self
             .data
             .broadcast(IxDyn(&shape))
@@ -90,11 +92,15 @@ impl Tensor {
             .data
             .broadcast(IxDyn(&shape))
             .expect("broadcast shape checked");
-        Zip::from(&mut out.data)
-            .and(&a)
-            .and(&b)
-            .for_each(|o, &x, &y| *o = f(x, y));
-        Ok(out)
+        let slots = &mut values.spare_capacity_mut()[..numel];
+        let mut out = ArrayViewMut::from_shape(IxDyn(&shape), slots).expect("sized above");
+        Zip::from(&mut out).and(&a).and(&b).for_each(|o, &x, &y| {
+            o.write(f(x, y));
+        });
+        // SAFETY: `out` is a view of exactly the first `numel` slots, and the
+        // zip over it wrote every one of them.
+        unsafe { values.set_len(numel) };
+        Tensor::from_vec(values, &shape)
     }
 
     /// The common broadcasts on contiguous data without ndarray's general
@@ -284,30 +290,46 @@ impl Tensor {
 /// FMA instructions when the CPU has them (checked at run time: the crate is
 /// never built for a particular CPU) and computed by `f32::mul_add` otherwise.
 mod fused {
+    use rayon::prelude::*;
+
+    use super::{use_parallel, CHUNK};
+
+    /// `g * (1 - y²)` with a fused `1 - y²`, across rayon's pool when large.
     pub(super) fn tanh_backward(g: &[f32], y: &[f32]) -> Vec<f32> {
+        let mut out = vec![0.0f32; g.len()];
+        if use_parallel(g.len()) {
+            out.par_chunks_mut(CHUNK)
+                .zip(g.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
+                .for_each(|(o, (g, y))| tanh_backward_into(o, g, y));
+        } else {
+            tanh_backward_into(&mut out, g, y);
+        }
+        out
+    }
+
+    fn tanh_backward_into(out: &mut [f32], g: &[f32], y: &[f32]) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports the features the function is compiled for.
-            return unsafe { tanh_backward_fma(g, y) };
+            return unsafe { tanh_backward_fma(out, g, y) };
         }
-        tanh_backward_portable(g, y)
+        tanh_backward_portable(out, g, y)
     }
 
     #[inline(always)]
-    fn tanh_backward_portable(g: &[f32], y: &[f32]) -> Vec<f32> {
-        g.iter()
-            .zip(y)
-            .map(|(&g, &y)| g * (-y).mul_add(y, 1.0))
-            .collect()
+    fn tanh_backward_portable(out: &mut [f32], g: &[f32], y: &[f32]) {
+        out.iter_mut()
+            .zip(g.iter().zip(y))
+            .for_each(|(o, (&g, &y))| *o = g * (-y).mul_add(y, 1.0));
     }
 
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn tanh_backward_fma(g: &[f32], y: &[f32]) -> Vec<f32> {
-        tanh_backward_portable(g, y)
+    unsafe fn tanh_backward_fma(out: &mut [f32], g: &[f32], y: &[f32]) {
+        tanh_backward_portable(out, g, y)
     }
 }
 

@@ -51,8 +51,12 @@ impl Tensor {
         let stride = shape[d] * inner;
         let mut out_shape = shape.to_vec();
         out_shape[d] = indices.len();
-        let mut out =
-            try_with_capacity("index_select", checked_numel("index_select", &out_shape)?)?;
+        let out_numel = checked_numel("index_select", &out_shape)?;
+        let mut out = try_with_capacity("index_select", out_numel)?;
+        if out_numel == 0 {
+            // Possibly many empty blocks: nothing to gather.
+            return Tensor::from_vec(out, &out_shape);
+        }
         for o in 0..outer {
             let block = &values[o * stride..(o + 1) * stride];
             for &i in indices {

@@ -11,7 +11,7 @@
 #[cfg(not(feature = "gemm"))]
 use rayon::prelude::*;
 
-use crate::alloc::{checked_mul, checked_numel, try_zeroed};
+use crate::alloc::{checked_numel, try_zeroed};
 use crate::error::{Result, TensorError};
 use crate::shape::broadcast_shapes;
 use crate::tensor::{or_panic, Tensor};
@@ -259,15 +259,14 @@ impl Tensor {
         }
         // The output can be far larger than the inputs ([m, 0] @ [0, n]):
         // check its size and allocate it fallibly.
-        let numel = checked_numel("matmul", &shape)
-            .and_then(|_| checked_mul("matmul", &shape, batch_count, m))
-            .and_then(|bm| checked_mul("matmul", &shape, bm, n))
-            .map_err(|_| {
-                TensorError::invalid(
-                    "matmul",
-                    format!("the product of {ls:?} and {rs:?} has shape {shape:?}, whose number of elements overflows"),
-                )
-            })?;
+        // (The output's shape holds batch_count * m * n elements: a 1-D
+        // operand contributes a size of 1.)
+        let numel = checked_numel("matmul", &shape).map_err(|_| {
+            TensorError::invalid(
+                "matmul",
+                format!("the product of {ls:?} and {rs:?} has shape {shape:?}, whose number of elements overflows"),
+            )
+        })?;
         let mut out = try_zeroed("matmul", numel)?;
         if numel == 0 || k == 0 {
             // Nothing to compute (the output is empty or all sums are empty):

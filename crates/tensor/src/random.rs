@@ -106,7 +106,9 @@ impl Generator {
     /// A tensor of samples of N(`mean`, `std`²).
     ///
     /// # Errors
-    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
+    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite;
+    /// [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`] for a
+    /// shape too large to hold.
     pub fn normal(&mut self, mean: f32, std: f32, shape: &[usize]) -> Result<Tensor> {
         normal_dist(mean, std)?;
         let mut out = Tensor::filled("normal", shape, 0.0)?;
@@ -117,7 +119,9 @@ impl Generator {
     /// A tensor of samples of U[`low`, `high`).
     ///
     /// # Errors
-    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
+    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not
+    /// finite; [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`]
+    /// for a shape too large to hold.
     pub fn uniform(&mut self, low: f32, high: f32, shape: &[usize]) -> Result<Tensor> {
         check_uniform(low, high)?;
         let mut out = Tensor::filled("uniform", shape, 0.0)?;
@@ -255,7 +259,9 @@ impl Tensor {
     /// PyTorch equivalent: `torch.normal(mean, std, shape)`.
     ///
     /// # Errors
-    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
+    /// [`TensorError::InvalidArgument`] if `std` is negative or not finite;
+    /// [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`] for a
+    /// shape too large to hold.
     pub fn try_normal(mean: f32, std: f32, shape: &[usize]) -> Result<Tensor> {
         default_generator().normal(mean, std, shape)
     }
@@ -273,7 +279,9 @@ impl Tensor {
     /// PyTorch equivalent: `torch.empty(shape).uniform_(low, high)`.
     ///
     /// # Errors
-    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
+    /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not
+    /// finite; [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`]
+    /// for a shape too large to hold.
     pub fn try_uniform(low: f32, high: f32, shape: &[usize]) -> Result<Tensor> {
         default_generator().uniform(low, high, shape)
     }

@@ -1,23 +1,22 @@
-//! The process-wide default generator. Its own test binary: no other test
-//! draws from it concurrently, so seeding and drawing here are reproducible.
+//! The process-wide default generator. Its own test binary with a single
+//! test, so no other test draws from the generator concurrently and seeding
+//! then drawing is exactly reproducible.
 
 use tensor::random::{default_generator, manual_seed};
 use tensor::{Generator, Tensor};
 
 #[test]
-fn manual_seed_makes_the_default_generator_reproducible() {
+fn the_default_generator_is_seedable_restorable_and_never_deadlocks() {
+    // manual_seed makes draws reproducible.
     let draw = |seed| {
         manual_seed(seed);
         Tensor::randn(&[10]).to_vec()
     };
     assert_eq!(draw(3), draw(3));
     assert_ne!(draw(3), draw(4));
-}
 
-#[test]
-fn the_handle_never_holds_the_lock() {
-    // Holding the handle and drawing through a constructor on the same thread
-    // used to deadlock (the handle was a mutex guard).
+    // Holding the handle and drawing through a constructor on the same
+    // thread used to deadlock (the handle was a mutex guard).
     let gen = default_generator();
     gen.manual_seed(5);
     let a = Tensor::randn(&[4]);
@@ -25,11 +24,8 @@ fn the_handle_never_holds_the_lock() {
     gen.manual_seed(5);
     assert_eq!(Tensor::randn(&[4]).to_vec(), a.to_vec());
     assert_eq!(gen.normal(0.0, 1.0, &[4]).unwrap().to_vec(), b.to_vec());
-}
 
-#[test]
-fn state_can_be_saved_and_restored() {
-    let gen = default_generator();
+    // get_state / set_state continue from a saved point.
     let saved: Generator = gen.get_state();
     let first = Tensor::rand(&[5]).to_vec();
     gen.set_state(&saved);

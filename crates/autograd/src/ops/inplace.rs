@@ -8,8 +8,9 @@ use crate::error::{AutogradError, Result};
 use crate::tensor::{RawTensor, Tensor};
 
 impl Tensor {
-    /// Checks, then applies `f` to the values.
-    fn in_place(
+    /// Checks, then applies `f` to the values (library code only: it runs
+    /// under the storage's write lock).
+    pub(crate) fn in_place(
         &self,
         op: &'static str,
         operands: &[&Tensor],
@@ -124,8 +125,7 @@ impl Tensor {
     /// Outside `no_grad`, on a tensor that requires grad.
     pub fn try_map_(&self, op: &'static str, f: impl Fn(f32) -> f32) -> Result<Tensor> {
         self.check_in_place(op, &[])?;
-        let mut mapped = RawTensor::from_array(self.value().to_array());
-        mapped.map_(f);
+        let mapped = RawTensor::from_array(self.value().view().mapv(f));
         self.write_value(|v| {
             *v = mapped;
             Ok::<(), AutogradError>(())

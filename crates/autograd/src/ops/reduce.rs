@@ -173,14 +173,23 @@ impl Tensor {
         } else {
             indices.unsqueeze(dim)
         };
-        let values = Tensor::from_op(name, values, &[self], Save::NOTHING, move |g, _, _| {
-            if shape.is_empty() {
-                return Ok(vec![Some(g.clone())]);
-            }
-            let g = if keepdim { g.clone() } else { g.unsqueeze(dim) };
-            let hits = one_hot_along(d, &kept_indices, &shape);
-            Ok(vec![Some(grad_shared(&g, &hits)?.broadcast_to(&shape))])
-        });
+        // The indices are saved with the node (as PyTorch's MaxBackward0
+        // saves them): freed by the first backward like any saved value.
+        let values = Tensor::record(
+            name,
+            values,
+            &[self],
+            Save::NOTHING,
+            vec![kept_indices],
+            move |g, s, _| {
+                if shape.is_empty() {
+                    return Ok(vec![Some(g.clone())]);
+                }
+                let g = if keepdim { g.clone() } else { g.unsqueeze(dim) };
+                let hits = one_hot_along(d, &s[0], &shape);
+                Ok(vec![Some(grad_shared(&g, &hits)?)])
+            },
+        );
         (values, Tensor::new(indices))
     }
 
