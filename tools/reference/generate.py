@@ -547,6 +547,8 @@ def special_values_cases(w):
         ("clamp", "min=-1.0 max=1.0", lambda x: torch.clamp(x, min=-1.0, max=1.0)),
         ("clamp", "min=0.0", lambda x: torch.clamp(x, min=0.0)),
         ("clamp", "max=0.5", lambda x: torch.clamp(x, max=0.5)),
+        ("clamp", "min=nan", lambda x: torch.clamp(x, min=nan)),
+        ("clamp", "min=2.0 max=1.0", lambda x: torch.clamp(x, min=2.0, max=1.0)),
     ]
     for e in (0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, -0.5, 1.5):
         unary.append(("pow_scalar", f"e={e}", lambda x, e=e: x ** e))

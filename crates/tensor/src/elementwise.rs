@@ -259,11 +259,15 @@ impl Tensor {
     }
 
     /// Elementwise clamp into `[min, max]`; either bound may be absent. NaN
-    /// stays NaN; if `min > max` every element becomes `max`, as in PyTorch.
+    /// stays NaN, a NaN bound makes every element NaN, and if `min > max`
+    /// every element becomes `max`, as in PyTorch.
     /// PyTorch equivalent: `x.clamp(min, max)`.
     pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Tensor {
         let lo = min.unwrap_or(f32::NEG_INFINITY);
         let hi = max.unwrap_or(f32::INFINITY);
+        if lo.is_nan() || hi.is_nan() {
+            return self.map(|_| f32::NAN);
+        }
         self.map(|x| if x.is_nan() { x } else { x.max(lo).min(hi) })
     }
 }
