@@ -649,3 +649,14 @@ fn gradcheck_fails_on_nan_gradients_and_rejects_meaningless_options() {
         );
     }
 }
+
+#[test]
+fn pow_scalar_gradient_lowers_the_exponent_in_double_precision() {
+    // PyTorch 2.15: x = [1e-30, 3e38, 2], (x ** 0.1).sum().backward()
+    let x = Tensor::from_slice(&[1e-30, 3e38, 2.0]).requires_grad_(true);
+    x.pow_scalar(0.1).sum().backward();
+    let expected = [1e26f32, 2.3474204e-36, 0.05358867];
+    for (got, want) in x.grad().unwrap().to_vec().iter().zip(expected) {
+        assert!(((got - want) / want).abs() < 3e-7, "{got} vs {want}");
+    }
+}

@@ -202,6 +202,7 @@ impl<D: Dataset> DataLoader<D> {
         Ok(BatchIter {
             loader: self,
             order,
+            len: n,
             next: 0,
             remaining: self.len(),
         })
@@ -233,6 +234,8 @@ pub struct BatchIter<'a, D: Dataset> {
     loader: &'a DataLoader<D>,
     /// The epoch's permutation when shuffling; `None` for `0..len`.
     order: Option<Vec<usize>>,
+    /// The dataset's length when the epoch started.
+    len: usize,
     next: usize,
     remaining: usize,
 }
@@ -244,12 +247,23 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
         if self.remaining == 0 {
             return None;
         }
-        let len = self.loader.dataset.len();
-        let end = self.next.saturating_add(self.loader.batch_size).min(len);
+        // The epoch's length was fixed when it started (a dataset whose
+        // len() changes meanwhile gets the indices of the original length).
+        let end = self
+            .next
+            .saturating_add(self.loader.batch_size)
+            .min(self.len);
         let batch = match &self.order {
             Some(order) => self.loader.dataset.get_batch(&order[self.next..end]),
             None => {
-                let indices: Vec<usize> = (self.next..end).collect();
+                let mut indices = Vec::new();
+                if indices.try_reserve_exact(end - self.next).is_err() {
+                    panic!(
+                        "DataLoader: cannot allocate the indices of a batch of {} samples",
+                        end - self.next
+                    );
+                }
+                indices.extend(self.next..end);
                 self.loader.dataset.get_batch(&indices)
             }
         };

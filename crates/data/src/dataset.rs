@@ -41,10 +41,40 @@ pub trait Dataset: Send + Sync {
         }
         (0..fields)
             .map(|f| {
-                let rows: Vec<tensor::Tensor> = samples.iter().map(|s| s[f].value()).collect();
-                Tensor::new(tensor::Tensor::stack(&rows, 0))
+                let rows: Vec<Tensor> = samples.iter().map(|s| s[f].clone()).collect();
+                if let Some((k, row)) = rows
+                    .iter()
+                    .enumerate()
+                    .find(|(_, r)| r.shape() != rows[0].shape())
+                {
+                    panic!(
+                        "Dataset::get_batch: field {f} of sample {} has shape {:?} but sample {} has {:?}; samples must agree in shape to be stacked",
+                        indices[k],
+                        row.shape(),
+                        indices[0],
+                        rows[0].shape()
+                    );
+                }
+                // Differentiable, as PyTorch's default_collate: a sample
+                // computed from tensors that require grad keeps its graph.
+                Tensor::stack(&rows, 0)
             })
             .collect()
+    }
+}
+
+/// A borrowed dataset is a dataset: a loader can borrow one instead of owning it.
+impl<D: Dataset + ?Sized> Dataset for &D {
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+
+    fn get(&self, index: usize) -> Vec<Tensor> {
+        (**self).get(index)
+    }
+
+    fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
+        (**self).get_batch(indices)
     }
 }
 

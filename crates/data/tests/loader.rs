@@ -275,3 +275,101 @@ fn batch_sizes_match_pytorch_dataloader() {
         assert_eq!(loader.len(), sizes.len(), "{}", case.name);
     }
 }
+
+/// Samples computed from a parameter: the batch keeps their graph.
+struct Scaled {
+    w: Tensor,
+}
+
+impl Dataset for Scaled {
+    fn len(&self) -> usize {
+        3
+    }
+    fn get(&self, index: usize) -> Vec<Tensor> {
+        vec![&self.w * index as f32]
+    }
+}
+
+#[test]
+fn default_collation_is_differentiable() {
+    let w = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let loader = DataLoader::builder(Scaled { w: w.clone() })
+        .batch_size(3)
+        .build()
+        .unwrap();
+    let batch = loader.iter().next().unwrap();
+    assert_eq!(batch[0].grad_fn(), Some("StackBackward0"));
+    batch[0].sum().backward();
+    assert_eq!(w.grad().unwrap().to_vec(), vec![3.0, 3.0]); // 0 + 1 + 2
+}
+
+/// Samples whose shapes disagree.
+struct Uneven;
+
+impl Dataset for Uneven {
+    fn len(&self) -> usize {
+        2
+    }
+    fn get(&self, index: usize) -> Vec<Tensor> {
+        vec![Tensor::ones(&[index + 1])]
+    }
+}
+
+#[test]
+#[should_panic(
+    expected = "Dataset::get_batch: field 0 of sample 1 has shape [2] but sample 0 has [1]; samples must agree in shape to be stacked"
+)]
+fn samples_of_different_shapes_are_named() {
+    let loader = DataLoader::builder(Uneven).batch_size(2).build().unwrap();
+    loader.iter().next();
+}
+
+#[test]
+#[should_panic(
+    expected = "DataLoader: cannot allocate the indices of a batch of 70368744177664 samples"
+)]
+fn a_batch_too_large_for_its_indices_is_named() {
+    let loader = DataLoader::builder(Huge)
+        .batch_size(1 << 46)
+        .build()
+        .unwrap();
+    loader.iter().next();
+}
+
+/// A dataset that shrinks once an epoch has started.
+struct Shrinking {
+    len: std::sync::atomic::AtomicUsize,
+}
+
+impl Dataset for Shrinking {
+    fn len(&self) -> usize {
+        self.len.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn get(&self, index: usize) -> Vec<Tensor> {
+        vec![Tensor::scalar(index as f32)]
+    }
+}
+
+#[test]
+fn an_epoch_keeps_the_length_it_started_with() {
+    let dataset = Shrinking {
+        len: std::sync::atomic::AtomicUsize::new(8),
+    };
+    for shuffle in [false, true] {
+        dataset.len.store(8, std::sync::atomic::Ordering::Relaxed);
+        let loader = DataLoader::builder(&dataset)
+            .batch_size(3)
+            .shuffle(shuffle)
+            .seed(1)
+            .build()
+            .unwrap();
+        let mut batches = loader.iter();
+        batches.next();
+        loader
+            .dataset()
+            .len
+            .store(2, std::sync::atomic::Ordering::Relaxed);
+        let sizes: Vec<usize> = batches.map(|b| b[0].shape()[0]).collect();
+        assert_eq!(sizes, vec![3, 2], "shuffle {shuffle}");
+    }
+}

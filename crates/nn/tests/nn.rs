@@ -348,3 +348,14 @@ fn deep_copy_refuses_to_share_silently() {
     };
     let _ = module.deep_copy();
 }
+
+#[test]
+fn a_linear_layer_without_inputs_has_a_zero_bias_as_pytorch() {
+    // bound = 0: uniform_(-0.0, 0.0) fills +0.0, printed `0.` (not `-0.`).
+    let layer = Linear::new(0, 3);
+    assert_eq!(
+        layer.bias().unwrap().to_string(),
+        "tensor([0., 0., 0.], requires_grad=True)"
+    );
+    assert_eq!(layer.forward(&Tensor::ones(&[2, 0])).to_vec(), vec![0.0; 6]);
+}

@@ -25,26 +25,41 @@ fn use_parallel(n: usize) -> bool {
 impl Tensor {
     /// Applies `f` to every element. PyTorch has no single equivalent; it is
     /// the building block of the unary ops.
-    pub fn map(&self, f: impl Fn(f32) -> f32 + Sync + Send) -> Tensor {
-        let Some(src) = self.data.as_slice() else {
-            return Tensor::from_array(self.data.map(|&x| f(x)));
-        };
-        let out: Vec<f32> = if use_parallel(src.len()) {
-            let mut out = vec![0.0f32; src.len()];
-            out.par_chunks_mut(CHUNK)
-                .zip(src.par_chunks(CHUNK))
-                .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)));
-            out
-        } else {
-            src.iter().map(|&x| f(x)).collect()
-        };
-        self.with_values(out)
+    ///
+    /// # Errors
+    /// [`TensorError::Allocation`] (naming `op`) if the result does not fit in memory.
+    pub fn try_map(
+        &self,
+        op: &'static str,
+        f: impl Fn(f32) -> f32 + Sync + Send,
+    ) -> Result<Tensor> {
+        let mut out = try_with_capacity(op, self.numel())?;
+        match self.data.as_slice() {
+            Some(src) if use_parallel(src.len()) => {
+                out.resize(src.len(), 0.0);
+                out.par_chunks_mut(CHUNK)
+                    .zip(src.par_chunks(CHUNK))
+                    .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)));
+            }
+            Some(src) => out.extend(src.iter().map(|&x| f(x))),
+            None => out.extend(self.data.iter().map(|&x| f(x))),
+        }
+        Ok(self.with_values(out))
     }
 
-    /// A tensor of `self`'s shape holding `values` (row-major).
+    /// Panicking form of [`try_map`](Tensor::try_map).
+    ///
+    /// # Panics
+    /// If the result does not fit in memory.
+    #[track_caller]
+    pub fn map(&self, f: impl Fn(f32) -> f32 + Sync + Send) -> Tensor {
+        or_panic(self.try_map("map", f))
+    }
+
+    /// A tensor of `self`'s shape holding `values` (in logical row-major order).
     fn with_values(&self, values: Vec<f32>) -> Tensor {
         let array =
-            ArrayD::from_shape_vec(self.data.raw_dim(), values).expect("same number of elements");
+            ArrayD::from_shape_vec(IxDyn(self.shape()), values).expect("same number of elements");
         Tensor::from_array(array)
     }
 
@@ -60,8 +75,9 @@ impl Tensor {
     ) -> Result<Tensor> {
         if self.shape() == other.shape() {
             if let (Some(a), Some(b)) = (self.data.as_slice(), other.data.as_slice()) {
-                let out: Vec<f32> = if use_parallel(a.len()) {
-                    let mut out = vec![0.0f32; a.len()];
+                let mut out = try_with_capacity(op, a.len())?;
+                if use_parallel(a.len()) {
+                    out.resize(a.len(), 0.0);
                     out.par_chunks_mut(CHUNK)
                         .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
                         .for_each(|(o, (a, b))| {
@@ -69,10 +85,9 @@ impl Tensor {
                                 .zip(a.iter().zip(b))
                                 .for_each(|(o, (&x, &y))| *o = f(x, y))
                         });
-                    out
                 } else {
-                    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
-                };
+                    out.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
+                }
                 return Ok(self.with_values(out));
             }
         }
@@ -396,8 +411,12 @@ macro_rules! unary_ops {
         impl Tensor {
             $(
                 #[doc = concat!("Elementwise `", stringify!($name), "`. PyTorch equivalent: `", $torch, "`.")]
+                ///
+                /// # Panics
+                /// If the result does not fit in memory.
+                #[track_caller]
                 pub fn $name(&self) -> Tensor {
-                    self.map($f)
+                    or_panic(self.try_map(stringify!($name), $f))
                 }
             )*
         }

@@ -37,7 +37,7 @@ pub enum TensorError {
         numel: usize,
     },
     /// A dimension index outside `[-ndim, ndim)`.
-    #[error("{op}: dimension {dim} out of range for a tensor of shape {shape:?} (expected in [{}, {}])", -(*ndim as isize), *ndim as isize - 1)]
+    #[error("{op}: dimension {dim} out of range for a tensor of shape {shape:?} (expected in [{}, {}])", -(*ndim.max(&1) as isize), *ndim.max(&1) as isize - 1)]
     DimOutOfRange {
         op: &'static str,
         dim: isize,

@@ -204,9 +204,28 @@ impl Tensor {
                 ),
             ));
         }
-        let views: Vec<_> = tensors.iter().map(|t| t.data.view()).collect();
-        let stacked = ndarray::stack(Axis(d), &views).expect("shapes checked above");
-        Ok(Tensor::from_array(stacked))
+        // The result can be far larger than any input (the same tensor many
+        // times): check its size and allocate it fallibly. Each input is a
+        // block of `inner` values per position of the dims before `d`.
+        let mut shape = first.shape().to_vec();
+        shape.insert(d, tensors.len());
+        let numel = checked_numel("stack", &shape)?;
+        let mut out = try_with_capacity("stack", numel)?;
+        if numel > 0 {
+            let sources = tensors
+                .iter()
+                .map(Tensor::try_contiguous)
+                .collect::<Result<Vec<_>>>()?;
+            let inner: usize = first.shape()[d..].iter().product();
+            let outer = first.numel() / inner;
+            for o in 0..outer {
+                for source in &sources {
+                    let values = source.as_slice().expect("contiguous");
+                    out.extend_from_slice(&values[o * inner..(o + 1) * inner]);
+                }
+            }
+        }
+        Tensor::from_vec(out, &shape)
     }
 
     /// Panicking form of [`try_stack`](Tensor::try_stack).

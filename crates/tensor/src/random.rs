@@ -95,11 +95,16 @@ impl Generator {
     pub fn fill_uniform(&mut self, out: &mut [f32], low: f32, high: f32) -> Result<()> {
         check_uniform(low, high)?;
         if low == high {
-            out.fill(low);
+            // low + (high - low) * u, as PyTorch computes it: +0.0 for [-0.0, 0.0].
+            out.fill(low + (high - low) * 0.0);
             return Ok(());
         }
         let dist = Uniform::new(low, high).expect("bounds checked above");
-        out.iter_mut().for_each(|x| *x = dist.sample(&mut self.rng));
+        // The half-open interval holds even when rounding lands on `high`
+        // (a range of a few ulps).
+        let below_high = high.next_down();
+        out.iter_mut()
+            .for_each(|x| *x = dist.sample(&mut self.rng).min(below_high));
         Ok(())
     }
 
@@ -135,6 +140,12 @@ fn check_uniform(low: f32, high: f32) -> Result<()> {
         return Err(TensorError::invalid(
             "uniform",
             format!("expects low <= high with finite bounds, got low={low}, high={high}"),
+        ));
+    }
+    if !(high - low).is_finite() {
+        return Err(TensorError::invalid(
+            "uniform",
+            format!("expects high - low <= f32::MAX, got low={low}, high={high}"),
         ));
     }
     Ok(())

@@ -120,6 +120,8 @@ pub(crate) fn infer_shape(
         None if known != numel => return Err(err(None)),
         None => {}
     }
+    // An empty tensor may be given sizes whose nonzero product overflows.
+    checked_numel(op, &shape)?;
     Ok(shape)
 }
 

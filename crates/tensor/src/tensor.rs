@@ -3,7 +3,7 @@
 
 use ndarray::{ArcArray, ArrayD, ArrayViewD, Axis, IxDyn};
 
-use crate::alloc::{checked_numel, try_with_capacity};
+use crate::alloc::{checked_numel, try_with_capacity, try_zeroed};
 use crate::error::{Result, TensorError};
 use crate::shape::{broadcast_shapes, infer_shape, normalize_dim, normalize_insert_dim};
 
@@ -176,12 +176,17 @@ impl Tensor {
 
     /// A row-major contiguous tensor with the same values; shares storage if
     /// `self` already is one. PyTorch equivalent: `x.contiguous()`.
-    pub fn contiguous(&self) -> Tensor {
+    ///
+    /// # Errors
+    /// [`TensorError::Allocation`] if the copy does not fit in memory.
+    pub fn try_contiguous(&self) -> Result<Tensor> {
         if self.is_contiguous() {
-            return self.clone();
+            return Ok(self.clone());
         }
         if self.dim() < 2 || self.data.strides().iter().any(|&s| s < 0) {
-            return Tensor::from_array(self.data.as_standard_layout().into_owned());
+            let mut out = try_with_capacity("contiguous", self.numel())?;
+            out.extend(self.data.iter().copied());
+            return Tensor::from_vec(out, self.shape());
         }
         // Copy matrix by matrix (the last two dims) in square tiles, so both
         // the strided reads and the sequential writes stay in cache: a
@@ -194,7 +199,7 @@ impl Tensor {
         let (rs, cs) = (strides[nd - 2], strides[nd - 1]);
         let outer_shape = &shape[..nd - 2];
         let outer: usize = outer_shape.iter().product();
-        let mut out = vec![0.0f32; self.numel()];
+        let mut out = try_zeroed("contiguous", self.numel())?;
         let base = self.data.as_ptr();
         let mut index = vec![0usize; outer_shape.len()];
         for o in 0..outer {
@@ -219,7 +224,16 @@ impl Tensor {
                 index[d] = 0;
             }
         }
-        or_panic(Tensor::from_vec(out, shape))
+        Tensor::from_vec(out, shape)
+    }
+
+    /// Panicking form of [`try_contiguous`](Tensor::try_contiguous).
+    ///
+    /// # Panics
+    /// If the copy does not fit in memory.
+    #[track_caller]
+    pub fn contiguous(&self) -> Tensor {
+        or_panic(self.try_contiguous())
     }
 
     /// Whether every pair of elements, after broadcasting the two tensors
@@ -259,7 +273,7 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] for two `-1`s or a negative size.
     pub fn try_reshape(&self, shape: &[isize]) -> Result<Tensor> {
         let shape = infer_shape("reshape", shape, self.shape())?;
-        let data = self.contiguous().data;
+        let data = self.try_contiguous()?.data;
         let data = data
             .into_shape_with_order(IxDyn(&shape))
             .expect("contiguous data of the same size can always be reshaped");

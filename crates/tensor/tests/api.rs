@@ -581,3 +581,58 @@ fn errors_debug_print_their_message() {
         "matmul: cannot multiply [2, 3] by [2, 3] (3 != 2)"
     );
 }
+
+#[test]
+fn long_reductions_along_a_dim_stay_accurate() {
+    // Adding rows one after another drifts like n·ε: a million rows of 0.1
+    // summed to 100958 (1% off), and counts stopped at 2^24. PyTorch's
+    // pairwise sums do neither.
+    let tenths = Tensor::full(&[1_000_000, 2], 0.1);
+    let close_to = |values: Vec<f32>, expected: f32| {
+        values
+            .iter()
+            .all(|v| ((v - expected) / expected).abs() < 1e-5)
+    };
+    assert!(close_to(tenths.sum_dim(0, false).to_vec(), 100_000.0));
+    assert!(close_to(tenths.mean_dim(0, false).to_vec(), 0.1));
+    assert!(close_to(tenths.sum_to_size(&[2]).to_vec(), 100_000.0));
+    assert!(close_to(tenths.sum_to_size(&[1, 2]).to_vec(), 100_000.0));
+    assert!(close_to(tenths.t().sum_dim(1, true).to_vec(), 100_000.0));
+    assert!(close_to(tenths.t().norm_dim(1, false).to_vec(), 100.0));
+    assert!(close_to(vec![tenths.norm().item()], 141.42136));
+    // Small sums are unchanged: exact on integers, any layout.
+    let x = Tensor::arange(0.0, 24.0, 1.0).reshape(&[2, 3, 4]);
+    assert_eq!(
+        x.sum_dim(1, false).to_vec(),
+        vec![12., 15., 18., 21., 48., 51., 54., 57.]
+    );
+    assert_eq!(
+        x.permute(&[2, 0, 1]).sum_dim(0, false).to_vec(),
+        vec![6., 22., 38., 54., 70., 86.]
+    );
+    assert_eq!(Tensor::zeros(&[3, 0]).sum_dim(0, false).shape(), &[0]);
+}
+
+#[test]
+fn uniform_stays_in_its_half_open_range() {
+    let e = Tensor::try_uniform(-3e38, 3e38, &[2]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "uniform: expects high - low <= f32::MAX, got low=-300000000000000000000000000000000000000, high=300000000000000000000000000000000000000"
+    );
+    let high = 1.0000001f32;
+    let x = Generator::new(3).uniform(1.0, high, &[10_000]).unwrap();
+    assert!(x.to_vec().iter().all(|&v| (1.0..high).contains(&v)));
+    // [-0, 0]: PyTorch's from + (to - from) * u is +0.
+    let z = Generator::new(0).uniform(-0.0, 0.0, &[2]).unwrap();
+    assert!(z.to_vec().iter().all(|v| v.to_bits() == 0), "{z}");
+}
+
+#[test]
+fn dim_errors_of_zero_dim_tensors_name_the_valid_range() {
+    let e = Tensor::scalar(1.0).try_sum_dim(2, false).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sum: dimension 2 out of range for a tensor of shape [] (expected in [-1, 0])"
+    );
+}

@@ -159,3 +159,35 @@ fn a_permutation_too_large_for_memory_is_an_error() {
         "randperm: cannot allocate a permutation of 1152921504606846976 indices"
     );
 }
+
+#[test]
+fn stacking_into_an_impossible_size_is_an_error() {
+    // 2^20 handles to one 2^26-element tensor: a 2^46-element result.
+    let t = Tensor::zeros(&[1 << 26]);
+    let many = vec![t; 1 << 20];
+    assert!(
+        message(Tensor::try_stack(&many, 0)).starts_with("stack: cannot allocate 70368744177664")
+    );
+    let z = Tensor::zeros(&[1 << 62, 0]);
+    assert!(message(Tensor::try_stack(&[z.clone(), z], 0)).contains("overflows"));
+    // Stacking itself still joins along the new dim.
+    let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+    let b = &a * 10.0;
+    assert_eq!(
+        Tensor::stack(&[a.clone(), b.clone()], 1).to_vec(),
+        vec![1.0, 2.0, 10.0, 20.0, 3.0, 4.0, 30.0, 40.0]
+    );
+    assert_eq!(Tensor::stack(&[a.t(), b.t()], 0).shape(), &[2, 2, 2]);
+}
+
+#[test]
+fn reshaping_an_empty_tensor_to_unaddressable_sizes_is_an_error() {
+    let e = message(Tensor::zeros(&[0]).try_reshape(&[0, 1 << 62, 1 << 62]));
+    assert!(
+        e.starts_with("reshape: shape [0, 4611686018427387904, 4611686018427387904] is too large"),
+        "{e}"
+    );
+    assert!(Tensor::zeros(&[0, 4])
+        .try_reshape(&[isize::MAX, 0, 2])
+        .is_err());
+}

@@ -21,14 +21,17 @@ fn unreduce(g: &RawTensor, dim: isize, keepdim: bool, shape: &[usize]) -> RawTen
     g.broadcast_to(shape)
 }
 
-/// Positions along `dim` equal to `indices` (a keepdim index tensor), as 0/1.
-fn one_hot_along(dim: usize, indices: &RawTensor, shape: &[usize]) -> RawTensor {
-    let mut position_shape = vec![1isize; shape.len()];
-    position_shape[dim] = -1;
-    let positions = RawTensor::arange(0.0, shape[dim] as f32, 1.0).reshape(&position_shape);
-    positions
-        .zip_with("max", indices, |p, i| if p == i { 1.0 } else { 0.0 })
-        .expect("index tensor broadcasts along the reduced dim")
+/// 1 at the position along `dim` that `indices` (a keepdim index tensor)
+/// names in each lane, 0 elsewhere, as a tensor of `shape`.
+fn one_hot_along(dim: usize, indices: &RawTensor, shape: &[usize]) -> Result<RawTensor> {
+    let (len, inner) = (shape[dim], shape[dim + 1..].iter().product::<usize>());
+    let mut hits = vec![0.0f32; shape.iter().product()];
+    // Row-major, the index of lane (o, i) is element o * inner + i.
+    for (lane, &index) in indices.to_vec().iter().enumerate() {
+        let (o, i) = (lane / inner, lane % inner);
+        hits[(o * len + index as usize) * inner + i] = 1.0;
+    }
+    Ok(RawTensor::from_vec(hits, shape)?)
 }
 
 impl Tensor {
@@ -186,7 +189,7 @@ impl Tensor {
                     return Ok(vec![Some(g.clone())]);
                 }
                 let g = if keepdim { g.clone() } else { g.unsqueeze(dim) };
-                let hits = one_hot_along(d, &s[0], &shape);
+                let hits = one_hot_along(d, &s[0], &shape)?;
                 Ok(vec![Some(grad_shared(&g, &hits)?)])
             },
         );
