@@ -28,6 +28,29 @@ pub struct TrainingArgs {
     pub time: bool,
 }
 
+/// Like `println!`, for the binaries' output: a closed pipe (`| head`) ends
+/// the program quietly with status 0, and any other write error (a full
+/// disk) with `error: ...` and status 1, instead of a panic.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::write_line(::std::format_args!($($arg)*))
+    };
+}
+
+/// Writes one line to standard output; see [`outln!`].
+pub fn write_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Parses the command line into `T`. `--help` prints the help and exits 0;
 /// any usage error (an unknown flag, a flag without its value, a value that
 /// does not parse) prints the error and the usage line to stderr and exits 2.

@@ -168,3 +168,37 @@ fn an_unwritable_plot_path_is_reported_the_same_way_by_both_trainers() {
         );
     }
 }
+
+#[test]
+fn a_closed_or_full_standard_output_ends_the_program_without_a_panic() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for bin in BINARIES {
+        // `bin | head -1`: the reader goes away after the first line.
+        let mut child = Command::new(bin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary runs");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{bin}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{bin}: {stderr}");
+    }
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(BINARIES[1]).stdout(full).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: cannot write to standard output: No space left on device (os error 28)\n"
+        );
+    }
+}

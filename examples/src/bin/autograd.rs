@@ -35,10 +35,10 @@ fn main() {
 
     // x = torch.ones(3, 2, requires_grad=True); print(x)
     let x = Tensor::ones(&[3, 2]).requires_grad_(true);
-    println!("{x}");
+    examples::outln!("{x}");
     // y = x + 2; print(y)
     let y = &x + 2.0;
-    println!("{y}");
+    examples::outln!("{y}");
 
     // x = torch.randn((2, 3), requires_grad=True); print(x)
     let x = match seed {
@@ -53,44 +53,44 @@ fn main() {
         .expect("six values for a 2x3 tensor"),
     }
     .requires_grad_(true);
-    println!("{x}");
+    examples::outln!("{x}");
     // y = x + 2; print(y)
     let y = &x + 2.0;
-    println!("{y}");
+    examples::outln!("{y}");
     // y = y.sum(); y.backward(); print(x.grad)
     let mut y = y.sum();
     y.backward();
-    println!("{}", x.grad().expect("backward reached x"));
+    examples::outln!("{}", x.grad().expect("backward reached x"));
     // while y.data.norm() < 1000: y = y * 2
     while y.data().norm().item() < 1000.0 {
         y = &y * 2.0;
     }
-    println!("{y}");
+    examples::outln!("{y}");
 
     // Gradients accumulate: a second backward through a new graph adds to x.grad.
     (&x + 2.0).sum().backward();
-    println!("{}", x.grad().expect("accumulated"));
+    examples::outln!("{}", x.grad().expect("accumulated"));
     // x.grad.zero_()
     x.grad().expect("present").zero_();
-    println!("{}", x.grad().expect("present"));
+    examples::outln!("{}", x.grad().expect("present"));
 
     // Non-scalar output: y.backward(v) computes the vector-Jacobian product v·J.
     let y = &x * 2.0;
     let v = Tensor::from_vec(vec![0.1, 1.0, 0.0001, 0.1, 1.0, 0.0001], &[2, 3]).expect("2x3");
     y.backward_with(&v);
-    println!("{}", x.grad().expect("backward reached x"));
+    examples::outln!("{}", x.grad().expect("backward reached x"));
 
     // with torch.no_grad(): print((x ** 2).requires_grad)
-    println!("{}", py_bool(x.pow_scalar(2.0).requires_grad()));
+    examples::outln!("{}", py_bool(x.pow_scalar(2.0).requires_grad()));
     {
         let _guard = no_grad();
-        println!("{}", py_bool(x.pow_scalar(2.0).requires_grad()));
+        examples::outln!("{}", py_bool(x.pow_scalar(2.0).requires_grad()));
     }
 
     // y = x.detach(); print(y.requires_grad); print(x.eq(y).all())
     let d = x.detach();
-    println!("{}", py_bool(d.requires_grad()));
-    println!(
+    examples::outln!("{}", py_bool(d.requires_grad()));
+    examples::outln!(
         "tensor({})",
         py_bool(d.value().allclose(&x.value(), 0.0, 0.0))
     );

@@ -29,7 +29,7 @@ fn run(args: &TrainingArgs) -> Result<(), Box<dyn Error>> {
     let batch_size = 10;
     let data_iter = load_array(&[features.clone(), labels.clone()], batch_size, true)?;
     let first = data_iter.iter().next().expect("a non-empty dataset"); // next(iter(data_iter))
-    println!("{}", list_repr(&first));
+    examples::outln!("{}", list_repr(&first));
 
     let net = linear_net(); // nn.Sequential(nn.Linear(2, 1)), initialised in place
     let mut trainer = SGD::new(net.parameters(), 0.03)?; // torch.optim.SGD(net.parameters(), lr=0.03)
@@ -46,18 +46,18 @@ fn run(args: &TrainingArgs) -> Result<(), Box<dyn Error>> {
         num_epochs,
         |epoch, loss| {
             epoch_losses.push(loss);
-            println!("epoch {}, loss {loss:.6}", epoch + 1);
+            examples::outln!("epoch {}, loss {loss:.6}", epoch + 1);
         },
     );
     let elapsed = start.elapsed();
 
     let w = net.layer::<Linear>(0).weight().data();
-    println!("error in estimating w: {}", &true_w - &w.reshape(&[2]));
+    examples::outln!("error in estimating w: {}", &true_w - &w.reshape(&[2]));
     let b = net
         .layer::<Linear>(0)
         .bias()
         .expect("Linear has a bias")
         .data();
-    println!("error in estimating b: {}", true_b - &b);
+    examples::outln!("error in estimating b: {}", true_b - &b);
     examples::report_extras(args, elapsed, &features, &labels, &w, &b, &epoch_losses)
 }

@@ -23,12 +23,12 @@ fn run(args: &TrainingArgs) -> Result<(), Box<dyn Error>> {
     let true_w = Tensor::from_slice(&[2.0, -3.4]);
     let true_b = 4.2;
     let (features, labels) = synthetic_data(&true_w, true_b, 1000);
-    println!("features {}", features.get(0));
-    println!("labels {}", labels.get(0));
+    examples::outln!("features {}", features.get(0));
+    examples::outln!("labels {}", labels.get(0));
 
     let batch_size = 10;
     if let Some((x, y)) = data_iter(batch_size, &features, &labels).next() {
-        println!("{x} \n {y}");
+        examples::outln!("{x} \n {y}");
     }
 
     let w = Tensor::normal(0.0, 0.01, &[2, 1]).requires_grad_(true);
@@ -47,14 +47,14 @@ fn run(args: &TrainingArgs) -> Result<(), Box<dyn Error>> {
         batch_size,
         |epoch, loss| {
             epoch_losses.push(loss);
-            println!("epoch {}, loss {loss:.6}", epoch + 1);
+            examples::outln!("epoch {}, loss {loss:.6}", epoch + 1);
         },
     );
     let elapsed = start.elapsed();
 
-    println!("error in estimating w: {}", &true_w - &w.reshape(&[2]));
-    println!("error in estimating b: {}", true_b - &b);
-    println!("{w}");
-    println!("{b}");
+    examples::outln!("error in estimating w: {}", &true_w - &w.reshape(&[2]));
+    examples::outln!("error in estimating b: {}", true_b - &b);
+    examples::outln!("{w}");
+    examples::outln!("{b}");
     examples::report_extras(args, elapsed, &features, &labels, &w, &b, &epoch_losses)
 }
