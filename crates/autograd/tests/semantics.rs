@@ -660,3 +660,24 @@ fn pow_scalar_gradient_lowers_the_exponent_in_double_precision() {
         assert!(((got - want) / want).abs() < 3e-7, "{got} vs {want}");
     }
 }
+
+#[test]
+fn matmul_nodes_are_named_as_pytorch_names_them() {
+    // type((x @ y).grad_fn).__name__ in PyTorch 2.15, by operand dims.
+    let cases: [(&[usize], &[usize], &str); 9] = [
+        (&[4], &[4], "DotBackward0"),
+        (&[4], &[4, 5], "SqueezeBackward4"),
+        (&[4], &[2, 4, 5], "UnsafeViewBackward0"),
+        (&[3, 4], &[4], "MvBackward0"),
+        (&[3, 4], &[4, 5], "MmBackward0"),
+        (&[3, 4], &[2, 4, 5], "CloneBackward0"),
+        (&[3, 4], &[2, 2, 4, 5], "CloneBackward0"),
+        (&[2, 3, 4], &[4], "UnsafeViewBackward0"),
+        (&[2, 3, 4], &[2, 4, 5], "UnsafeViewBackward0"),
+    ];
+    for (a, b, name) in cases {
+        let x = Tensor::ones(a).requires_grad_(true);
+        let y = Tensor::ones(b).requires_grad_(true);
+        assert_eq!(x.matmul(&y).grad_fn(), Some(name), "{a:?} @ {b:?}");
+    }
+}

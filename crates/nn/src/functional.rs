@@ -26,6 +26,26 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
         .into());
     }
     let fused_bias = bias.is_none_or(|b| b.shape() == [w.shape()[0]]);
+    if x.dim() != 2 && fused_bias && bias.is_some() {
+        // As PyTorch: the input flattened to a matrix, the fused product,
+        // then the result viewed back (`UnsafeViewBackward0`).
+        let in_features = w.shape()[1] as isize;
+        let product = linear(&input.try_reshape(&[-1, in_features])?, weight, bias)?;
+        let mut shape: Vec<isize> = x.shape()[..x.dim() - 1]
+            .iter()
+            .map(|&d| d as isize)
+            .collect();
+        shape.push(w.shape()[0] as isize);
+        let flat: Vec<isize> = product.shape().iter().map(|&d| d as isize).collect();
+        let value = product.value().try_reshape(&shape)?;
+        return Ok(Tensor::from_op(
+            "UnsafeViewBackward0",
+            value,
+            &[&product],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(g.try_reshape(&flat)?)]),
+        ));
+    }
     if x.dim() != 2 || !fused_bias {
         let out = input.try_matmul(&weight.t())?;
         return match bias {

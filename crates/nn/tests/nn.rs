@@ -359,3 +359,29 @@ fn a_linear_layer_without_inputs_has_a_zero_bias_as_pytorch() {
     );
     assert_eq!(layer.forward(&Tensor::ones(&[2, 0])).to_vec(), vec![0.0; 6]);
 }
+
+#[test]
+fn linear_nodes_are_named_as_pytorch_names_them() {
+    // type(F.linear(x, w, b).grad_fn).__name__ in PyTorch 2.15, by input dims.
+    let w = Tensor::ones(&[3, 4]).requires_grad_(true);
+    let b = Tensor::ones(&[3]).requires_grad_(true);
+    let name = |shape: &[usize], bias: Option<&Tensor>| {
+        let x = Tensor::ones(shape).requires_grad_(true);
+        functional::linear(&x, &w, bias).unwrap().grad_fn()
+    };
+    assert_eq!(name(&[2, 4], Some(&b)), Some("AddmmBackward0"));
+    assert_eq!(name(&[2, 5, 4], Some(&b)), Some("UnsafeViewBackward0"));
+    assert_eq!(name(&[4], Some(&b)), Some("UnsafeViewBackward0"));
+    assert_eq!(name(&[2, 4], None), Some("MmBackward0"));
+    assert_eq!(name(&[2, 5, 4], None), Some("UnsafeViewBackward0"));
+    assert_eq!(name(&[4], None), Some("SqueezeBackward4"));
+    // The 3-D form's values and gradients match the 2-D form's.
+    let x = Tensor::arange(0.0, 40.0, 1.0)
+        .reshape(&[2, 5, 4])
+        .requires_grad_(true);
+    let y = functional::linear(&x, &w, Some(&b)).unwrap();
+    assert_eq!(y.shape(), vec![2, 5, 3]);
+    y.sum().backward();
+    assert_eq!(b.grad().unwrap().to_vec(), vec![10.0; 3]);
+    assert_eq!(x.grad().unwrap().to_vec(), vec![3.0; 40]);
+}

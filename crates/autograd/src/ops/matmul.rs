@@ -14,6 +14,9 @@ fn node_name(lhs_dim: usize, rhs_dim: usize) -> &'static str {
         (2, 1) => "MvBackward0",
         (1, 2) => "SqueezeBackward4",
         (2, 2) => "MmBackward0",
+        // PyTorch multiplies a matrix by a batch through transposes and a
+        // final contiguous copy.
+        (2, _) => "CloneBackward0",
         _ => "UnsafeViewBackward0",
     }
 }
