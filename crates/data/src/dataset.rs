@@ -18,7 +18,8 @@ pub trait Dataset: Send + Sync {
     /// Sample `index`, one tensor per field. PyTorch equivalent: `dataset[index]`.
     ///
     /// # Panics
-    /// If `index >= len()`.
+    /// If `index >= len()` (reported at the caller's line).
+    #[track_caller]
     fn get(&self, index: usize) -> Vec<Tensor>;
 
     /// The samples at `indices`, each field stacked along a new first dim.
@@ -28,8 +29,13 @@ pub trait Dataset: Send + Sync {
     /// # Panics
     /// If an index is out of range, or samples disagree in their number of
     /// fields or in shape (each with a message naming the samples).
+    #[track_caller]
     fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
-        let samples: Vec<Vec<Tensor>> = indices.iter().map(|&i| self.get(i)).collect();
+        // Loops rather than closures, so a panic reports the caller's line.
+        let mut samples = Vec::with_capacity(indices.len());
+        for &i in indices {
+            samples.push(self.get(i));
+        }
         let fields = samples.first().map_or(0, Vec::len);
         if let Some((k, sample)) = samples.iter().enumerate().find(|(_, s)| s.len() != fields) {
             panic!(
@@ -39,27 +45,27 @@ pub trait Dataset: Send + Sync {
                 indices[0]
             );
         }
-        (0..fields)
-            .map(|f| {
-                let rows: Vec<Tensor> = samples.iter().map(|s| s[f].clone()).collect();
-                if let Some((k, row)) = rows
-                    .iter()
-                    .enumerate()
-                    .find(|(_, r)| r.shape() != rows[0].shape())
-                {
-                    panic!(
-                        "Dataset::get_batch: field {f} of sample {} has shape {:?} but sample {} has {:?}; samples must agree in shape to be stacked",
-                        indices[k],
-                        row.shape(),
-                        indices[0],
-                        rows[0].shape()
-                    );
-                }
-                // Differentiable, as PyTorch's default_collate: a sample
-                // computed from tensors that require grad keeps its graph.
-                Tensor::stack(&rows, 0)
-            })
-            .collect()
+        let mut batch = Vec::with_capacity(fields);
+        for f in 0..fields {
+            let rows: Vec<Tensor> = samples.iter().map(|s| s[f].clone()).collect();
+            if let Some((k, row)) = rows
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.shape() != rows[0].shape())
+            {
+                panic!(
+                    "Dataset::get_batch: field {f} of sample {} has shape {:?} but sample {} has {:?}; samples must agree in shape to be stacked",
+                    indices[k],
+                    row.shape(),
+                    indices[0],
+                    rows[0].shape()
+                );
+            }
+            // Differentiable, as PyTorch's default_collate: a sample
+            // computed from tensors that require grad keeps its graph.
+            batch.push(Tensor::stack(&rows, 0));
+        }
+        batch
     }
 }
 
@@ -69,10 +75,12 @@ impl<D: Dataset + ?Sized> Dataset for &D {
         (**self).len()
     }
 
+    #[track_caller]
     fn get(&self, index: usize) -> Vec<Tensor> {
         (**self).get(index)
     }
 
+    #[track_caller]
     fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
         (**self).get_batch(indices)
     }
@@ -125,14 +133,22 @@ impl Dataset for TensorDataset {
         self.len
     }
 
+    #[track_caller]
     fn get(&self, index: usize) -> Vec<Tensor> {
-        self.tensors.iter().map(|t| t.get(index)).collect()
+        // Loops rather than closures, so a panic reports the caller's line.
+        let mut sample = Vec::with_capacity(self.tensors.len());
+        for t in &self.tensors {
+            sample.push(t.get(index));
+        }
+        sample
     }
 
+    #[track_caller]
     fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
-        self.tensors
-            .iter()
-            .map(|t| t.index_select(0, indices))
-            .collect()
+        let mut batch = Vec::with_capacity(self.tensors.len());
+        for t in &self.tensors {
+            batch.push(t.index_select(0, indices));
+        }
+        batch
     }
 }

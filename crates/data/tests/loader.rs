@@ -373,3 +373,25 @@ fn an_epoch_keeps_the_length_it_started_with() {
         assert_eq!(sizes, vec![3, 2], "shuffle {shuffle}");
     }
 }
+
+#[test]
+fn an_out_of_range_sample_is_reported_at_the_callers_line() {
+    use std::sync::{Arc, Mutex};
+    let location = Arc::new(Mutex::new(String::new()));
+    let slot = location.clone();
+    let this_thread = std::thread::current().id();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == this_thread {
+            if let Some(l) = info.location() {
+                *slot.lock().unwrap() = format!("{}:{}", l.file(), l.line());
+            }
+        }
+    }));
+    let data = dataset(3);
+    let line = line!() + 1;
+    let result = std::panic::catch_unwind(|| data.get_batch(&[100]));
+    std::panic::set_hook(previous);
+    assert!(result.is_err());
+    assert_eq!(*location.lock().unwrap(), format!("{}:{line}", file!()));
+}
