@@ -390,7 +390,7 @@ fn an_out_of_range_sample_is_reported_at_the_callers_line() {
     }));
     let data = dataset(3);
     let line = line!() + 1;
-    let result = std::panic::catch_unwind(|| data.get_batch(&[100]));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| data.get_batch(&[100])));
     std::panic::set_hook(previous);
     assert!(result.is_err());
     assert_eq!(*location.lock().unwrap(), format!("{}:{line}", file!()));
