@@ -110,7 +110,8 @@ pub fn gradcheck(
         .map(|x| Tensor::new(x.clone()).requires_grad_(true))
         .collect();
     let out = f(&leaves)?;
-    let weights = RawTensor::linspace(0.5, 1.5, out.numel())
+    let weights = RawTensor::try_linspace(0.5, 1.5, out.numel())
+        .map_err(AutogradError::from)?
         .try_reshape(&shape_of(&out.shape()))
         .map_err(AutogradError::from)?;
     let weights = Tensor::new(weights);
