@@ -1,10 +1,13 @@
 //! The recorded graph and the backward pass.
 //!
 //! Each differentiable operation computes its value and, only when grad mode
-//! is on and some input requires a gradient, records a [`Node`]: its name, its
-//! inputs, the values it saved, and a backward closure. `backward` walks the
-//! nodes in decreasing creation order (a tensor's inputs are always older than
-//! it), which is a topological order found without recursion.
+//! is on and some input requires a gradient, records a [`Node`]: its name, an
+//! [`Edge`] per input, the values it saved, and a backward closure. As in
+//! PyTorch, an edge points to the node that computed the input (or to the leaf
+//! whose `.grad` it feeds), never to the input's values: an intermediate
+//! result nobody holds and no node saved is freed at once. `backward` walks
+//! the nodes in decreasing creation order (an op's inputs are always older
+//! than its output), which is a topological order found without recursion.
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -87,14 +90,90 @@ enum SavedValues {
     Freed,
 }
 
-/// One recorded operation, stored inside the tensor it produced.
-pub(crate) struct Node {
+/// Where the gradient of one input goes.
+pub(crate) enum Edge {
+    /// The node that computed the input.
+    Node(Arc<Node>),
+    /// A leaf that requires grad: its `.grad` accumulates the gradient.
+    Leaf(Tensor),
+}
+
+impl Edge {
+    /// The creation id of the input: edges are processed newest first.
+    fn id(&self) -> u64 {
+        match self {
+            Edge::Node(node) => node.id,
+            Edge::Leaf(leaf) => leaf.id(),
+        }
+    }
+
+    /// Sums a broadcast gradient back to the input's shape; rejects anything else.
+    fn fit(&self, node: &'static str, index: usize, grad: RawTensor) -> Result<RawTensor> {
+        let sum_to = move |shape: &[usize]| -> Result<RawTensor> {
+            if grad.shape() == shape {
+                return Ok(grad);
+            }
+            grad.try_sum_to_size(shape)
+                .map_err(|_| AutogradError::InvalidGradient {
+                    node,
+                    index,
+                    detail: format!(
+                        "got shape {:?} but expected shape compatible with {shape:?}",
+                        grad.shape()
+                    ),
+                })
+        };
+        match self {
+            Edge::Node(input) => sum_to(input.shape.as_slice()),
+            Edge::Leaf(leaf) => leaf.with_value(|v| sum_to(v.shape())),
+        }
+    }
+}
+
+/// A shape stored inline up to six dims (recording a node allocates nothing for it).
+pub(crate) struct Dims {
+    len: usize,
+    inline: [usize; 6],
+    spill: Vec<usize>,
+}
+
+impl Dims {
+    fn new(shape: &[usize]) -> Dims {
+        let mut dims = Dims {
+            len: shape.len(),
+            inline: [0; 6],
+            spill: Vec::new(),
+        };
+        match dims.inline.get_mut(..shape.len()) {
+            Some(inline) => inline.copy_from_slice(shape),
+            None => dims.spill = shape.to_vec(),
+        }
+        dims
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        match self.inline.get(..self.len) {
+            Some(inline) if self.spill.is_empty() => inline,
+            _ => &self.spill,
+        }
+    }
+}
+
+/// One recorded operation. The tensor it produced holds it, and so do the
+/// nodes of the operations that used that tensor; it holds its inputs'
+/// edges and the values it saved, not its own output.
+pub(crate) struct Node<F: ?Sized = BackwardFn> {
     pub(crate) name: &'static str,
-    /// The inputs, `None` for those that do not require grad.
-    inputs: InlineList<Option<Tensor>>,
-    /// Called without any lock held, so it may itself run a backward.
-    backward: Box<BackwardFn>,
+    /// The output's creation id.
+    id: u64,
+    /// The output's shape, which incoming gradients are summed to.
+    shape: Dims,
+    /// One edge per input, `None` for inputs that do not require grad.
+    inputs: InlineList<Option<Edge>>,
     saved: Mutex<SavedValues>,
+    /// Called without any lock held, so it may itself run a backward. Stored
+    /// inline: the node and its closure are one allocation.
+    backward: F,
 }
 
 /// Which values an operation saves for its backward closure, in order:
@@ -182,6 +261,7 @@ impl Tensor {
         if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
             return Tensor::new(value);
         }
+        let shape = Dims::new(value.shape());
         let storage = Storage::new(value);
         let mut saved: InlineList<Saved> = save
             .inputs
@@ -203,16 +283,19 @@ impl Tensor {
                 version: 0,
             });
         }
-        let node = Node {
+        let id = crate::tensor::next_id();
+        let node: Arc<Node> = Arc::new(Node {
             name,
+            id,
+            shape,
             inputs: inputs
                 .iter()
-                .map(|t| t.requires_grad().then(|| (*t).clone()))
+                .map(|t| t.requires_grad().then(|| t.edge()))
                 .collect(),
-            backward: Box::new(backward),
             saved: Mutex::new(SavedValues::Kept(saved)),
-        };
-        Tensor::with_storage(storage, Some(node), true)
+            backward,
+        });
+        Tensor::with_id(id, storage, Some(node), true)
     }
 
     /// Runs backward from this tensor with the given output gradient (ones
@@ -252,32 +335,35 @@ impl Tensor {
     }
 }
 
-/// The backward pass proper: process tensors newest first, so every gradient
-/// contribution to a tensor has arrived before its node runs.
+/// The backward pass proper: process edges newest first, so every gradient
+/// contribution to a node has arrived before it runs.
 fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()> {
     // Keyed by creation id: the last entry is always the next to process.
-    let mut pending: BTreeMap<u64, (Tensor, RawTensor)> = BTreeMap::new();
-    pending.insert(root.id(), (root.clone(), seed));
+    let mut pending: BTreeMap<u64, (Edge, RawTensor)> = BTreeMap::new();
+    pending.insert(root.id(), (root.edge(), seed));
 
-    while let Some((_, (tensor, grad))) = pending.pop_last() {
-        let Some(node) = tensor.grad_fn_node() else {
-            if tensor.requires_grad() {
-                tensor.accumulate_grad(grad);
+    while let Some((_, (edge, grad))) = pending.pop_last() {
+        let node = match edge {
+            Edge::Leaf(leaf) => {
+                if leaf.requires_grad() {
+                    leaf.accumulate_grad(grad);
+                }
+                continue;
             }
-            continue;
+            Edge::Node(node) => node,
         };
         let grads = node.run(&grad, retain_graph)?;
         for (index, (input, g)) in node.inputs.iter().zip(grads).enumerate() {
             let (Some(input), Some(g)) = (input, g) else {
                 continue;
             };
-            let g = fit_to_input(node.name, index, g, input)?;
+            let g = input.fit(node.name, index, g)?;
             match pending.entry(input.id()) {
                 Entry::Occupied(mut entry) => {
                     entry.get_mut().1.add_(&g);
                 }
                 Entry::Vacant(entry) => {
-                    entry.insert((input.clone(), g));
+                    entry.insert((input.clone_edge(), g));
                 }
             }
         }
@@ -285,26 +371,23 @@ fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()
     Ok(())
 }
 
-/// Sums a broadcast gradient back to the input's shape; rejects anything else.
-fn fit_to_input(
-    node: &'static str,
-    index: usize,
-    grad: RawTensor,
-    input: &Tensor,
-) -> Result<RawTensor> {
-    if input.with_value(|v| v.shape() == grad.shape()) {
-        return Ok(grad);
+impl Edge {
+    fn clone_edge(&self) -> Edge {
+        match self {
+            Edge::Node(node) => Edge::Node(node.clone()),
+            Edge::Leaf(leaf) => Edge::Leaf(leaf.clone()),
+        }
     }
-    let shape = input.shape();
-    grad.try_sum_to_size(&shape)
-        .map_err(|_| AutogradError::InvalidGradient {
-            node,
-            index,
-            detail: format!(
-                "got shape {:?} but expected shape compatible with {shape:?}",
-                grad.shape()
-            ),
-        })
+}
+
+impl Tensor {
+    /// The edge a node records for this tensor as an input.
+    fn edge(&self) -> Edge {
+        match self.grad_fn_node() {
+            Some(node) => Edge::Node(node.clone()),
+            None => Edge::Leaf(self.clone()),
+        }
+    }
 }
 
 impl Node {
@@ -389,17 +472,25 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-impl Drop for Node {
+impl<F: ?Sized> Drop for Node<F> {
     /// Drops a long chain of nodes iteratively: the default recursive drop
     /// would overflow the stack on a graph 100,000 operations deep.
     fn drop(&mut self) {
-        let mut stack: Vec<Tensor> = self.inputs.drain().flatten().collect();
-        while let Some(tensor) = stack.pop() {
-            let Ok(inner) = Arc::try_unwrap(tensor.0) else {
-                continue;
-            };
-            if let Some(mut node) = inner.grad_fn {
-                stack.extend(node.inputs.drain().flatten());
+        /// Moves the node edges of `inputs` onto `stack`.
+        fn take_nodes(inputs: &mut InlineList<Option<Edge>>, stack: &mut Vec<Arc<Node>>) {
+            for edge in inputs.drain().flatten() {
+                if let Edge::Node(node) = edge {
+                    stack.push(node);
+                }
+            }
+        }
+        let mut stack: Vec<Arc<Node>> = Vec::new();
+        take_nodes(&mut self.inputs, &mut stack);
+        while let Some(mut node) = stack.pop() {
+            // The last reference: empty its inputs before it drops, so its
+            // own drop does not recurse.
+            if let Some(node) = Arc::get_mut(&mut node) {
+                take_nodes(&mut node.inputs, &mut stack);
             }
         }
     }

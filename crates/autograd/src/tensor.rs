@@ -37,7 +37,7 @@ pub(crate) struct Inner {
     tracks_version: bool,
     pub(crate) requires_grad: AtomicBool,
     /// The node that computed this tensor; `None` for leaves.
-    pub(crate) grad_fn: Option<Node>,
+    pub(crate) grad_fn: Option<Arc<Node>>,
     pub(crate) grad: Mutex<Option<Tensor>>,
 }
 
@@ -53,7 +53,8 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Arc<Inner>);
 
-fn next_id() -> u64 {
+/// A new creation id (ids grow in creation order).
+pub(crate) fn next_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
@@ -61,11 +62,21 @@ fn next_id() -> u64 {
 impl Tensor {
     pub(crate) fn with_storage(
         storage: Arc<Storage>,
-        grad_fn: Option<Node>,
+        grad_fn: Option<Arc<Node>>,
+        requires_grad: bool,
+    ) -> Tensor {
+        Tensor::with_id(next_id(), storage, grad_fn, requires_grad)
+    }
+
+    /// A tensor with a creation id taken beforehand (its node records it).
+    pub(crate) fn with_id(
+        id: u64,
+        storage: Arc<Storage>,
+        grad_fn: Option<Arc<Node>>,
         requires_grad: bool,
     ) -> Tensor {
         Tensor(Arc::new(Inner {
-            id: next_id(),
+            id,
             storage,
             tracks_version: true,
             requires_grad: AtomicBool::new(requires_grad),
@@ -106,7 +117,7 @@ impl Tensor {
         self.0.storage.version.load(Ordering::Acquire)
     }
 
-    pub(crate) fn grad_fn_node(&self) -> Option<&Node> {
+    pub(crate) fn grad_fn_node(&self) -> Option<&Arc<Node>> {
         self.0.grad_fn.as_ref()
     }
 

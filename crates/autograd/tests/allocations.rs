@@ -87,7 +87,9 @@ fn small_ops_stay_within_their_allocation_budgets() {
             allocations(|| &w * 1.0001),
             5,
         ),
-        ("autograd w * w, recorded", allocations(|| &w * &w), 4),
+        // The node is its own allocation (with its closure inline), so that
+        // it outlives the output's values when only the graph needs it.
+        ("autograd w * w, recorded", allocations(|| &w * &w), 5),
     ];
     let y = (&w * 1.0001).sum();
     let backward = allocations(|| y.backward());
