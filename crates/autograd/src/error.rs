@@ -27,7 +27,7 @@ pub enum AutogradError {
     #[error("backward: the tensor does not require grad and does not have a grad_fn")]
     NoGraph,
     /// A second backward through a graph whose saved values were freed.
-    #[error("backward: trying to backward through the graph a second time ({node}'s saved tensors were freed by the first backward); use try_backward_with_options(.., retain_graph = true) if you need to backward twice")]
+    #[error("backward: {node}: Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True (try_backward_with_options(.., true)) if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")]
     GraphFreed { node: &'static str },
     /// A tensor saved for backward was modified in place after it was saved.
     #[error("backward: one of the variables needed for gradient computation has been modified by an inplace operation: an input saved by {node} is at version {found}; expected version {expected} instead")]
