@@ -55,6 +55,15 @@ pub enum AutogradError {
     /// A backward function panicked; the graph's saved values are kept.
     #[error("backward: the backward function of {node} panicked: {message}")]
     BackwardPanicked { node: &'static str, message: String },
+    /// Anomaly mode found a NaN or infinite value in a gradient a node produced.
+    #[error("backward: {node} returned {value} values in the gradient of its input {input} (anomaly mode); the operation was created at {created_at}; backward path: {path}")]
+    Anomaly {
+        node: &'static str,
+        input: usize,
+        value: &'static str,
+        created_at: String,
+        path: String,
+    },
     /// A backward function returned the wrong number or shape of gradients.
     #[error("backward: function {node} returned an invalid gradient at index {index}: {detail}")]
     InvalidGradient {

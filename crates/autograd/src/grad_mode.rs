@@ -6,19 +6,86 @@
 
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
+use std::thread::LocalKey;
+
+/// A per-thread on/off mode set by guards: the newest live guard decides,
+/// `default` holds when none is. Dropped in reverse order, guards restore
+/// each previous mode, as Python's `with` blocks do; dropped in any other
+/// order, the mode still ends as it was before the first guard.
+pub(crate) struct ModeStack {
+    current: Cell<bool>,
+    /// The live guards, oldest first: `(id, mode)`.
+    guards: RefCell<Vec<(u64, bool)>>,
+    next_id: Cell<u64>,
+    default: bool,
+}
+
+impl ModeStack {
+    pub(crate) const fn new(default: bool) -> ModeStack {
+        ModeStack {
+            current: Cell::new(default),
+            guards: RefCell::new(Vec::new()),
+            next_id: Cell::new(0),
+            default,
+        }
+    }
+
+    pub(crate) fn get(&self) -> bool {
+        self.current.get()
+    }
+
+    fn push(&self, enabled: bool) -> u64 {
+        let id = self.next_id.replace(self.next_id.get() + 1);
+        self.guards.borrow_mut().push((id, enabled));
+        self.current.set(enabled);
+        id
+    }
+
+    fn remove(&self, id: u64) {
+        let mut guards = self.guards.borrow_mut();
+        if let Some(at) = guards.iter().rposition(|&(g, _)| g == id) {
+            guards.remove(at);
+        }
+        let mode = guards.last().map_or(self.default, |&(_, enabled)| enabled);
+        self.current.set(mode);
+    }
+}
+
+/// Restores a [`ModeStack`] when dropped. Not `Send`: it belongs to the
+/// thread whose mode it changed.
+pub(crate) struct ModeGuard {
+    stack: &'static LocalKey<ModeStack>,
+    id: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl ModeGuard {
+    pub(crate) fn set(stack: &'static LocalKey<ModeStack>, enabled: bool) -> ModeGuard {
+        ModeGuard {
+            stack,
+            id: stack.with(|s| s.push(enabled)),
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for ModeGuard {
+    fn drop(&mut self) {
+        // `try_with`: a guard kept in another thread-local may be dropped
+        // while the thread's locals are being destroyed.
+        let _ = self.stack.try_with(|s| s.remove(self.id));
+    }
+}
 
 thread_local! {
-    /// The current mode, read by every operation.
-    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
-    /// The live guards of this thread, oldest first: `(id, mode)`.
-    static GUARDS: RefCell<Vec<(u64, bool)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_GUARD: Cell<u64> = const { Cell::new(0) };
+    /// Grad mode, read by every operation.
+    static GRAD_MODE: ModeStack = const { ModeStack::new(true) };
 }
 
 /// Whether operations on this thread currently record a graph.
 /// PyTorch equivalent: `torch.is_grad_enabled()`.
 pub fn is_grad_enabled() -> bool {
-    GRAD_ENABLED.with(Cell::get)
+    GRAD_MODE.with(ModeStack::get)
 }
 
 /// Sets a grad mode until dropped. Not `Send`: it belongs to the thread whose
@@ -29,37 +96,11 @@ pub fn is_grad_enabled() -> bool {
 /// previous mode, as Python's `with` blocks do; dropped in any other order,
 /// the mode still ends as it was before the first guard.
 #[must_use = "grad mode is restored as soon as the guard is dropped"]
-pub struct GradModeGuard {
-    id: u64,
-    _not_send: PhantomData<*const ()>,
-}
+pub struct GradModeGuard(#[allow(dead_code)] ModeGuard);
 
 impl GradModeGuard {
     fn set(enabled: bool) -> GradModeGuard {
-        let id = NEXT_GUARD.with(|next| next.replace(next.get() + 1));
-        GUARDS.with(|guards| guards.borrow_mut().push((id, enabled)));
-        GRAD_ENABLED.with(|mode| mode.set(enabled));
-        GradModeGuard {
-            id,
-            _not_send: PhantomData,
-        }
-    }
-}
-
-impl Drop for GradModeGuard {
-    fn drop(&mut self) {
-        // `try_with`: a guard kept in another thread-local may be dropped
-        // while the thread's locals are being destroyed.
-        let mode = GUARDS.try_with(|guards| {
-            let mut guards = guards.borrow_mut();
-            if let Some(at) = guards.iter().rposition(|&(id, _)| id == self.id) {
-                guards.remove(at);
-            }
-            guards.last().is_none_or(|&(_, enabled)| enabled)
-        });
-        if let Ok(mode) = mode {
-            let _ = GRAD_ENABLED.try_with(|current| current.set(mode));
-        }
+        GradModeGuard(ModeGuard::set(&GRAD_MODE, enabled))
     }
 }
 

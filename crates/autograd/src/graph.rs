@@ -10,11 +10,12 @@
 //! than its output), which is a topological order found without recursion.
 
 use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
+use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
 use crate::error::{AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
 use crate::tensor::{RawTensor, Storage, Tensor};
@@ -171,6 +172,8 @@ pub(crate) struct Node<F: ?Sized = BackwardFn> {
     /// One edge per input, `None` for inputs that do not require grad.
     inputs: InlineList<Option<Edge>>,
     saved: Mutex<SavedValues>,
+    /// Where the node was created (recorded in anomaly mode only).
+    created: Option<Box<Creation>>,
     /// Called without any lock held, so it may itself run a backward. Stored
     /// inline: the node and its closure are one allocation.
     backward: F,
@@ -293,6 +296,7 @@ impl Tensor {
                 .map(|t| t.requires_grad().then(|| t.edge()))
                 .collect(),
             saved: Mutex::new(SavedValues::Kept(saved)),
+            created: Creation::capture(),
             backward,
         });
         Tensor::with_id(id, storage, Some(node), true)
@@ -341,6 +345,8 @@ fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()
     // Keyed by creation id: the last entry is always the next to process.
     let mut pending: BTreeMap<u64, (Edge, RawTensor)> = BTreeMap::new();
     pending.insert(root.id(), (root.edge(), seed));
+    // In anomaly mode: the node that first passed a gradient to each node.
+    let mut anomaly = is_anomaly_enabled().then(HashMap::<u64, (&'static str, u64)>::new);
 
     while let Some((_, (edge, grad))) = pending.pop_last() {
         let node = match edge {
@@ -353,6 +359,9 @@ fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()
             Edge::Node(node) => node,
         };
         let grads = node.run(&grad, retain_graph)?;
+        if let Some(parents) = &anomaly {
+            node.check_finite(&grads, parents)?;
+        }
         for (index, (input, g)) in node.inputs.iter().zip(grads).enumerate() {
             let (Some(input), Some(g)) = (input, g) else {
                 continue;
@@ -363,6 +372,9 @@ fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()
                     entry.get_mut().1.add_(&g);
                 }
                 Entry::Vacant(entry) => {
+                    if let Some(parents) = &mut anomaly {
+                        parents.insert(input.id(), (node.name, node.id));
+                    }
                     entry.insert((input.clone_edge(), g));
                 }
             }
@@ -391,6 +403,41 @@ impl Tensor {
 }
 
 impl Node {
+    /// In anomaly mode: fails on the first NaN or infinite gradient this node
+    /// produced, naming it, its creation site, and the backward path to it.
+    fn check_finite(
+        &self,
+        grads: &Grads,
+        parents: &HashMap<u64, (&'static str, u64)>,
+    ) -> Result<()> {
+        let Some((input, value)) = grads
+            .iter()
+            .enumerate()
+            .find_map(|(i, g)| Some((i, bad_value(g.as_ref()?)?)))
+        else {
+            return Ok(());
+        };
+        let mut path = vec![self.name];
+        let mut at = self.id;
+        while let Some(&(name, parent)) = parents.get(&at) {
+            path.push(name);
+            at = parent;
+        }
+        path.reverse();
+        let created_at = match &self.created {
+            Some(creation) => creation.site(),
+            None => "an unknown location (the operation was recorded before anomaly mode was on)"
+                .to_string(),
+        };
+        Err(AutogradError::Anomaly {
+            node: self.name,
+            input,
+            value,
+            created_at,
+            path: path.join(" -> "),
+        })
+    }
+
     /// Calls the backward closure after checking that nothing it saved has
     /// changed; frees the saved values afterwards unless `retain_graph`.
     /// No lock is held while the closure runs, and a panic inside it becomes

@@ -29,6 +29,7 @@
 //! * Each operation's forward and backward rule sit together in `ops/`; user
 //!   code adds operations through the [`Function`] trait.
 
+mod anomaly;
 mod creation;
 mod error;
 mod function;
@@ -39,6 +40,9 @@ mod operators;
 mod ops;
 mod tensor;
 
+pub use crate::anomaly::{
+    detect_anomaly, is_anomaly_enabled, set_detect_anomaly, AnomalyModeGuard,
+};
 pub use crate::error::{AutogradError, Result};
 pub use crate::function::{Context, Function};
 pub use crate::grad_mode::{

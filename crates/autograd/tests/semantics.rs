@@ -683,3 +683,49 @@ fn matmul_nodes_are_named_as_pytorch_names_them() {
         assert_eq!(x.matmul(&y).grad_fn(), Some(name), "{a:?} @ {b:?}");
     }
 }
+
+#[test]
+fn anomaly_mode_names_the_node_its_creation_line_and_the_backward_path() {
+    let x = Tensor::from_slice(&[4.0, 0.0]).requires_grad_(true);
+    // Off: the infinite gradient just flows (as in PyTorch).
+    (&x.sqrt() * 2.0).sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![0.5, f32::INFINITY]);
+
+    let guard = autograd::detect_anomaly();
+    assert!(autograd::is_anomaly_enabled());
+    let line = line!() + 1;
+    let root = x.sqrt();
+    let y = (&root * 2.0).sum();
+    let e = y.try_backward().unwrap_err();
+    let AutogradError::Anomaly {
+        node,
+        input,
+        value,
+        created_at,
+        path,
+    } = &e
+    else {
+        panic!("expected an anomaly, got {e}");
+    };
+    assert_eq!((*node, *input, *value), ("SqrtBackward0", 0, "inf"));
+    assert!(
+        created_at.contains(&format!("semantics.rs:{line}:")),
+        "{created_at}"
+    );
+    assert_eq!(path, "SumBackward0 -> MulBackward0 -> SqrtBackward0");
+    assert!(e.to_string().starts_with(
+        "backward: SqrtBackward0 returned inf values in the gradient of its input 0 (anomaly mode); the operation was created at "
+    ));
+    // From a node recorded before the guard: the site is unknown.
+    drop(guard);
+    let early = Tensor::from_slice(&[0.0]).requires_grad_(true).sqrt();
+    let _guard = autograd::detect_anomaly();
+    let e = early.sum().try_backward().unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("recorded before anomaly mode was on"),
+        "{e}"
+    );
+    drop(_guard);
+    assert!(!autograd::is_anomaly_enabled());
+}
