@@ -56,7 +56,9 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
     let mut out = x.try_matmul(&w.t())?;
     let inputs: Vec<&Tensor> = match bias {
         Some(b) => {
-            out = out.try_add(&b.value())?;
+            // In place on the fresh product, as addmm adds into its output:
+            // no second [batch, out] buffer.
+            out.try_add_(&b.value())?;
             vec![input, weight, b]
         }
         None => vec![input, weight],
