@@ -64,6 +64,18 @@ pub enum AutogradError {
         created_at: String,
         path: String,
     },
+    /// `register_hook` on a tensor that does not require grad.
+    #[error("register_hook: cannot register a hook on a tensor that doesn't require gradient")]
+    HookOnNoGrad,
+    /// `retain_grad` on a tensor that does not require grad.
+    #[error("retain_grad: can't retain_grad on Tensor that has requires_grad=False")]
+    RetainGradOnNoGrad,
+    /// A gradient hook returned a gradient of another shape.
+    #[error("backward: a hook changed the shape of the gradient from {expected:?} to {got:?}")]
+    HookShape {
+        expected: Vec<usize>,
+        got: Vec<usize>,
+    },
     /// A backward function returned the wrong number or shape of gradients.
     #[error("backward: function {node} returned an invalid gradient at index {index}: {detail}")]
     InvalidGradient {

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
 use crate::error::{AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
+use crate::hooks::Hooks;
 use crate::tensor::{RawTensor, Storage, Tensor};
 
 /// The gradients a backward closure returns, one per input (`None` where an
@@ -174,6 +175,8 @@ pub(crate) struct Node<F: ?Sized = BackwardFn> {
     saved: Mutex<SavedValues>,
     /// Where the node was created (recorded in anomaly mode only).
     created: Option<Box<Creation>>,
+    /// Hooks on the gradient of the node's output (`register_hook`).
+    pub(crate) hooks: Hooks,
     /// Called without any lock held, so it may itself run a backward. Stored
     /// inline: the node and its closure are one allocation.
     backward: F,
@@ -297,6 +300,7 @@ impl Tensor {
                 .collect(),
             saved: Mutex::new(SavedValues::Kept(saved)),
             created: Creation::capture(),
+            hooks: Hooks::default(),
             backward,
         });
         Tensor::with_id(id, storage, Some(node), true)
@@ -352,12 +356,14 @@ fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()
         let node = match edge {
             Edge::Leaf(leaf) => {
                 if leaf.requires_grad() {
+                    let grad = leaf.0.hooks.apply(grad)?;
                     leaf.accumulate_grad(grad);
                 }
                 continue;
             }
             Edge::Node(node) => node,
         };
+        let grad = node.hooks.apply(grad)?;
         let grads = node.run(&grad, retain_graph)?;
         if let Some(parents) = &anomaly {
             node.check_finite(&grads, parents)?;

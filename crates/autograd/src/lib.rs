@@ -36,6 +36,7 @@ mod function;
 mod grad_mode;
 mod gradcheck;
 mod graph;
+mod hooks;
 mod operators;
 mod ops;
 mod tensor;
@@ -50,6 +51,7 @@ pub use crate::grad_mode::{
 };
 pub use crate::gradcheck::{gradcheck, GradcheckError, GradcheckOptions};
 pub use crate::graph::{BackwardFn, Grads, Save};
+pub use crate::hooks::{HookFn, HookHandle};
 pub use crate::tensor::{RawTensor, Tensor};
 
 use crate::error::or_panic;

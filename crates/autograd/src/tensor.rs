@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::error::{or_panic, AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
 use crate::graph::Node;
+use crate::hooks::Hooks;
 
 /// The gradient-free tensor of the `tensor` crate, which holds the values.
 pub type RawTensor = tensor::Tensor;
@@ -39,6 +40,10 @@ pub(crate) struct Inner {
     /// The node that computed this tensor; `None` for leaves.
     pub(crate) grad_fn: Option<Arc<Node>>,
     pub(crate) grad: Mutex<Option<Tensor>>,
+    /// A leaf's gradient hooks (a computed tensor's live on its node).
+    pub(crate) hooks: Hooks,
+    /// Whether `retain_grad` was called (non-leaves).
+    pub(crate) retains_grad: AtomicBool,
 }
 
 /// A tensor that can take part in automatic differentiation.
@@ -82,6 +87,8 @@ impl Tensor {
             requires_grad: AtomicBool::new(requires_grad),
             grad_fn,
             grad: Mutex::new(None),
+            hooks: Hooks::default(),
+            retains_grad: AtomicBool::new(false),
         }))
     }
 
@@ -213,6 +220,8 @@ impl Tensor {
             requires_grad: AtomicBool::new(false),
             grad_fn: None,
             grad: Mutex::new(None),
+            hooks: Hooks::default(),
+            retains_grad: AtomicBool::new(false),
         }))
     }
 

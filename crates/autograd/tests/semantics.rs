@@ -729,3 +729,64 @@ fn anomaly_mode_names_the_node_its_creation_line_and_the_backward_path() {
     drop(_guard);
     assert!(!autograd::is_anomaly_enabled());
 }
+
+#[test]
+fn hooks_see_and_replace_gradients_as_in_pytorch() {
+    use std::sync::{Arc, Mutex};
+    // Expected values from PyTorch 2.15 for the same programs.
+    let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let handle = x.register_hook(|g| Some(g * 2.0));
+    (&x * 3.0).sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![6.0, 6.0]);
+    handle.remove();
+    x.clear_grad();
+    (&x * 3.0).sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![3.0, 3.0]);
+
+    // A non-leaf's hook sees dL/dy, once all contributions are summed.
+    x.clear_grad();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let y = &x * 2.0;
+    let record = seen.clone();
+    y.register_hook(move |g| {
+        record.lock().unwrap().push(g.to_vec());
+        None
+    });
+    (&y * &y).sum().backward();
+    assert_eq!(*seen.lock().unwrap(), vec![vec![4.0, 8.0]]);
+    assert_eq!(x.grad().unwrap().to_vec(), vec![8.0, 16.0]);
+
+    // Replacing a non-leaf's gradient changes everything upstream.
+    x.clear_grad();
+    let y = &x * 2.0;
+    y.register_hook(|g| Some(g * 0.0));
+    (&y * &y).sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 0.0]);
+
+    // retain_grad keeps (and accumulates) a non-leaf's gradient.
+    let y = &x * 2.0;
+    y.retain_grad();
+    let z = (&y * &y).sum();
+    z.try_backward_with_options(None, true).unwrap();
+    assert_eq!(y.grad().unwrap().to_vec(), vec![4.0, 8.0]);
+    z.backward();
+    assert_eq!(y.grad().unwrap().to_vec(), vec![8.0, 16.0]);
+    assert!(y.retains_grad() && !x.retains_grad());
+
+    // PyTorch's errors.
+    let plain = Tensor::ones(&[2]);
+    assert_eq!(
+        plain.try_register_hook(|_| None).err().unwrap().to_string(),
+        "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+    );
+    assert_eq!(
+        plain.try_retain_grad().unwrap_err().to_string(),
+        "retain_grad: can't retain_grad on Tensor that has requires_grad=False"
+    );
+    let y = &x * 2.0;
+    y.register_hook(|g| Some(g.sum()));
+    assert_eq!(
+        y.sum().try_backward().unwrap_err().to_string(),
+        "backward: a hook changed the shape of the gradient from [2] to []"
+    );
+}
