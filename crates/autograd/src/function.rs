@@ -13,7 +13,10 @@ pub struct Context {
 }
 
 impl Context {
-    /// Keeps values for backward. PyTorch equivalent: `ctx.save_for_backward(*tensors)`.
+    /// Keeps values for backward. An input or the output saved as given
+    /// (the same values, not a computed copy) is version-checked as a
+    /// built-in op's saved values are: modifying it in place before backward
+    /// makes the backward fail. PyTorch equivalent: `ctx.save_for_backward(*tensors)`.
     pub fn save_for_backward(&mut self, tensors: &[RawTensor]) {
         self.saved.extend_from_slice(tensors);
     }
@@ -30,9 +33,9 @@ impl Context {
 }
 
 /// A differentiable operation defined by its forward and backward, which
-/// joins the graph like a built-in one. (Values saved with
-/// [`Context::save_for_backward`] are snapshots: unlike a built-in op's, they
-/// are not checked against later in-place changes of the inputs.)
+/// joins the graph like a built-in one. Inputs and the output saved with
+/// [`Context::save_for_backward`] are checked against later in-place
+/// changes, as a built-in op's saved values are.
 /// PyTorch equivalent: subclassing `torch.autograd.Function`.
 ///
 /// ```
@@ -100,19 +103,60 @@ pub trait Function: Send + Sync + 'static {
         let name = self.name();
         // The saved values join the node's, so the first backward frees them
         // (a second one then fails, as in PyTorch, unless nothing was saved).
+        // Saved inputs and the saved output are saved by reference, so their
+        // versions are checked; anything else is kept as given. The node's
+        // saved list is [inputs, output, others]: `positions` maps the
+        // context's order onto it.
         let Context {
             saved,
             needs_input_grad,
         } = ctx;
+        let mut saved_inputs = Vec::new();
+        let mut saves_output = false;
+        let mut others = Vec::new();
+        enum Slot {
+            Input(usize),
+            Output,
+            Other(usize),
+        }
+        let slots: Vec<Slot> = saved
+            .into_iter()
+            .map(|value| {
+                if let Some(i) = values.iter().position(|v| v.is_set_to(&value)) {
+                    saved_inputs.push(i);
+                    Slot::Input(saved_inputs.len() - 1)
+                } else if value.is_set_to(&out) {
+                    saves_output = true;
+                    Slot::Output
+                } else {
+                    others.push(value);
+                    Slot::Other(others.len() - 1)
+                }
+            })
+            .collect();
+        let after_inputs = saved_inputs.len();
+        let after_output = after_inputs + usize::from(saves_output);
+        let positions: Vec<usize> = slots
+            .iter()
+            .map(|slot| match slot {
+                Slot::Input(k) => *k,
+                Slot::Output => after_inputs,
+                Slot::Other(j) => after_output + j,
+            })
+            .collect();
+        let save = Save {
+            inputs: &saved_inputs,
+            output: saves_output,
+        };
         Ok(Tensor::record(
             name,
             out,
             inputs,
-            Save::NOTHING,
-            saved,
+            save,
+            others,
             move |g, saved, _| {
                 let ctx = Context {
-                    saved: saved.to_vec(),
+                    saved: positions.iter().map(|&p| saved[p].clone()).collect(),
                     needs_input_grad: needs_input_grad.clone(),
                 };
                 self.backward(&ctx, g)

@@ -790,3 +790,43 @@ fn hooks_see_and_replace_gradients_as_in_pytorch() {
         "backward: a hook changed the shape of the gradient from [2] to []"
     );
 }
+
+#[test]
+fn a_function_s_saved_input_is_version_checked() {
+    use autograd::{Context, Function, RawTensor, Result};
+    struct Square;
+    impl Function for Square {
+        fn name(&self) -> &'static str {
+            "SquareBackward"
+        }
+        fn forward(&self, ctx: &mut Context, x: &[RawTensor]) -> Result<RawTensor> {
+            // An input, a computed value, and the input again.
+            ctx.save_for_backward(&[x[0].clone(), &x[0] * 2.0, x[0].clone()]);
+            Ok(x[0].square())
+        }
+        fn backward(&self, ctx: &Context, g: &RawTensor) -> Result<Vec<Option<RawTensor>>> {
+            let [x, twice, again] = ctx.saved_tensors() else {
+                panic!("three saved values");
+            };
+            assert_eq!(x.to_vec(), again.to_vec());
+            Ok(vec![Some(g * twice)])
+        }
+    }
+    let x = Tensor::from_slice(&[1.0, 3.0]).requires_grad_(true);
+    Square.apply(&[&x]).unwrap().sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 6.0]);
+
+    // Modifying the saved input before backward fails, as in PyTorch.
+    let y = Square.apply(&[&x]).unwrap().sum();
+    {
+        let _guard = autograd::no_grad();
+        x.add_scalar_(1.0);
+    }
+    assert!(matches!(
+        y.try_backward().unwrap_err(),
+        AutogradError::SavedTensorModified {
+            node: "SquareBackward",
+            ..
+        }
+    ));
+}

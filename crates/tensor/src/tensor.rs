@@ -168,6 +168,14 @@ impl Tensor {
             .expect("freshly created tensors are contiguous")
     }
 
+    /// Whether both tensors view the same memory with the same shape and
+    /// strides. PyTorch equivalent: `x.is_set_to(y)`.
+    pub fn is_set_to(&self, other: &Tensor) -> bool {
+        self.data.as_ptr() == other.data.as_ptr()
+            && self.shape() == other.shape()
+            && self.data.strides() == other.data.strides()
+    }
+
     /// Whether the elements are laid out contiguously in row-major order.
     /// PyTorch equivalent: `x.is_contiguous()`.
     pub fn is_contiguous(&self) -> bool {
