@@ -64,6 +64,15 @@ pub enum AutogradError {
         created_at: String,
         path: String,
     },
+    /// `grad` asked for the gradient of a tensor that does not require grad.
+    #[error("grad: one of the differentiated Tensors (input {index}) does not require grad")]
+    InputNotRequiringGrad { index: usize },
+    /// `grad` found no path from the outputs to an input.
+    #[error("grad: one of the differentiated Tensors (input {index}) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior")]
+    UnusedInput { index: usize },
+    /// `grad` was given a different number of output gradients than outputs.
+    #[error("grad: grad_outputs should be a sequence of length {outputs}, got {grad_outputs}")]
+    GradOutputsLength { outputs: usize, grad_outputs: usize },
     /// `register_hook` on a tensor that does not require grad.
     #[error("register_hook: cannot register a hook on a tensor that doesn't require gradient")]
     HookOnNoGrad,

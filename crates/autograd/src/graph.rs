@@ -321,11 +321,21 @@ impl Tensor {
         gradient: Option<&Tensor>,
         retain_graph: bool,
     ) -> Result<()> {
+        let seed = self.seed(gradient)?;
+        run_backward([(self.edge(), seed)], retain_graph, None)?;
+        Ok(())
+    }
+}
+
+impl Tensor {
+    /// The gradient a backward from this output starts with: `gradient`
+    /// (checked against the output's shape), or ones for a one-element output.
+    fn seed(&self, gradient: Option<&Tensor>) -> Result<RawTensor> {
         if !self.requires_grad() {
             return Err(AutogradError::NoGraph);
         }
         let shape = self.shape();
-        let seed = match gradient {
+        match gradient {
             Some(g) => {
                 let g = g.value();
                 if g.shape() != shape.as_slice() {
@@ -334,36 +344,130 @@ impl Tensor {
                         output: shape,
                     });
                 }
-                g
+                Ok(g)
             }
-            None if self.numel() == 1 => RawTensor::ones(&shape),
-            None => return Err(AutogradError::NonScalarOutput { shape }),
-        };
-        run_backward(self, seed, retain_graph)
+            None if self.numel() == 1 => Ok(RawTensor::try_ones(&shape)?),
+            None => Err(AutogradError::NonScalarOutput { shape }),
+        }
     }
+}
+
+/// Options of [`grad`]. PyTorch: the keyword arguments of `torch.autograd.grad`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GradOptions {
+    /// Keep the graph's saved values for another backward (`retain_graph=True`).
+    pub retain_graph: bool,
+    /// Return `None` for an input the outputs do not depend on, instead of
+    /// an error (`allow_unused=True`).
+    pub allow_unused: bool,
+}
+
+/// The gradients of `outputs` with respect to `inputs`, returned instead of
+/// accumulated into any `.grad`: `grad_outputs` are the gradients of the
+/// outputs (`None`: ones, for one-element outputs). Inputs may be leaves or
+/// computed tensors. PyTorch equivalent: `torch.autograd.grad(outputs, inputs,
+/// grad_outputs, retain_graph, allow_unused=...)` (without `create_graph`).
+///
+/// ```
+/// use autograd::{grad, GradOptions, Tensor};
+///
+/// let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+/// let y = &x * &x;
+/// let z = y.sum();
+/// let g = grad(&[&z], &[&x, &y], None, GradOptions::default())?;
+/// assert_eq!(g[0].as_ref().unwrap().to_vec(), vec![2.0, 4.0]);
+/// assert_eq!(g[1].as_ref().unwrap().to_vec(), vec![1.0, 1.0]);
+/// assert!(x.grad().is_none()); // nothing accumulated
+/// # Ok::<(), autograd::AutogradError>(())
+/// ```
+///
+/// # Errors
+/// As [`Tensor::try_backward_with_options`] for each output and its
+/// gradient; [`AutogradError::InputNotRequiringGrad`] for an input that
+/// does not require grad; [`AutogradError::UnusedInput`] for an input the
+/// outputs do not depend on, unless `allow_unused`.
+pub fn grad(
+    outputs: &[&Tensor],
+    inputs: &[&Tensor],
+    grad_outputs: Option<&[&Tensor]>,
+    options: GradOptions,
+) -> Result<Vec<Option<Tensor>>> {
+    if let Some(index) = inputs.iter().position(|t| !t.requires_grad()) {
+        return Err(AutogradError::InputNotRequiringGrad { index });
+    }
+    if let Some(given) = grad_outputs {
+        if given.len() != outputs.len() {
+            return Err(AutogradError::GradOutputsLength {
+                outputs: outputs.len(),
+                grad_outputs: given.len(),
+            });
+        }
+    }
+    let mut roots = Vec::with_capacity(outputs.len());
+    for (i, output) in outputs.iter().enumerate() {
+        let seed = output.seed(grad_outputs.map(|g| g[i]))?;
+        roots.push((output.edge(), seed));
+    }
+    let wanted: Vec<u64> = inputs.iter().map(|t| t.id()).collect();
+    let captured = run_backward(roots, options.retain_graph, Some(&wanted))?;
+    captured
+        .into_iter()
+        .enumerate()
+        .map(|(index, g)| match g {
+            Some(g) => Ok(Some(Tensor::new(g))),
+            None if options.allow_unused => Ok(None),
+            None => Err(AutogradError::UnusedInput { index }),
+        })
+        .collect()
 }
 
 /// The backward pass proper: process edges newest first, so every gradient
 /// contribution to a node has arrived before it runs.
-fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()> {
+///
+/// Without `wanted`, leaves that require grad accumulate their gradients.
+/// With `wanted` (creation ids), nothing accumulates: the gradients reaching
+/// those tensors are returned, one per id (`None` where none arrived), and
+/// the pass stops once it is past the oldest of them.
+fn run_backward(
+    roots: impl IntoIterator<Item = (Edge, RawTensor)>,
+    retain_graph: bool,
+    wanted: Option<&[u64]>,
+) -> Result<Vec<Option<RawTensor>>> {
     // Keyed by creation id: the last entry is always the next to process.
     let mut pending: BTreeMap<u64, (Edge, RawTensor)> = BTreeMap::new();
-    pending.insert(root.id(), (root.edge(), seed));
+    for (edge, seed) in roots {
+        match pending.entry(edge.id()) {
+            Entry::Occupied(mut entry) => entry.get_mut().1.try_add_(&seed).map(drop)?,
+            Entry::Vacant(entry) => drop(entry.insert((edge, seed))),
+        }
+    }
+    let mut captured: Vec<Option<RawTensor>> = vec![None; wanted.map_or(0, <[u64]>::len)];
+    let oldest_wanted = wanted.and_then(|ids| ids.iter().min().copied());
     // In anomaly mode: the node that first passed a gradient to each node.
     let mut anomaly = is_anomaly_enabled().then(HashMap::<u64, (&'static str, u64)>::new);
 
-    while let Some((_, (edge, grad))) = pending.pop_last() {
+    while let Some((id, (edge, grad))) = pending.pop_last() {
+        if oldest_wanted.is_some_and(|oldest| id < oldest) {
+            break;
+        }
+        let grad = match &edge {
+            Edge::Leaf(leaf) => leaf.0.hooks.apply(grad)?,
+            Edge::Node(node) => node.hooks.apply(grad)?,
+        };
+        if let Some(ids) = wanted {
+            for (slot, _) in captured.iter_mut().zip(ids).filter(|(_, &w)| w == id) {
+                *slot = Some(grad.clone());
+            }
+        }
         let node = match edge {
             Edge::Leaf(leaf) => {
-                if leaf.requires_grad() {
-                    let grad = leaf.0.hooks.apply(grad)?;
+                if wanted.is_none() && leaf.requires_grad() {
                     leaf.accumulate_grad(grad);
                 }
                 continue;
             }
             Edge::Node(node) => node,
         };
-        let grad = node.hooks.apply(grad)?;
         let grads = node.run(&grad, retain_graph)?;
         if let Some(parents) = &anomaly {
             node.check_finite(&grads, parents)?;
@@ -386,7 +490,7 @@ fn run_backward(root: &Tensor, seed: RawTensor, retain_graph: bool) -> Result<()
             }
         }
     }
-    Ok(())
+    Ok(captured)
 }
 
 impl Edge {

@@ -830,3 +830,70 @@ fn a_function_s_saved_input_is_version_checked() {
         }
     ));
 }
+
+#[test]
+fn grad_returns_gradients_without_accumulating_them() {
+    use autograd::{grad, GradOptions};
+    let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    let w = Tensor::from_slice(&[3.0]).requires_grad_(true);
+    // Non-scalar output with its gradient, as torch.autograd.grad(y, x, v).
+    let y = &x * 2.0;
+    let v = Tensor::from_slice(&[1.0, 10.0]);
+    let g = grad(&[&y], &[&x], Some(&[&v]), GradOptions::default()).unwrap();
+    assert_eq!(g[0].as_ref().unwrap().to_vec(), vec![2.0, 20.0]);
+    // Several outputs: contributions add up.
+    let a = (&x * &x).sum();
+    let b = (&x * 3.0).sum();
+    let g = grad(&[&a, &b], &[&x], None, GradOptions::default()).unwrap();
+    assert_eq!(g[0].as_ref().unwrap().to_vec(), vec![5.0, 7.0]);
+    assert!(x.grad().is_none());
+    // Unused inputs: an error unless allowed.
+    let c = (&x * 2.0).sum();
+    let options = GradOptions {
+        retain_graph: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        grad(&[&c], &[&x, &w], None, options).unwrap_err(),
+        AutogradError::UnusedInput { index: 1 }
+    );
+    let allowed = GradOptions {
+        allow_unused: true,
+        ..options
+    };
+    let g = grad(&[&c], &[&x, &w], None, allowed).unwrap();
+    assert!(g[1].is_none() && g[0].is_some());
+    assert_eq!(
+        grad(&[&c], &[&Tensor::ones(&[2])], None, options)
+            .unwrap_err()
+            .to_string(),
+        "grad: one of the differentiated Tensors (input 0) does not require grad"
+    );
+}
+
+#[test]
+fn a_backward_may_compute_another_graph_s_gradients() {
+    use autograd::{grad, GradOptions};
+    let inner = Tensor::from_slice(&[2.0]).requires_grad_(true);
+    let inner_for_closure = inner.clone();
+    let x = Tensor::from_slice(&[1.0]).requires_grad_(true);
+    let y = Tensor::from_op(
+        "UsesGradBackward",
+        x.value(),
+        &[&x],
+        autograd::Save::NOTHING,
+        move |g, _, _| {
+            let cube = inner_for_closure.pow_scalar(3.0).sum();
+            let d = grad(
+                &[&cube],
+                &[&inner_for_closure],
+                None,
+                GradOptions::default(),
+            )?;
+            Ok(vec![Some(g * &d[0].as_ref().unwrap().value())])
+        },
+    );
+    y.sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![12.0]); // 3 * 2^2
+    assert!(inner.grad().is_none());
+}
