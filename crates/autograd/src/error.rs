@@ -64,6 +64,9 @@ pub enum AutogradError {
         created_at: String,
         path: String,
     },
+    /// `grad` with no inputs.
+    #[error("grad: `inputs` argument to `grad()` cannot be empty")]
+    NoGradInputs,
     /// `grad` asked for the gradient of a tensor that does not require grad.
     #[error("grad: one of the differentiated Tensors (input {index}) does not require grad")]
     InputNotRequiringGrad { index: usize },

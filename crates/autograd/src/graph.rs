@@ -10,7 +10,7 @@
 //! than its output), which is a topological order found without recursion.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
 use crate::error::{AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
-use crate::hooks::Hooks;
+use crate::hooks::HookSlot;
 use crate::tensor::{RawTensor, Storage, Tensor};
 
 /// The gradients a backward closure returns, one per input (`None` where an
@@ -176,7 +176,7 @@ pub(crate) struct Node<F: ?Sized = BackwardFn> {
     /// Where the node was created (recorded in anomaly mode only).
     created: Option<Box<Creation>>,
     /// Hooks on the gradient of the node's output (`register_hook`).
-    pub(crate) hooks: Hooks,
+    pub(crate) hooks: HookSlot,
     /// Called without any lock held, so it may itself run a backward. Stored
     /// inline: the node and its closure are one allocation.
     backward: F,
@@ -300,7 +300,7 @@ impl Tensor {
                 .collect(),
             saved: Mutex::new(SavedValues::Kept(saved)),
             created: Creation::capture(),
-            hooks: Hooks::default(),
+            hooks: HookSlot::default(),
             backward,
         });
         Tensor::with_id(id, storage, Some(node), true)
@@ -392,6 +392,9 @@ pub fn grad(
     grad_outputs: Option<&[&Tensor]>,
     options: GradOptions,
 ) -> Result<Vec<Option<Tensor>>> {
+    if inputs.is_empty() {
+        return Err(AutogradError::NoGradInputs);
+    }
     if let Some(index) = inputs.iter().position(|t| !t.requires_grad()) {
         return Err(AutogradError::InputNotRequiringGrad { index });
     }
@@ -443,6 +446,9 @@ fn run_backward(
     }
     let mut captured: Vec<Option<RawTensor>> = vec![None; wanted.map_or(0, <[u64]>::len)];
     let oldest_wanted = wanted.and_then(|ids| ids.iter().min().copied());
+    // With `wanted`, only edges on a path to a wanted tensor are followed.
+    let useful = wanted.map(|ids| useful_edges(pending.values().map(|(edge, _)| edge), ids));
+    let follows = |edge: &Edge| useful.as_ref().is_none_or(|u| u.contains(&edge.id()));
     // In anomaly mode: the node that first passed a gradient to each node.
     let mut anomaly = is_anomaly_enabled().then(HashMap::<u64, (&'static str, u64)>::new);
 
@@ -468,6 +474,10 @@ fn run_backward(
             }
             Edge::Node(node) => node,
         };
+        // A wanted tensor's node runs only if more wanted tensors lie below it.
+        if !node.inputs.iter().flatten().any(follows) {
+            continue;
+        }
         let grads = node.run(&grad, retain_graph)?;
         if let Some(parents) = &anomaly {
             node.check_finite(&grads, parents)?;
@@ -476,6 +486,9 @@ fn run_backward(
             let (Some(input), Some(g)) = (input, g) else {
                 continue;
             };
+            if !follows(input) {
+                continue;
+            }
             let g = input.fit(node.name, index, g)?;
             match pending.entry(input.id()) {
                 Entry::Occupied(mut entry) => {
@@ -491,6 +504,35 @@ fn run_backward(
         }
     }
     Ok(captured)
+}
+
+/// The ids of the edges reachable from `roots` that lead to one of the
+/// `wanted` ids (or are one): the part of the graph `grad` must run.
+fn useful_edges<'a>(roots: impl Iterator<Item = &'a Edge>, wanted: &[u64]) -> HashSet<u64> {
+    // Every reachable edge, found without recursion.
+    let mut reachable: BTreeMap<u64, Edge> = BTreeMap::new();
+    let mut stack: Vec<Edge> = roots.map(Edge::clone_edge).collect();
+    while let Some(edge) = stack.pop() {
+        if reachable.contains_key(&edge.id()) {
+            continue;
+        }
+        if let Edge::Node(node) = &edge {
+            stack.extend(node.inputs.iter().flatten().map(Edge::clone_edge));
+        }
+        reachable.insert(edge.id(), edge);
+    }
+    // Inputs are older than the nodes using them: in increasing id order,
+    // every input is decided before its users.
+    let mut useful = HashSet::new();
+    for (id, edge) in &reachable {
+        let leads = wanted.contains(id)
+            || matches!(edge, Edge::Node(node)
+                if node.inputs.iter().flatten().any(|input| useful.contains(&input.id())));
+        if leads {
+            useful.insert(*id);
+        }
+    }
+    useful
 }
 
 impl Edge {

@@ -4,23 +4,43 @@
 //!
 //! PyTorch equivalents: `Tensor.register_hook`, `Tensor.retain_grad`.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::error::{or_panic, AutogradError, Result};
-use crate::graph::Node;
 use crate::tensor::{Inner, RawTensor, Tensor};
 
 /// A gradient hook: given the gradient, `Some(replacement)` or `None` to keep it.
 pub type HookFn = dyn Fn(&Tensor) -> Option<Tensor> + Send + Sync;
 
-/// The hooks registered on one tensor, in registration order.
+/// The hooks of one tensor (a leaf's, or a computed tensor's on its node),
+/// created on the first registration: tensors without hooks pay one
+/// pointer and a null check per backward.
+#[derive(Default)]
+pub(crate) struct HookSlot(OnceLock<Arc<Hooks>>);
+
+impl HookSlot {
+    fn hooks(&self) -> &Arc<Hooks> {
+        self.0.get_or_init(Arc::default)
+    }
+
+    /// Passes `grad` through the hooks, if any (see [`Hooks::apply`]).
+    pub(crate) fn apply(&self, grad: RawTensor) -> Result<RawTensor> {
+        match self.0.get() {
+            None => Ok(grad),
+            Some(hooks) => hooks.apply(grad),
+        }
+    }
+}
+
+/// The hooks registered on one tensor, in registration order, and the
+/// tensor whose `.grad` keeps the result when `retain_grad` was called.
 #[derive(Default)]
 pub(crate) struct Hooks {
-    /// Whether any hook is registered: a backward pass reads only this flag
-    /// for tensors without hooks.
-    any: AtomicBool,
     list: Mutex<Vec<(u64, Arc<HookFn>)>>,
+    /// Set by `retain_grad` on a non-leaf: a weak reference, so the node
+    /// does not keep its own output alive.
+    retained: Mutex<Option<Weak<Inner>>>,
 }
 
 impl Hooks {
@@ -32,26 +52,21 @@ impl Hooks {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         self.lock().push((id, hook));
-        self.any.store(true, Ordering::Release);
         id
     }
 
     fn remove(&self, id: u64) {
-        let mut list = self.lock();
-        list.retain(|(h, _)| *h != id);
-        self.any.store(!list.is_empty(), Ordering::Release);
+        self.lock().retain(|(h, _)| *h != id);
     }
 
     /// Passes `grad` through every hook in order, each seeing the previous
-    /// one's result. No lock is held while a hook runs (it may register or
-    /// remove hooks, or run a backward of its own).
+    /// one's result, then (after all of them, as PyTorch orders it) keeps it
+    /// in a retaining tensor's `.grad`. No lock is held while a hook runs (it
+    /// may register or remove hooks, or run a backward of its own).
     ///
     /// # Errors
     /// [`AutogradError::HookShape`] if a hook returns a gradient of another shape.
-    pub(crate) fn apply(&self, grad: RawTensor) -> Result<RawTensor> {
-        if !self.any.load(Ordering::Acquire) {
-            return Ok(grad);
-        }
+    fn apply(&self, grad: RawTensor) -> Result<RawTensor> {
         let hooks: Vec<Arc<HookFn>> = self.lock().iter().map(|(_, h)| h.clone()).collect();
         let mut grad = grad;
         for hook in hooks {
@@ -66,20 +81,23 @@ impl Hooks {
                 grad = replacement;
             }
         }
+        let retained = self
+            .retained
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(Weak::upgrade);
+        if let Some(inner) = retained {
+            Tensor(inner).accumulate_grad(grad.clone());
+        }
         Ok(grad)
     }
-}
-
-/// Where a hook is registered: a computed tensor's node, or a leaf.
-enum HookTarget {
-    Node(Weak<Node>),
-    Leaf(Weak<Inner>),
 }
 
 /// Removes the hook it was returned for. Dropping the handle keeps the hook.
 /// PyTorch equivalent: the `RemovableHandle` of `register_hook`.
 pub struct HookHandle {
-    target: HookTarget,
+    hooks: Weak<Hooks>,
     id: u64,
 }
 
@@ -87,22 +105,21 @@ impl HookHandle {
     /// Removes the hook (nothing happens if its tensor is gone).
     /// PyTorch equivalent: `handle.remove()`.
     pub fn remove(self) {
-        match &self.target {
-            HookTarget::Node(node) => {
-                if let Some(node) = node.upgrade() {
-                    node.hooks.remove(self.id);
-                }
-            }
-            HookTarget::Leaf(leaf) => {
-                if let Some(leaf) = leaf.upgrade() {
-                    leaf.hooks.remove(self.id);
-                }
-            }
+        if let Some(hooks) = self.hooks.upgrade() {
+            hooks.remove(self.id);
         }
     }
 }
 
 impl Tensor {
+    /// The hooks of this tensor: its node's for a computed tensor, its own for a leaf.
+    fn hook_slot(&self) -> &HookSlot {
+        match self.grad_fn_node() {
+            Some(node) => &node.hooks,
+            None => &self.0.hooks,
+        }
+    }
+
     /// Registers `hook` to run on the gradient with respect to this tensor,
     /// each time a backward pass computes it (for a leaf, before it is added
     /// to `.grad`). The hook may return a replacement of the same shape.
@@ -117,16 +134,10 @@ impl Tensor {
         if !self.requires_grad() {
             return Err(AutogradError::HookOnNoGrad);
         }
-        let hook: Arc<HookFn> = Arc::new(hook);
-        Ok(match self.grad_fn_node() {
-            Some(node) => HookHandle {
-                id: node.hooks.add(hook),
-                target: HookTarget::Node(Arc::downgrade(node)),
-            },
-            None => HookHandle {
-                id: self.0.hooks.add(hook),
-                target: HookTarget::Leaf(Arc::downgrade(&self.0)),
-            },
+        let hooks = self.hook_slot().hooks();
+        Ok(HookHandle {
+            id: hooks.add(Arc::new(hook)),
+            hooks: Arc::downgrade(hooks),
         })
     }
 
@@ -143,8 +154,8 @@ impl Tensor {
     }
 
     /// Makes backward passes keep this non-leaf's gradient in its `.grad`
-    /// (accumulating, as a leaf's); a no-op on leaves, which always do.
-    /// PyTorch equivalent: `y.retain_grad()`.
+    /// (accumulating, as a leaf's, and after its hooks have run); a no-op on
+    /// leaves, which always do. PyTorch equivalent: `y.retain_grad()`.
     ///
     /// # Errors
     /// [`AutogradError::RetainGradOnNoGrad`] if the tensor does not require grad.
@@ -155,14 +166,12 @@ impl Tensor {
         if self.is_leaf() || self.0.retains_grad.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        // A weak reference: the node must not keep its own output alive.
-        let tensor = Arc::downgrade(&self.0);
-        self.try_register_hook(move |grad| {
-            if let Some(inner) = tensor.upgrade() {
-                Tensor(inner).accumulate_grad(grad.value());
-            }
-            None
-        })?;
+        *self
+            .hook_slot()
+            .hooks()
+            .retained
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::downgrade(&self.0));
         Ok(())
     }
 

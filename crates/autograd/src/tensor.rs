@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::error::{or_panic, AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
 use crate::graph::Node;
-use crate::hooks::Hooks;
+use crate::hooks::HookSlot;
 
 /// The gradient-free tensor of the `tensor` crate, which holds the values.
 pub type RawTensor = tensor::Tensor;
@@ -41,7 +41,7 @@ pub(crate) struct Inner {
     pub(crate) grad_fn: Option<Arc<Node>>,
     pub(crate) grad: Mutex<Option<Tensor>>,
     /// A leaf's gradient hooks (a computed tensor's live on its node).
-    pub(crate) hooks: Hooks,
+    pub(crate) hooks: HookSlot,
     /// Whether `retain_grad` was called (non-leaves).
     pub(crate) retains_grad: AtomicBool,
 }
@@ -87,7 +87,7 @@ impl Tensor {
             requires_grad: AtomicBool::new(requires_grad),
             grad_fn,
             grad: Mutex::new(None),
-            hooks: Hooks::default(),
+            hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
         }))
     }
@@ -220,7 +220,7 @@ impl Tensor {
             requires_grad: AtomicBool::new(false),
             grad_fn: None,
             grad: Mutex::new(None),
-            hooks: Hooks::default(),
+            hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
         }))
     }

@@ -897,3 +897,76 @@ fn a_backward_may_compute_another_graph_s_gradients() {
     assert_eq!(x.grad().unwrap().to_vec(), vec![12.0]); // 3 * 2^2
     assert!(inner.grad().is_none());
 }
+
+#[test]
+fn grad_runs_only_the_nodes_between_outputs_and_inputs() {
+    use autograd::{grad, GradOptions};
+    let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+    // The input's own node does not run (nor free its saved values).
+    let y = x.exp();
+    let z = y.exp().sum();
+    let g = grad(&[&z], &[&y], None, GradOptions::default()).unwrap();
+    assert_eq!(
+        g[0].as_ref().unwrap().to_vec(),
+        vec![1.0f32.exp().exp(), 2.0f32.exp().exp()]
+    );
+    y.sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![1.0f32.exp(), 2.0f32.exp()]);
+    // An input that is also the output.
+    let y = x.exp();
+    let g = grad(
+        &[&y],
+        &[&y],
+        Some(&[&Tensor::ones(&[2])]),
+        GradOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(g[0].as_ref().unwrap().to_vec(), vec![1.0, 1.0]);
+    y.sum().backward();
+    // Unrelated branches: no hooks run, nothing retained.
+    let w = Tensor::from_slice(&[3.0, 4.0]).requires_grad_(true);
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = calls.clone();
+    w.register_hook(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        None
+    });
+    let v = &x * 3.0;
+    v.retain_grad();
+    let z = (&(&x * &w) * &v).sum();
+    grad(&[&z], &[&x], None, GradOptions::default()).unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 0);
+    // (v is on a path to x, so its gradient is retained, as in PyTorch.)
+    assert!(v.grad().is_some());
+    assert_eq!(
+        grad(&[&z], &[], None, GradOptions::default())
+            .unwrap_err()
+            .to_string(),
+        "grad: `inputs` argument to `grad()` cannot be empty"
+    );
+}
+
+#[test]
+fn retain_grad_keeps_the_gradient_after_the_hooks() {
+    // PyTorch runs the retain-grad hook last, whatever the registration order.
+    let x = Tensor::from_slice(&[1.0, 1.0]).requires_grad_(true);
+    let y = &x * 1.0;
+    y.retain_grad();
+    y.register_hook(|g| Some(g * 2.0));
+    y.sum().backward();
+    assert_eq!(y.grad().unwrap().to_vec(), vec![2.0, 2.0]);
+    assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 2.0]);
+}
+
+#[test]
+fn a_long_chain_drops_iteratively_while_hook_handles_are_held() {
+    let x = Tensor::from_slice(&[1.0]).requires_grad_(true);
+    let mut y = x.clone();
+    let mut handles = Vec::new();
+    for _ in 0..100_000 {
+        y = &y * 1.0;
+        handles.push(y.register_hook(|_| None));
+    }
+    drop(y);
+    drop(handles);
+}
