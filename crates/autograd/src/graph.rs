@@ -173,6 +173,8 @@ pub(crate) struct Node<F: ?Sized = BackwardFn> {
     /// One edge per input, `None` for inputs that do not require grad.
     inputs: InlineList<Option<Edge>>,
     saved: Mutex<SavedValues>,
+    /// Whether `saved` holds anything (read without its lock).
+    saves_values: bool,
     /// Where the node was created (recorded in anomaly mode only).
     created: Option<Box<Creation>>,
     /// Hooks on the gradient of the node's output (`register_hook`).
@@ -298,6 +300,7 @@ impl Tensor {
                 .iter()
                 .map(|t| t.requires_grad().then(|| t.edge()))
                 .collect(),
+            saves_values: saved.len() > 0,
             saved: Mutex::new(SavedValues::Kept(saved)),
             created: Creation::capture(),
             hooks: HookSlot::default(),
@@ -595,7 +598,11 @@ impl Node {
     /// No lock is held while the closure runs, and a panic inside it becomes
     /// [`AutogradError::BackwardPanicked`] with the saved values left in place.
     fn run(&self, grad: &RawTensor, retain_graph: bool) -> Result<Grads> {
-        let values = self.saved_values()?;
+        // Most nodes save nothing: they skip the lock.
+        let values = match self.saves_values {
+            true => self.saved_values()?,
+            false => Vec::new(),
+        };
         let mut needs = [false; 3];
         let needs_spill: Vec<bool>;
         let needs: &[bool] = if self.inputs.len() <= needs.len() {
