@@ -3,6 +3,19 @@
 //! keeps a non-leaf's gradient in its `.grad`.
 //!
 //! PyTorch equivalents: `Tensor.register_hook`, `Tensor.retain_grad`.
+//!
+//! ```
+//! use autograd::Tensor;
+//!
+//! let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+//! let y = &x * 3.0;
+//! y.retain_grad();
+//! let clip = y.register_hook(|g| Some(g.clamp(None, Some(0.5)))); // clip dL/dy
+//! (&y * &y).sum().backward();
+//! assert_eq!(y.grad().unwrap().to_vec(), vec![0.5, 0.5]); // after the hook
+//! assert_eq!(x.grad().unwrap().to_vec(), vec![1.5, 1.5]);
+//! clip.remove();
+//! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
