@@ -163,7 +163,7 @@ impl Dims {
 
 /// One recorded operation. The tensor it produced holds it, and so do the
 /// nodes of the operations that used that tensor; it holds its inputs'
-/// edges and the values it saved, not its own output.
+/// edges and the values it saved (its own output only if it saved it).
 pub(crate) struct Node<F: ?Sized = BackwardFn> {
     pub(crate) name: &'static str,
     /// The output's creation id.
