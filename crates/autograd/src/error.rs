@@ -97,11 +97,7 @@ pub enum AutogradError {
     },
 }
 
-impl std::fmt::Debug for AutogradError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+tensor::debug_as_display!(AutogradError);
 
 impl AutogradError {
     /// The panic message of the panicking forms.

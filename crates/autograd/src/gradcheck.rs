@@ -50,11 +50,7 @@ pub enum GradcheckError {
     },
 }
 
-impl std::fmt::Debug for GradcheckError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+tensor::debug_as_display!(GradcheckError);
 
 impl GradcheckOptions {
     /// Rejects a step that is not positive and finite, and tolerances that

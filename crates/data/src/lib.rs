@@ -46,8 +46,4 @@ pub enum DataError {
     EmptyDataset,
 }
 
-impl std::fmt::Debug for DataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+tensor::debug_as_display!(DataError);

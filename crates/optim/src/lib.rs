@@ -47,11 +47,7 @@ pub enum OptimError {
     Nesterov { momentum: f32, dampening: f32 },
 }
 
-impl std::fmt::Debug for OptimError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+tensor::debug_as_display!(OptimError);
 
 /// The checks `torch.optim.Optimizer.__init__` makes on its parameters: at
 /// least one, each a leaf, none twice (PyTorch warns on duplicates and plans

@@ -77,11 +77,21 @@ pub enum TensorError {
     InvalidArgument { op: &'static str, msg: String },
 }
 
-impl std::fmt::Debug for TensorError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
+/// Implements `Debug` as the type's `Display` message, so an error returned
+/// from `main` through `?` prints its message. Used by every error type of
+/// the workspace.
+#[macro_export]
+macro_rules! debug_as_display {
+    ($T:ty) => {
+        impl ::std::fmt::Debug for $T {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(self, f)
+            }
+        }
+    };
 }
+
+debug_as_display!(TensorError);
 
 impl TensorError {
     pub(crate) fn invalid(op: &'static str, msg: impl Into<String>) -> Self {
