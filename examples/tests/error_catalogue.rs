@@ -277,8 +277,27 @@ fn rows() -> Vec<Row> {
         row!("broadcast-overflow", "`a + b` with shapes [2^32, 1, 0] and [1, 2^32, 0]",
             Tensor::zeros(&[1 << 32, 1, 0]).try_add(&Tensor::zeros(&[1, 1 << 32, 0])),
             panics: &Tensor::zeros(&[1 << 32, 1, 0]) + &Tensor::zeros(&[1, 1 << 32, 0])),
-        row!("expand-alloc", "`expand([2^46])` of a one-element tensor", Tensor::ones(&[1]).try_expand(&[1 << 46]),
-            panics: Tensor::ones(&[1]).expand(&[1 << 46])),
+        row!("view-strides", "`x.t().view([-1])` of a [2, 3] tensor", Raw::zeros(&[2, 3]).t().try_view(&[-1]),
+            panics: Raw::zeros(&[2, 3]).t().view(&[-1])),
+        row!(
+            "write-expanded",
+            "`x.expand([3, 2]).fill_(1)` of a [1, 2] tensor",
+            catch_unwind(|| {
+                Raw::zeros(&[1, 2]).expand(&[3, 2]).fill_(1.0);
+            })
+            .map_err(panic_message)
+            .map(|_| ())
+        ),
+        row!(
+            "dtype-unsupported",
+            "`matmul` of an int64 tensor",
+            Raw::from_elems(&[1i64, 2]).try_matmul(&Raw::from_elems(&[3i64, 4]))
+        ),
+        row!("unfold-size", "`unfold(0, 4, 1)` of a [3] tensor", Raw::zeros(&[3]).try_unfold(0, 4, 1),
+            panics: Raw::zeros(&[3]).unfold(0, 4, 1)),
+        row!("contiguous-alloc", "`expand([2^46]).contiguous()` of a one-element tensor",
+            Raw::ones(&[1]).expand(&[1 << 46]).try_contiguous(),
+            panics: Raw::ones(&[1]).expand(&[1 << 46]).contiguous()),
         row!("arange-alloc", "`arange(0, 1e15, 1)`", Tensor::try_arange(0.0, 1e15, 1.0),
             panics: Tensor::arange(0.0, 1e15, 1.0)),
         row!("normal-overflow", "`normal(0, 1, [2^32, 2^32])`", Tensor::try_normal(0.0, 1.0, &[1 << 32, 1 << 32]),

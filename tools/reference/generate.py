@@ -9,8 +9,11 @@ torch; only regenerating the data does):
 
 Run from anywhere:  python tools/reference/generate.py
 
-Everything is float32 and seeded (torch.manual_seed(0)), so re-running with
-the same torch version reproduces the files byte for byte.
+Everything is float32, except some display.txt cases that cover float64,
+int64 and bool, and seeded (torch.manual_seed(0)), so re-running with the
+same torch version reproduces the files byte for byte.  The non-float32
+display cases draw nothing from the global RNG (fixed values, arange
+expressions or a private generator), so ops.txt does not depend on them.
 
 Number format: each f32 value is written as `repr(float(v))`, i.e. the
 shortest decimal that round-trips the (exactly representable) double; Rust
@@ -18,6 +21,12 @@ parses it as f64 and casts to f32 exactly.  Non-finite values are written as
 `nan`, `inf`, `-inf`.  Shapes are space-separated ints; a 0-d tensor's shape
 is the literal `scalar`.  An empty value list is written as nothing at all
 (e.g. `values` or `in 0 3 |` with no trailing space).
+
+A display case is `=== <name>`, an optional `dtype <float64|int64|bool>`
+line (present only for those dtypes; absent means float32), `shape ...`,
+`values ...`, then the lines of `repr(tensor)`.  float64 values are written
+as `repr(float(v))` (exact: Python floats are doubles) with the same `nan`,
+`inf`, `-inf`; int64 values as decimal integers; bool values as `1` / `0`.
 
 An op case lists `op <name> [key=value ...]`, one `in` line per input, `out`
 (and `idx` for max/min with a dim), then for differentiable ops one `grad`
@@ -46,6 +55,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "crates" / "tensor" / "tests" / "data"
 
 F32 = torch.float32
+F64, I64, BOOL = torch.float64, torch.int64, torch.bool
+# Display dtypes other than float32 and the name of their `dtype` line.
+DTYPE_NAMES = {F64: "float64", I64: "int64", BOOL: "bool"}
 nan, inf = math.nan, math.inf
 
 
@@ -76,6 +88,17 @@ def fmt_values(t):
 def fmt_ints(t):
     """Integer tensor (e.g. indices) as space-separated ints."""
     return " ".join(str(int(v)) for v in t.reshape(-1).tolist())
+
+
+def fmt_display_values(t):
+    """Values of a display case in row-major order: floats as fmt_value,
+    int64 as decimal integers, bool as 1/0."""
+    flat = t.detach().reshape(-1).tolist()
+    if t.dtype == I64:
+        return " ".join(str(int(v)) for v in flat)
+    if t.dtype == BOOL:
+        return " ".join("1" if v else "0" for v in flat)
+    return " ".join(fmt_value(v) for v in flat)
 
 
 def tensor_line(tag, t, ints=False):
@@ -230,6 +253,83 @@ def display_cases():
     big_mid[700] = 1e9  # a huge middle value must not trigger sci mode
     add("summ_edges_small_middle_huge", big_mid)
 
+    cases += other_dtype_display_cases()
+    return cases
+
+
+def other_dtype_display_cases():
+    """(name, tensor) pairs for the float64, int64 and bool formatters.
+
+    No draws from the global RNG (ops.txt's inputs come from it after the
+    display cases): fixed values, arange expressions, or a private generator.
+    """
+    cases = []
+    add = lambda name, x: cases.append((name, x))  # noqa: E731
+    i64 = lambda data: torch.tensor(data, dtype=I64)  # noqa: E731
+    b = lambda data: torch.tensor(data, dtype=BOOL)  # noqa: E731
+    f64 = lambda data: torch.tensor(data, dtype=F64)  # noqa: E731
+    ar = lambda n, dtype=I64: torch.arange(n, dtype=dtype)  # noqa: E731
+
+    # int64: width is the longest str(value) (the sign counts); no dtype
+    # suffix except for empty tensors.
+    add("i64_mixed_signs", i64([1, -2, 30]))
+    add("i64_zeros_2x3", torch.zeros(2, 3, dtype=I64))
+    add("i64_scalar_pos", i64(42))
+    add("i64_scalar_neg", i64(-7))
+    add("i64_scalar_zero", i64(0))
+    add("i64_empty_0", torch.zeros(0, dtype=I64))
+    add("i64_empty_0x3", torch.zeros(0, 3, dtype=I64))
+    add("i64_empty_2x0x4", torch.zeros(2, 0, 4, dtype=I64))
+    add("i64_2d_widths", i64([[1, -20, 300], [-4000, 5, 60]]))
+    add("i64_3d_2x3x4", ar(24).reshape(2, 3, 4) - 10)
+    add("i64_large", i64([2**62, -2**63, 123456789012]))
+    add("i64_extremes_2d", i64([[2**63 - 1, 0], [-1, -2**63]]))
+    add("i64_wrap_40", ar(40))
+    add("i64_wrap_100_x1000", ar(100) * 1000)
+    add("i64_summ_1001", ar(1001))
+    add("i64_summ_40x40", ar(1600).reshape(40, 40) - 800)
+    add("i64_summ_3x1000", ar(3000).reshape(3, 1000))
+    add("i64_summ_2000_x-7", ar(2000) * -7)
+    huge_mid = torch.ones(1500, dtype=I64)
+    huge_mid[700] = -10**15  # never printed, must not widen the columns
+    add("i64_summ_edges_narrow_middle_huge", huge_mid)
+
+    # bool: width 5 ("False") or 4 when every printed value is True.
+    add("bool_mixed", b([True, False, True]))
+    add("bool_all_true", torch.ones(4, dtype=BOOL))
+    add("bool_all_false", torch.zeros(4, dtype=BOOL))
+    add("bool_scalar_true", b(True))
+    add("bool_scalar_false", b(False))
+    add("bool_empty_0", torch.zeros(0, dtype=BOOL))
+    add("bool_2d_2x3", ar(6).reshape(2, 3) % 2 == 0)
+    add("bool_3d_2x3x4", ar(24).reshape(2, 3, 4) % 3 == 0)
+    add("bool_wrap_30", ar(30) % 3 == 0)
+    add("bool_wrap_100", ar(100) % 7 < 3)
+    add("bool_wrap_all_true_30", torch.ones(30, dtype=BOOL))
+    add("bool_summ_1001", ar(1001) % 3 == 0)
+    add("bool_summ_40x40", ar(1600).reshape(40, 40) % 7 == 0)
+
+    # float64: same formatter as float32 (precision 4) plus a dtype suffix,
+    # but the int/sci decisions see the double values.
+    g = torch.Generator().manual_seed(0)
+    add("f64_basic", f64([1.5, 2.25]))
+    add("f64_ints", f64([1.0, 2.0]))
+    add("f64_scalar_one_third", f64(1 / 3))
+    add("f64_scalar_1e-300", f64(1e-300))
+    add("f64_empty_0", torch.zeros(0, dtype=F64))
+    add("f64_empty_2x0", torch.zeros(2, 0, dtype=F64))
+    add("f64_tiny_huge", f64([1e-300, 1e300]))
+    add("f64_sci_mixed_magnitudes", f64([1e-5, 1e-3, 1.0, 1e3, 1e7]))
+    add("f64_sci_max_gt_1e8", f64([1.5e8, 2.25e8]))
+    add("f64_exact_1e-4", f64([1e-4]))  # not < 1e-4 as a double: no sci mode
+    # Each rounds the other way at the 4th decimal as a float32.
+    add("f64_round_vs_f32", f64([1.00005, 1.23455, 2.00025]))
+    add("f64_int_2_24_plus_1", f64([16777217.0]))  # a float32 would be 16777216
+    add("f64_nan_inf_floats", f64([1.5, nan, -inf, inf]))
+    add("f64_nonfinite_with_ints", f64([1.0, nan, inf, -3.0]))
+    add("f64_randn_3x4", torch.randn(3, 4, dtype=F64, generator=g))
+    add("f64_wrap_40", ar(40, F64) / 3)
+    add("f64_summ_1001", ar(1001, F64) / 7 - 50)
     return cases
 
 
@@ -237,12 +337,14 @@ def write_display(path):
     lines = []
     names = set()
     for name, x in display_cases():
-        assert x.dtype == F32 and name not in names
+        assert x.dtype in (F32, F64, I64, BOOL) and name not in names, name
         names.add(name)
         text = repr(x)
         assert not any(l.startswith("=== ") for l in text.split("\n"))
-        vals = fmt_values(x)
+        vals = fmt_display_values(x)
         lines.append(f"=== {name}")
+        if x.dtype != F32:
+            lines.append(f"dtype {DTYPE_NAMES[x.dtype]}")
         lines.append(f"shape {fmt_shape(x)}")
         lines.append("values" + (f" {vals}" if vals else ""))
         lines.append(text)

@@ -106,7 +106,7 @@ impl Creation {
 
 /// The first NaN or infinity in `grad`, printed as PyTorch prints it.
 pub(crate) fn bad_value(grad: &RawTensor) -> Option<&'static str> {
-    let bad = grad.view().iter().copied().find(|v| !v.is_finite())?;
+    let bad = grad.to_vec().into_iter().find(|v| !v.is_finite())?;
     Some(if bad.is_nan() {
         "nan"
     } else if bad > 0.0 {

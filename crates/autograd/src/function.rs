@@ -17,8 +17,8 @@ impl Context {
     /// (the same values, not a computed copy) is version-checked as a
     /// built-in op's saved values are: modifying it in place before backward
     /// makes the backward fail. PyTorch equivalent: `ctx.save_for_backward(*tensors)`.
-    pub fn save_for_backward(&mut self, tensors: &[RawTensor]) {
-        self.saved.extend_from_slice(tensors);
+    pub fn save_for_backward(&mut self, tensors: &[&RawTensor]) {
+        self.saved.extend(tensors.iter().map(|t| t.alias()));
     }
 
     /// The values saved by forward, in order. PyTorch equivalent: `ctx.saved_tensors`.
@@ -51,7 +51,7 @@ impl Context {
 ///     }
 ///     fn forward(&self, ctx: &mut Context, inputs: &[RawTensor]) -> Result<RawTensor> {
 ///         let out = inputs[0].exp();
-///         ctx.save_for_backward(&[out.clone()]);
+///         ctx.save_for_backward(&[&out]);
 ///         Ok(out)
 ///     }
 ///     fn backward(&self, ctx: &Context, grad: &RawTensor) -> Result<Vec<Option<RawTensor>>> {
@@ -156,7 +156,7 @@ pub trait Function: Send + Sync + 'static {
             others,
             move |g, saved, _| {
                 let ctx = Context {
-                    saved: positions.iter().map(|&p| saved[p].clone()).collect(),
+                    saved: positions.iter().map(|&p| saved[p].alias()).collect(),
                     needs_input_grad: needs_input_grad.clone(),
                 };
                 self.backward(&ctx, g)

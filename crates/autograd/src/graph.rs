@@ -12,14 +12,13 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
 use crate::error::{AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
 use crate::hooks::HookSlot;
-use crate::tensor::{RawTensor, Storage, Tensor};
+use crate::tensor::{RawTensor, Tensor};
 
 /// The gradients a backward closure returns, one per input (`None` where an
 /// input needs none). A gradient may have a broadcast shape: the engine sums it
@@ -76,17 +75,18 @@ impl<T> FromIterator<T> for InlineList<T> {
     }
 }
 
-/// A value saved for backward: the storage it lives in and the version it
-/// had when saved. Reading it back at backward time (rather than keeping a
-/// second handle to the values) means later in-place writes, such as an
-/// optimizer step, never have to copy the storage.
+/// A value saved for backward (a view sharing the saved tensor's storage)
+/// and the storage's version when it was saved: a later in-place write, such
+/// as an optimizer step, shows as a version mismatch at backward time.
 struct Saved {
-    storage: Arc<Storage>,
+    value: RawTensor,
     version: u64,
 }
 
 /// The values a node saved for its backward: kept until the first backward
-/// without `retain_graph` has used them, then freed.
+/// without `retain_graph` has used them, then freed. (Lives inline in its
+/// node's single allocation, so the variants' size difference costs nothing.)
+#[allow(clippy::large_enum_variant)]
 enum SavedValues {
     Kept(InlineList<Saved>),
     Freed,
@@ -270,25 +270,24 @@ impl Tensor {
             return Tensor::new(value);
         }
         let shape = Dims::new(value.shape());
-        let storage = Storage::new(value);
         let mut saved: InlineList<Saved> = save
             .inputs
             .iter()
             .map(|&i| Saved {
-                storage: inputs[i].0.storage.clone(),
+                value: inputs[i].value(),
                 version: inputs[i].version(),
             })
             .collect();
         if save.output {
             saved.push(Saved {
-                storage: storage.clone(),
-                version: 0,
+                value: value.alias(),
+                version: value.version(),
             });
         }
-        for value in extra {
+        for extra in extra {
             saved.push(Saved {
-                storage: Storage::new(value),
-                version: 0,
+                version: extra.version(),
+                value: extra,
             });
         }
         let id = crate::tensor::next_id();
@@ -306,7 +305,7 @@ impl Tensor {
             hooks: HookSlot::default(),
             backward,
         });
-        Tensor::with_id(id, storage, Some(node), true)
+        Tensor::with_id(id, value, Some(node), true)
     }
 
     /// Runs backward from this tensor with the given output gradient (ones
@@ -434,6 +433,19 @@ pub fn grad(
 /// With `wanted` (creation ids), nothing accumulates: the gradients reaching
 /// those tensors are returned, one per id (`None` where none arrived), and
 /// the pass stops once it is past the oldest of them.
+/// Adds a gradient contribution into a node's pending gradient: in place
+/// when nothing else can see the buffer's storage (PyTorch's InputBuffer
+/// rule), else into a new tensor, so that a gradient handed to a hook, to a
+/// retained `.grad` or to another edge is never changed behind its back.
+fn accumulate(buffer: &mut RawTensor, g: &RawTensor) -> Result<()> {
+    if buffer.is_unique() && buffer.is_contiguous() {
+        buffer.try_add_(g)?;
+    } else {
+        *buffer = buffer.try_add(g)?;
+    }
+    Ok(())
+}
+
 fn run_backward(
     roots: impl IntoIterator<Item = (Edge, RawTensor)>,
     retain_graph: bool,
@@ -443,7 +455,7 @@ fn run_backward(
     let mut pending: BTreeMap<u64, (Edge, RawTensor)> = BTreeMap::new();
     for (edge, seed) in roots {
         match pending.entry(edge.id()) {
-            Entry::Occupied(mut entry) => entry.get_mut().1.try_add_(&seed).map(drop)?,
+            Entry::Occupied(mut entry) => accumulate(&mut entry.get_mut().1, &seed)?,
             Entry::Vacant(entry) => drop(entry.insert((edge, seed))),
         }
     }
@@ -465,7 +477,7 @@ fn run_backward(
         };
         if let Some(ids) = wanted {
             for (slot, _) in captured.iter_mut().zip(ids).filter(|(_, &w)| w == id) {
-                *slot = Some(grad.clone());
+                *slot = Some(grad.alias());
             }
         }
         let node = match edge {
@@ -494,9 +506,7 @@ fn run_backward(
             }
             let g = input.fit(node.name, index, g)?;
             match pending.entry(input.id()) {
-                Entry::Occupied(mut entry) => {
-                    entry.get_mut().1.add_(&g);
-                }
+                Entry::Occupied(mut entry) => accumulate(&mut entry.get_mut().1, &g)?,
                 Entry::Vacant(entry) => {
                     if let Some(parents) = &mut anomaly {
                         parents.insert(input.id(), (node.name, node.id));
@@ -648,12 +658,7 @@ impl Node {
         };
         let mut values = Vec::with_capacity(saved.len());
         for saved in saved.iter() {
-            let value = saved
-                .storage
-                .value
-                .read()
-                .unwrap_or_else(|e| e.into_inner());
-            let found = saved.storage.version.load(Ordering::Acquire);
+            let found = saved.value.version();
             if found != saved.version {
                 return Err(AutogradError::SavedTensorModified {
                     node: self.name,
@@ -661,7 +666,7 @@ impl Node {
                     expected: saved.version,
                 });
             }
-            values.push(value.clone());
+            values.push(saved.value.alias());
         }
         Ok(values)
     }

@@ -83,7 +83,7 @@ impl Hooks {
         let hooks: Vec<Arc<HookFn>> = self.lock().iter().map(|(_, h)| h.clone()).collect();
         let mut grad = grad;
         for hook in hooks {
-            if let Some(replacement) = hook(&Tensor::new(grad.clone())) {
+            if let Some(replacement) = hook(&Tensor::new(grad.alias())) {
                 let replacement = replacement.value();
                 if replacement.shape() != grad.shape() {
                     return Err(AutogradError::HookShape {
@@ -101,7 +101,7 @@ impl Hooks {
             .as_ref()
             .and_then(Weak::upgrade);
         if let Some(inner) = retained {
-            Tensor(inner).accumulate_grad(grad.clone());
+            Tensor(inner).accumulate_grad(grad.alias());
         }
         Ok(grad)
     }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{or_panic, AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
@@ -13,26 +13,12 @@ use crate::hooks::HookSlot;
 /// The gradient-free tensor of the `tensor` crate, which holds the values.
 pub type RawTensor = tensor::Tensor;
 
-/// Storage shared by a tensor and the views of it that share values
-/// (`detach()`, `data()`), with the version counter that in-place writes bump.
-pub(crate) struct Storage {
-    pub(crate) value: RwLock<RawTensor>,
-    pub(crate) version: AtomicU64,
-}
-
-impl Storage {
-    pub(crate) fn new(value: RawTensor) -> Arc<Storage> {
-        Arc::new(Storage {
-            value: RwLock::new(value),
-            version: AtomicU64::new(0),
-        })
-    }
-}
-
 pub(crate) struct Inner {
     /// Creation order; a tensor's inputs always have smaller ids.
     pub(crate) id: u64,
-    pub(crate) storage: Arc<Storage>,
+    /// The values: a view of a storage that `detach()`, `data()` and views
+    /// share, whose version counter in-place writes bump.
+    pub(crate) value: RawTensor,
     /// Whether in-place writes through this handle bump the version counter
     /// (false only for `data()` handles, whose writes autograd does not see).
     tracks_version: bool,
@@ -65,24 +51,24 @@ pub(crate) fn next_id() -> u64 {
 }
 
 impl Tensor {
-    pub(crate) fn with_storage(
-        storage: Arc<Storage>,
+    pub(crate) fn with_value_handle(
+        value: RawTensor,
         grad_fn: Option<Arc<Node>>,
         requires_grad: bool,
     ) -> Tensor {
-        Tensor::with_id(next_id(), storage, grad_fn, requires_grad)
+        Tensor::with_id(next_id(), value, grad_fn, requires_grad)
     }
 
     /// A tensor with a creation id taken beforehand (its node records it).
     pub(crate) fn with_id(
         id: u64,
-        storage: Arc<Storage>,
+        value: RawTensor,
         grad_fn: Option<Arc<Node>>,
         requires_grad: bool,
     ) -> Tensor {
         Tensor(Arc::new(Inner {
             id,
-            storage,
+            value,
             tracks_version: true,
             requires_grad: AtomicBool::new(requires_grad),
             grad_fn,
@@ -92,25 +78,20 @@ impl Tensor {
         }))
     }
 
-    /// A leaf tensor holding `value`, not requiring grad.
+    /// A leaf tensor holding `value` (sharing its storage), not requiring grad.
     pub fn new(value: RawTensor) -> Tensor {
-        Tensor::with_storage(Storage::new(value), None, false)
+        Tensor::with_value_handle(value, None, false)
     }
 
-    /// The current values, as a gradient-free tensor (a cheap copy-on-write handle).
+    /// The values, as a gradient-free tensor sharing this one's storage:
+    /// in-place writes through either are seen by both.
     pub fn value(&self) -> RawTensor {
-        self.with_value(RawTensor::clone)
+        self.0.value.alias()
     }
 
-    /// Runs `f` on the current values without taking a handle to them. `f`
-    /// runs under the storage's read lock, so it must not write to this tensor.
+    /// Runs `f` on the values without taking a new handle to them.
     pub(crate) fn with_value<R>(&self, f: impl FnOnce(&RawTensor) -> R) -> R {
-        f(&self
-            .0
-            .storage
-            .value
-            .read()
-            .unwrap_or_else(|e| e.into_inner()))
+        f(&self.0.value)
     }
 
     /// An identifier unique to this tensor among all tensors of the process
@@ -121,7 +102,7 @@ impl Tensor {
     }
 
     pub(crate) fn version(&self) -> u64 {
-        self.0.storage.version.load(Ordering::Acquire)
+        self.0.value.version()
     }
 
     pub(crate) fn grad_fn_node(&self) -> Option<&Arc<Node>> {
@@ -195,7 +176,13 @@ impl Tensor {
             Some(existing) => existing
                 .write_value(|v| v.try_add_(&gradient).map(drop))
                 .expect("a gradient always has its tensor's shape"),
-            None => *slot = Some(Tensor::new(gradient.contiguous())),
+            // As PyTorch's AccumulateGrad: keep the gradient itself if
+            // nothing else can see its storage, else a copy, so later
+            // accumulation in place never writes into another tensor.
+            None if gradient.is_unique() && gradient.is_contiguous() => {
+                *slot = Some(Tensor::new(gradient))
+            }
+            None => *slot = Some(Tensor::new(gradient.clone())),
         }
     }
 
@@ -203,7 +190,7 @@ impl Tensor {
     /// gradient. In-place changes to either are seen by both.
     /// PyTorch equivalent: `x.detach()`.
     pub fn detach(&self) -> Tensor {
-        Tensor::with_storage(self.0.storage.clone(), None, false)
+        Tensor::with_value_handle(self.value(), None, false)
     }
 
     /// The values as a tensor that shares storage but is invisible to
@@ -215,7 +202,7 @@ impl Tensor {
     pub fn data(&self) -> Tensor {
         Tensor(Arc::new(Inner {
             id: next_id(),
-            storage: self.0.storage.clone(),
+            value: self.value(),
             tracks_version: false,
             requires_grad: AtomicBool::new(false),
             grad_fn: None,
@@ -225,31 +212,26 @@ impl Tensor {
         }))
     }
 
-    /// Runs `f` on the values under the write lock and bumps the version
+    /// Runs `f`, which writes the values in place, and bumps the version
     /// counter unless `f` returns an error (which it does before writing
     /// anything). A panic inside `f` bumps it too: the values may be half
     /// written, and a backward that saved them must not use them silently.
     pub(crate) fn write_value<E>(
         &self,
-        f: impl FnOnce(&mut RawTensor) -> Result<(), E>,
+        f: impl FnOnce(&RawTensor) -> Result<(), E>,
     ) -> Result<(), E> {
         /// Bumps the version when dropped, on success and on unwinding alike.
-        struct Bump<'a>(Option<&'a AtomicU64>);
+        struct Bump<'a>(Option<&'a RawTensor>);
         impl Drop for Bump<'_> {
             fn drop(&mut self) {
-                if let Some(version) = self.0 {
-                    version.fetch_add(1, Ordering::Release);
+                if let Some(value) = self.0 {
+                    value.bump_version();
                 }
             }
         }
-        let mut value = self
-            .0
-            .storage
-            .value
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        let mut bump = Bump(self.0.tracks_version.then_some(&self.0.storage.version));
-        let result = f(&mut value);
+        let value = &self.0.value;
+        let mut bump = Bump(self.0.tracks_version.then_some(value));
+        let result = f(value);
         if result.is_err() {
             bump.0 = None;
         }

@@ -801,7 +801,7 @@ fn a_function_s_saved_input_is_version_checked() {
         }
         fn forward(&self, ctx: &mut Context, x: &[RawTensor]) -> Result<RawTensor> {
             // An input, a computed value, and the input again.
-            ctx.save_for_backward(&[x[0].clone(), &x[0] * 2.0, x[0].clone()]);
+            ctx.save_for_backward(&[&x[0], &(&x[0] * 2.0), &x[0]]);
             Ok(x[0].square())
         }
         fn backward(&self, ctx: &Context, g: &RawTensor) -> Result<Vec<Option<RawTensor>>> {

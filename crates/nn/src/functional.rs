@@ -53,7 +53,7 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
             None => Ok(out),
         };
     }
-    let mut out = x.try_matmul(&w.t())?;
+    let out = x.try_matmul(&w.t())?;
     let inputs: Vec<&Tensor> = match bias {
         Some(b) => {
             // In place on the fresh product, as addmm adds into its output:
@@ -137,7 +137,7 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result
             };
             let grad = &(&s[0].try_sub(&s[1])? * scale) * g;
             Ok(vec![
-                needs[0].then(|| grad.clone()),
+                needs[0].then(|| grad.alias()),
                 needs[1].then(|| grad.neg()),
             ])
         },

@@ -76,9 +76,9 @@ pub trait Module: Any + Send + Sync + CloneModule {
             let fresh = match copies.iter().find(|(id, _)| *id == param.id()) {
                 Some((_, fresh)) => fresh.clone(),
                 None => {
-                    // Values are copied on write, so this shares no storage
-                    // that a write to either side could change.
-                    let fresh = Tensor::new(param.value()).requires_grad_(param.requires_grad());
+                    // A copy of the values: writes to either side stay there.
+                    let fresh =
+                        Tensor::new(param.value().clone()).requires_grad_(param.requires_grad());
                     copies.push((param.id(), fresh.clone()));
                     fresh
                 }

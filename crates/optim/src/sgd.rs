@@ -128,7 +128,7 @@ impl Optimizer for SGD {
             if momentum != 0.0 {
                 let b = match buffer.take() {
                     None => g.clone(), // torch.clone(grad).detach()
-                    Some(mut b) => {
+                    Some(b) => {
                         b.mul_scalar_(momentum).add_scaled_(&g, 1.0 - dampening); // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
                         b
                     }
@@ -136,7 +136,7 @@ impl Optimizer for SGD {
                 g = if nesterov {
                     g.add_scaled(&b, momentum)
                 } else {
-                    b.clone()
+                    b.alias()
                 };
                 *buffer = Some(b);
             }

@@ -5,8 +5,6 @@
 //! size: `zeros: cannot allocate 4398046511104 elements of f32 (16 TiB)`.
 //! (PyTorch raises a catchable `RuntimeError` in the same places.)
 
-use std::alloc::{alloc_zeroed, Layout};
-
 use crate::error::{Result, TensorError};
 
 /// The number of elements of `shape`, checked.
@@ -36,47 +34,6 @@ pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> 
         }
     }
     Ok(if empty { 0 } else { nonzero })
-}
-
-/// An empty vector with room for `numel` elements, or
-/// [`TensorError::Allocation`] if the allocator refuses.
-pub(crate) fn try_with_capacity(op: &'static str, numel: usize) -> Result<Vec<f32>> {
-    let mut values = Vec::new();
-    values
-        .try_reserve_exact(numel)
-        .map_err(|_| TensorError::Allocation { op, numel })?;
-    Ok(values)
-}
-
-/// `numel` zeros, or [`TensorError::Allocation`] if the allocator refuses.
-/// Large buffers come zeroed from the operating system (no separate fill pass).
-pub(crate) fn try_zeroed(op: &'static str, numel: usize) -> Result<Vec<f32>> {
-    let error = || TensorError::Allocation { op, numel };
-    if numel == 0 {
-        return Ok(Vec::new());
-    }
-    let layout = Layout::array::<f32>(numel).map_err(|_| error())?;
-    // SAFETY: the layout has a non-zero size. A zeroed allocation of `numel`
-    // f32s holds `numel` valid values (0.0), allocated with the global
-    // allocator and `Layout::array::<f32>(numel)`, exactly as `Vec<f32>`
-    // with capacity `numel` would be, so the vector may own it.
-    unsafe {
-        let ptr = alloc_zeroed(layout).cast::<f32>();
-        if ptr.is_null() {
-            return Err(error());
-        }
-        Ok(Vec::from_raw_parts(ptr, numel, numel))
-    }
-}
-
-/// `numel` copies of `value`, or [`TensorError::Allocation`].
-pub(crate) fn try_filled(op: &'static str, numel: usize, value: f32) -> Result<Vec<f32>> {
-    if value.to_bits() == 0 {
-        return try_zeroed(op, numel);
-    }
-    let mut values = try_with_capacity(op, numel)?;
-    values.resize(numel, value);
-    Ok(values)
 }
 
 /// A byte count in binary units, as `16 TiB` or `1.5 GiB`.
@@ -109,21 +66,6 @@ mod tests {
             e.to_string(),
             "add: shape [4294967296, 4294967296, 0] is too large: its number of elements overflows"
         );
-    }
-
-    #[test]
-    fn impossible_allocations_are_errors() {
-        // 2^46 f32s (256 TiB) exceed the 47-bit user address space: refused
-        // whatever the machine's memory and overcommit policy.
-        let e = try_zeroed("zeros", 1 << 46).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "zeros: cannot allocate 70368744177664 elements of f32 (256 TiB)"
-        );
-        assert!(try_filled("full", 1 << 46, 1.0).is_err());
-        assert!(try_zeroed("zeros", usize::MAX).is_err());
-        assert_eq!(try_filled("full", 3, 2.0).unwrap(), vec![2.0; 3]);
-        assert_eq!(try_zeroed("zeros", 3).unwrap(), vec![0.0; 3]);
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Deterministic constructors: zeros, ones, full, arange, linspace and their `*_like` forms.
 
-use crate::alloc::{checked_numel, try_filled, try_with_capacity};
 use crate::error::{Result, TensorError};
-use crate::tensor::{or_panic, Tensor};
+use crate::tensor::{or_panic, write_all, Tensor};
 
 impl Tensor {
     /// A tensor of `shape` filled with `value`. PyTorch equivalent: `torch.full(shape, value)`.
@@ -57,12 +56,6 @@ impl Tensor {
         or_panic(Tensor::try_ones(shape))
     }
 
-    /// `shape` filled with `value`; errors name `op`.
-    pub(crate) fn filled(op: &'static str, shape: &[usize], value: f32) -> Result<Tensor> {
-        let numel = checked_numel(op, shape)?;
-        Tensor::from_vec(try_filled(op, numel, value)?, shape)
-    }
-
     /// Zeros with `self`'s shape. PyTorch equivalent: `torch.zeros_like(x)`.
     pub fn zeros_like(&self) -> Tensor {
         Tensor::zeros(self.shape())
@@ -109,9 +102,9 @@ impl Tensor {
             ));
         }
         let len = len as usize;
-        let mut values = try_with_capacity("arange", len)?;
-        values.extend((0..len).map(|i| (s + i as f64 * st) as f32));
-        Tensor::from_vec(values, &[len])
+        Tensor::try_build::<f32>("arange", &[len], |out| {
+            write_all(out, (0..len).map(|i| (s + i as f64 * st) as f32))
+        })
     }
 
     /// Panicking form of [`try_arange`](Tensor::try_arange).
@@ -136,15 +129,18 @@ impl Tensor {
         // half backward from `end`, so both end points are exact.
         let step = (end - start) / steps.saturating_sub(1).max(1) as f32;
         let half = steps / 2;
-        let mut values = try_with_capacity("linspace", steps)?;
-        values.extend((0..steps).map(|i| {
-            if i < half {
-                start + step * i as f32
-            } else {
-                end - step * (steps - 1 - i) as f32
-            }
-        }));
-        Tensor::from_vec(values, &[steps])
+        Tensor::try_build::<f32>("linspace", &[steps], |out| {
+            write_all(
+                out,
+                (0..steps).map(|i| {
+                    if i < half {
+                        start + step * i as f32
+                    } else {
+                        end - step * (steps - 1 - i) as f32
+                    }
+                }),
+            )
+        })
     }
 
     /// Panicking form of [`try_linspace`](Tensor::try_linspace).

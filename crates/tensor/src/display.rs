@@ -1,5 +1,5 @@
-//! PyTorch-identical printing, following `torch/_tensor_str.py` for float32:
-//! 4 decimals, `1.` for all-integer tensors, scientific notation when the
+//! PyTorch-identical printing, following `torch/_tensor_str.py`: for
+//! integers and bools Python's `str()` of each value; for floats 4 decimals, `1.` for all-integer tensors, scientific notation when the
 //! magnitudes call for it, aligned columns, 80-column line wrapping, and
 //! summarisation with `...` above 1000 elements (3 edge items).
 
@@ -7,6 +7,7 @@ use std::fmt;
 
 use ndarray::ArrayViewD;
 
+use crate::dtype::{dispatch, DType, Element};
 use crate::tensor::Tensor;
 
 const THRESHOLD: usize = 1000;
@@ -16,9 +17,21 @@ const PRECISION: usize = 4;
 
 /// How every element of one tensor is formatted (PyTorch's `_Formatter`).
 struct Formatter {
+    /// Floats follow PyTorch's float rules; integers and bools print as
+    /// Python's `str()` of the value.
+    float: bool,
     int_mode: bool,
     sci_mode: bool,
     max_width: usize,
+}
+
+/// Python's `str()` of an integer or bool element.
+fn plain_str<T: Element>(value: T) -> String {
+    match T::DTYPE {
+        DType::Bool if value.to_i64() != 0 => "True".into(),
+        DType::Bool => "False".into(),
+        _ => value.to_i64().to_string(),
+    }
 }
 
 /// Python's `'{:.4e}'.format(v)`: mantissa, `e`, sign, at least two exponent digits.
@@ -47,16 +60,25 @@ fn format_special(value: f64) -> Option<String> {
 }
 
 impl Formatter {
-    fn new(values: &[f32]) -> Formatter {
+    fn new<T: Element>(values: &[T]) -> Formatter {
         let mut f = Formatter {
+            float: T::DTYPE.is_floating_point(),
             int_mode: true,
             sci_mode: false,
             max_width: 1,
         };
+        if !f.float {
+            f.max_width = values
+                .iter()
+                .map(|&v| plain_str(v).len())
+                .max()
+                .unwrap_or(1);
+            return f;
+        }
         let finite: Vec<f64> = values
             .iter()
-            .filter(|v| v.is_finite() && **v != 0.0)
-            .map(|&v| v as f64)
+            .map(|v| v.to_f64())
+            .filter(|v| v.is_finite() && *v != 0.0)
             .collect();
         if finite.is_empty() {
             return f;
@@ -82,9 +104,11 @@ impl Formatter {
         f
     }
 
-    fn format(&self, value: f32) -> String {
-        let v = value as f64;
-        let s = if self.sci_mode {
+    fn format<T: Element>(&self, value: T) -> String {
+        let v = value.to_f64();
+        let s = if !self.float {
+            plain_str(value)
+        } else if self.sci_mode {
             format_special(v).unwrap_or_else(|| format_sci(v))
         } else if self.int_mode {
             format_special(v).unwrap_or_else(|| format!("{v:.0}."))
@@ -188,7 +212,11 @@ trait RowVisitor {
 }
 
 /// The printed elements of the row at `index` (all but the last dim).
-fn row_values(view: &ArrayViewD<'_, f32>, index: &[usize], summarize: bool) -> Vec<Option<f32>> {
+fn row_values<T: Element>(
+    view: &ArrayViewD<'_, T>,
+    index: &[usize],
+    summarize: bool,
+) -> Vec<Option<T>> {
     let last = *view.shape().last().expect("at least one dim");
     let shown = Shown::new(last, summarize);
     let mut full: Vec<usize> = index.to_vec();
@@ -204,13 +232,13 @@ fn row_values(view: &ArrayViewD<'_, f32>, index: &[usize], summarize: bool) -> V
 }
 
 /// The elements PyTorch's formatter looks at: only the edges when summarising.
-fn summarized_values(view: &ArrayViewD<'_, f32>, summarize: bool) -> Vec<f32> {
-    struct Collect<'v, 'a> {
-        view: &'v ArrayViewD<'a, f32>,
+fn summarized_values<T: Element>(view: &ArrayViewD<'_, T>, summarize: bool) -> Vec<T> {
+    struct Collect<'v, 'a, T> {
+        view: &'v ArrayViewD<'a, T>,
         summarize: bool,
-        values: Vec<f32>,
+        values: Vec<T>,
     }
-    impl RowVisitor for Collect<'_, '_> {
+    impl<T: Element> RowVisitor for Collect<'_, '_, T> {
         fn row(&mut self, index: &[usize]) {
             let row = row_values(self.view, index, self.summarize);
             self.values.extend(row.into_iter().flatten());
@@ -235,7 +263,7 @@ fn summarized_values(view: &ArrayViewD<'_, f32>, summarize: bool) -> Vec<f32> {
 }
 
 /// Appends one printed row: `[a, b, c]`, wrapped to the line width.
-fn vector_str(out: &mut String, row: &[Option<f32>], indent: usize, f: &Formatter) {
+fn vector_str<T: Element>(out: &mut String, row: &[Option<T>], indent: usize, f: &Formatter) {
     let element_length = f.max_width + 2;
     let per_line = ((LINE_WIDTH.saturating_sub(indent)) / element_length).max(1);
     out.push('[');
@@ -259,21 +287,21 @@ fn vector_str(out: &mut String, row: &[Option<f32>], indent: usize, f: &Formatte
 
 /// PyTorch's `_tensor_str` of a non-empty tensor, appended to `out`; the
 /// first line starts at column `indent`.
-fn tensor_str(
+fn tensor_str<T: Element>(
     out: &mut String,
-    view: &ArrayViewD<'_, f32>,
+    view: &ArrayViewD<'_, T>,
     indent: usize,
     summarize: bool,
     f: &Formatter,
 ) {
-    struct Print<'o, 'v, 'a, 'f> {
+    struct Print<'o, 'v, 'a, 'f, T> {
         out: &'o mut String,
-        view: &'v ArrayViewD<'a, f32>,
+        view: &'v ArrayViewD<'a, T>,
         indent: usize,
         summarize: bool,
         f: &'f Formatter,
     }
-    impl RowVisitor for Print<'_, '_, '_, '_> {
+    impl<T: Element> RowVisitor for Print<'_, '_, '_, '_, T> {
         fn open(&mut self, _level: usize) {
             self.out.push('[');
         }
@@ -334,12 +362,23 @@ impl Tensor {
             "[]".to_string()
         } else {
             let summarize = self.numel() > THRESHOLD;
-            let view = self.data.view();
-            let formatter = Formatter::new(&summarized_values(&view, summarize));
             let mut body = String::new();
-            tensor_str(&mut body, &view, indent, summarize, &formatter);
+            dispatch!(self.dtype, T => {
+                let read = self.read::<T>();
+                let view = read.array();
+                let formatter = Formatter::new(&summarized_values(&view, summarize));
+                tensor_str(&mut body, &view, indent, summarize, &formatter);
+            });
             body
         };
+        // PyTorch names the dtype unless it is the default float32 or one
+        // inferred from the printed values (int64, bool); an empty tensor
+        // shows no values, so only float32 goes unnamed.
+        let inferred = matches!(self.dtype, DType::Int64 | DType::Bool) && !self.is_empty();
+        if self.dtype != DType::Float32 && !inferred {
+            let at = usize::from(self.is_empty() && self.dim() != 1);
+            suffixes.insert(at, format!("dtype={}", self.dtype));
+        }
         let mut out = format!("{PREFIX}{body}");
         // As PyTorch computes it: characters after the last newline, plus 2.
         let mut last_line_len = out.len() - out.rfind('\n').map_or(0, |i| i + 1) + 2;

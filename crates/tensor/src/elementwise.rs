@@ -5,12 +5,12 @@
 //! vectorises; large ones are split across rayon's pool. Everything else goes
 //! through ndarray's broadcasting `Zip`.
 
-use ndarray::{ArrayD, ArrayViewMut, IxDyn, Zip};
-
-use crate::alloc::{checked_numel, try_with_capacity};
+use ndarray::{ArrayViewMut, IxDyn, Zip};
 use rayon::prelude::*;
 
+use crate::dtype::{cast, dispatch, DType, Element};
 use crate::error::{Result, TensorError};
+use crate::layout::Dims;
 use crate::shape::broadcast_shapes;
 use crate::tensor::{or_panic, Tensor};
 
@@ -23,144 +23,115 @@ fn use_parallel(n: usize) -> bool {
 }
 
 impl Tensor {
-    /// Applies `f` to every element. PyTorch has no single equivalent; it is
-    /// the building block of the unary ops.
+    /// A new tensor of `self`'s shape with `f` applied to every element (any
+    /// element types in and out): the unary kernel behind the math ops,
+    /// comparisons with a scalar and dtype conversions.
+    pub(crate) fn map_to<S: Element, T: Element>(
+        &self,
+        op: &'static str,
+        f: impl Fn(S) -> T + Sync + Send,
+    ) -> Result<Tensor> {
+        let src = self.read::<S>();
+        Tensor::try_build::<T>(op, self.shape(), |out| match src.slice() {
+            Some(src) if use_parallel(src.len()) => out
+                .par_chunks_mut(CHUNK)
+                .zip(src.par_chunks(CHUNK))
+                .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x))),
+            Some(src) => out.iter_mut().zip(src).for_each(|(o, &x)| *o = f(x)),
+            None => {
+                let mut slots = out.iter_mut();
+                src.for_each(|x| *slots.next().expect("numel slots") = f(x));
+            }
+        })
+    }
+
+    /// Applies `f` to every element of a float32 tensor. PyTorch has no
+    /// single equivalent; it is the building block of the unary ops.
     ///
     /// # Errors
-    /// [`TensorError::Allocation`] (naming `op`) if the result does not fit in memory.
+    /// [`TensorError::Allocation`] (naming `op`) if the result does not fit
+    /// in memory; [`TensorError::UnsupportedDType`] if the tensor is not float32.
     pub fn try_map(
         &self,
         op: &'static str,
         f: impl Fn(f32) -> f32 + Sync + Send,
     ) -> Result<Tensor> {
-        let mut out = try_with_capacity(op, self.numel())?;
-        match self.data.as_slice() {
-            Some(src) if use_parallel(src.len()) => {
-                out.resize(src.len(), 0.0);
-                out.par_chunks_mut(CHUNK)
-                    .zip(src.par_chunks(CHUNK))
-                    .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)));
-            }
-            Some(src) => out.extend(src.iter().map(|&x| f(x))),
-            None => out.extend(self.data.iter().map(|&x| f(x))),
-        }
-        Ok(self.with_values(out))
+        self.expect_dtype(op, DType::Float32)?;
+        self.map_to::<f32, f32>(op, f)
     }
 
     /// Panicking form of [`try_map`](Tensor::try_map).
     ///
     /// # Panics
-    /// If the result does not fit in memory.
+    /// If the result does not fit in memory or the tensor is not float32.
     #[track_caller]
     pub fn map(&self, f: impl Fn(f32) -> f32 + Sync + Send) -> Tensor {
         or_panic(self.try_map("map", f))
     }
 
-    /// A tensor of `self`'s shape holding `values` (in logical row-major order).
-    fn with_values(&self, values: Vec<f32>) -> Tensor {
-        let array =
-            ArrayD::from_shape_vec(IxDyn(self.shape()), values).expect("same number of elements");
-        Tensor::from_array(array)
+    /// A new tensor combining `self` and `other` elementwise after
+    /// broadcasting them together (any element types in and out): the binary
+    /// kernel behind arithmetic and comparisons.
+    pub(crate) fn zip_to<A: Element, B: Element, T: Element>(
+        &self,
+        op: &'static str,
+        other: &Tensor,
+        f: impl Fn(A, B) -> T + Sync + Send,
+    ) -> Result<Tensor> {
+        let shape = if self.shape() == other.shape() {
+            Dims::from_slice(self.shape())
+        } else {
+            Dims::from_slice(&broadcast_shapes(op, self.shape(), other.shape())?)
+        };
+        let (ra, rb) = (self.read::<A>(), other.read::<B>());
+        if let (Some(a), Some(b)) = (ra.slice(), rb.slice()) {
+            if let Some(out) = zip_contiguous(op, &shape, (self.shape(), a), (other.shape(), b), &f)
+            {
+                return out;
+            }
+        }
+        // General case: stride-0 views broadcast both operands to the
+        // result's shape, and ndarray's Zip walks them.
+        drop((ra, rb));
+        let a = self.try_broadcast_to(&shape)?;
+        let b = other.try_broadcast_to(&shape)?;
+        let (ra, rb) = (a.read::<A>(), b.read::<B>());
+        Tensor::try_build::<T>(op, &shape, |out| {
+            let mut out =
+                ArrayViewMut::from_shape(IxDyn(&shape), out).expect("sized for the shape");
+            Zip::from(&mut out)
+                .and(&ra.array())
+                .and(&rb.array())
+                .for_each(|o, &x, &y| *o = f(x, y));
+        })
     }
 
-    /// Combines `self` and `other` elementwise after broadcasting them together.
+    /// Combines two float32 tensors elementwise after broadcasting them together.
     ///
     /// # Errors
-    /// [`TensorError::Broadcast`] (naming `op`) if the shapes are incompatible.
+    /// [`TensorError::Broadcast`] (naming `op`) if the shapes are
+    /// incompatible; [`TensorError::UnsupportedDType`] if either is not float32.
     pub fn zip_with(
         &self,
         op: &'static str,
         other: &Tensor,
         f: impl Fn(f32, f32) -> f32 + Sync + Send,
     ) -> Result<Tensor> {
-        if self.shape() == other.shape() {
-            if let (Some(a), Some(b)) = (self.data.as_slice(), other.data.as_slice()) {
-                let mut out = try_with_capacity(op, a.len())?;
-                if use_parallel(a.len()) {
-                    out.resize(a.len(), 0.0);
-                    out.par_chunks_mut(CHUNK)
-                        .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-                        .for_each(|(o, (a, b))| {
-                            o.iter_mut()
-                                .zip(a.iter().zip(b))
-                                .for_each(|(o, (&x, &y))| *o = f(x, y))
-                        });
-                } else {
-                    out.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
-                }
-                return Ok(self.with_values(out));
-            }
-        }
-        let shape = broadcast_shapes(op, self.shape(), other.shape())?;
-        if let Some(out) = self.zip_broadcast_fast(other, &shape, &f) {
-            return Ok(out);
-        }
-        // The result may be far larger than either input: allocate fallibly,
-        // and write each element once.
-        let numel = checked_numel(op, &shape)?;
-        let mut values = try_with_capacity(op, numel)?;
-        let a = self
-            .data
-            .broadcast(IxDyn(&shape))
-            .expect("broadcast shape checked");
-        let b = other
-            .data
-            .broadcast(IxDyn(&shape))
-            .expect("broadcast shape checked");
-        let slots = &mut values.spare_capacity_mut()[..numel];
-        let mut out = ArrayViewMut::from_shape(IxDyn(&shape), slots).expect("sized above");
-        Zip::from(&mut out).and(&a).and(&b).for_each(|o, &x, &y| {
-            o.write(f(x, y));
-        });
-        // SAFETY: `out` is a view of exactly the first `numel` slots, and the
-        // zip over it wrote every one of them.
-        unsafe { values.set_len(numel) };
-        Tensor::from_vec(values, &shape)
+        self.expect_dtype(op, DType::Float32)?;
+        other.expect_dtype(op, DType::Float32)?;
+        self.zip_to::<f32, f32, f32>(op, other, f)
     }
 
-    /// The common broadcasts on contiguous data without ndarray's general
-    /// machinery: one operand a single value, or one operand repeated along
-    /// leading dims of the other (`[n, k] + [k]`). `None` for anything else.
-    fn zip_broadcast_fast(
+    /// Applies `f(self_elem, other_elem)` in place, `other` broadcast to
+    /// `self`'s shape (which must not change). The write shows through every
+    /// view of `self`'s storage; if `other` shares that storage, it is read
+    /// as it was before the write.
+    pub(crate) fn zip_in_place<T: Element, S: Element>(
         &self,
-        other: &Tensor,
-        shape: &[usize],
-        f: &(impl Fn(f32, f32) -> f32 + Sync + Send),
-    ) -> Option<Tensor> {
-        let (a, b) = (self.as_slice()?, other.as_slice()?);
-        let numel = checked_numel("broadcast", shape).ok()?;
-        if numel >= PARALLEL_ELEMENTWISE_THRESHOLD {
-            return None;
-        }
-        let values: Vec<f32> = if self.shape() == shape && b.len() == 1 {
-            a.iter().map(|&x| f(x, b[0])).collect()
-        } else if other.shape() == shape && a.len() == 1 {
-            b.iter().map(|&y| f(a[0], y)).collect()
-        } else if self.shape() == shape && shape.ends_with(other.shape()) && !b.is_empty() {
-            a.chunks_exact(b.len())
-                .flat_map(|row| row.iter().zip(b).map(|(&x, &y)| f(x, y)))
-                .collect()
-        } else if other.shape() == shape && shape.ends_with(self.shape()) && !a.is_empty() {
-            b.chunks_exact(a.len())
-                .flat_map(|row| a.iter().zip(row).map(|(&x, &y)| f(x, y)))
-                .collect()
-        } else {
-            return None;
-        };
-        Some(or_panic(Tensor::from_vec(values, shape)))
-    }
-
-    /// Applies `f(self_elem, other_elem)` in place, broadcasting `other` to
-    /// `self`'s shape (which must not change).
-    ///
-    /// # Errors
-    /// [`TensorError::Broadcast`] (naming `op`) if `other` does not broadcast to `self`'s shape.
-    pub fn zip_with_(
-        &mut self,
         op: &'static str,
         other: &Tensor,
-        f: impl Fn(f32, f32) -> f32,
-    ) -> Result<&mut Tensor> {
+        f: impl Fn(T, S) -> T,
+    ) -> Result<&Tensor> {
         if self.shape() != other.shape() {
             let shape = broadcast_shapes(op, self.shape(), other.shape())?;
             if shape != self.shape() {
@@ -171,42 +142,94 @@ impl Tensor {
                 });
             }
         }
-        // Same shape, both contiguous: a flat loop (copy-on-write first).
-        if self.shape() == other.shape() && self.is_contiguous() {
-            if let Some(src) = other.as_slice() {
-                if let Some(dst) = self.data.as_slice_mut() {
-                    dst.iter_mut().zip(src).for_each(|(x, &y)| *x = f(*x, y));
-                    return Ok(self);
+        let src = self
+            .detached_source(other)?
+            .try_broadcast_to(self.shape())?;
+        self.write_reading::<T, S, ()>(op, &src, |dst, src| {
+            if let Some(values) = src.slice() {
+                if let Some(dst) = dst.slice_mut() {
+                    dst.iter_mut().zip(values).for_each(|(x, &y)| *x = f(*x, y));
+                    return;
                 }
             }
-        }
-        self.data.zip_mut_with(&other.data, |x, &y| *x = f(*x, y));
+            Zip::from(&mut dst.array_mut())
+                .and(&src.array())
+                .for_each(|x, &y| *x = f(*x, y));
+        })?;
         Ok(self)
     }
 
-    /// Applies `f` to every element in place.
-    pub fn map_(&mut self, f: impl Fn(f32) -> f32) -> &mut Tensor {
-        self.data.mapv_inplace(f);
+    /// Applies `f(self_elem, other_elem)` in place on float32 tensors,
+    /// broadcasting `other` to `self`'s shape (which must not change).
+    ///
+    /// # Errors
+    /// [`TensorError::Broadcast`] (naming `op`) if `other` does not broadcast
+    /// to `self`'s shape; [`TensorError::UnsupportedDType`] for non-float32 tensors;
+    /// [`TensorError::InvalidArgument`] if `self` is an expanded view.
+    pub fn zip_with_(
+        &self,
+        op: &'static str,
+        other: &Tensor,
+        f: impl Fn(f32, f32) -> f32,
+    ) -> Result<&Tensor> {
+        self.expect_dtype(op, DType::Float32)?;
+        other.expect_dtype(op, DType::Float32)?;
+        self.zip_in_place::<f32, f32>(op, other, f)
+    }
+
+    /// Applies `f` to every element of a float32 tensor in place.
+    ///
+    /// # Panics
+    /// If the tensor is not float32 or is an expanded view.
+    #[track_caller]
+    pub fn map_(&self, f: impl Fn(f32) -> f32) -> &Tensor {
+        or_panic(self.try_map_in_place::<f32>("map_", f));
         self
     }
 
-    /// Sets every element to `value`. PyTorch equivalent: `x.fill_(value)`.
-    pub fn fill_(&mut self, value: f32) -> &mut Tensor {
-        self.data.fill(value);
+    /// Applies `f` to every element in place.
+    pub(crate) fn try_map_in_place<T: Element>(
+        &self,
+        op: &'static str,
+        f: impl Fn(T) -> T,
+    ) -> Result<()> {
+        let mut dst = self.write::<T>(op)?;
+        dst.for_each_mut(|x| *x = f(*x));
+        Ok(())
+    }
+
+    /// Sets every element to `value` (converted to the tensor's dtype).
+    /// PyTorch equivalent: `x.fill_(value)`.
+    ///
+    /// # Panics
+    /// If the tensor is an expanded view.
+    #[track_caller]
+    pub fn fill_(&self, value: f32) -> &Tensor {
+        dispatch!(self.dtype, T => {
+            let v: T = cast::<f32, T>(value);
+            or_panic(self.try_map_in_place::<T>("fill_", move |_| v));
+        });
         self
     }
 
     /// Sets every element to zero. PyTorch equivalent: `x.zero_()`.
-    pub fn zero_(&mut self) -> &mut Tensor {
+    ///
+    /// # Panics
+    /// If the tensor is an expanded view.
+    #[track_caller]
+    pub fn zero_(&self) -> &Tensor {
         self.fill_(0.0)
     }
 
-    /// Copies `src` (broadcast to `self`'s shape) into `self`. PyTorch equivalent: `x.copy_(src)`.
+    /// Copies `src` (broadcast to `self`'s shape, converted to `self`'s
+    /// dtype) into `self`. PyTorch equivalent: `x.copy_(src)`.
     ///
     /// # Errors
     /// [`TensorError::Broadcast`] if `src` does not broadcast to `self`'s shape.
-    pub fn try_copy_(&mut self, src: &Tensor) -> Result<&mut Tensor> {
-        self.zip_with_("copy_", src, |_, y| y)
+    pub fn try_copy_(&self, src: &Tensor) -> Result<&Tensor> {
+        dispatch!(self.dtype, T => dispatch!(src.dtype, S => {
+            self.zip_in_place::<T, S>("copy_", src, |_, y| cast::<S, T>(y))
+        }))
     }
 
     /// Panicking form of [`try_copy_`](Tensor::try_copy_).
@@ -214,7 +237,7 @@ impl Tensor {
     /// # Panics
     /// If `src` does not broadcast to `self`'s shape.
     #[track_caller]
-    pub fn copy_(&mut self, src: &Tensor) -> &mut Tensor {
+    pub fn copy_(&self, src: &Tensor) -> &Tensor {
         or_panic(self.try_copy_(src))
     }
 
@@ -232,7 +255,7 @@ impl Tensor {
     ///
     /// # Errors
     /// [`TensorError::Broadcast`] if `other` does not broadcast to `self`'s shape.
-    pub fn try_add_scaled_(&mut self, other: &Tensor, alpha: f32) -> Result<&mut Tensor> {
+    pub fn try_add_scaled_(&self, other: &Tensor, alpha: f32) -> Result<&Tensor> {
         self.zip_with_("add_", other, move |x, y| x + alpha * y)
     }
 
@@ -250,7 +273,7 @@ impl Tensor {
     /// # Panics
     /// If `other` does not broadcast to `self`'s shape.
     #[track_caller]
-    pub fn add_scaled_(&mut self, other: &Tensor, alpha: f32) -> &mut Tensor {
+    pub fn add_scaled_(&self, other: &Tensor, alpha: f32) -> &Tensor {
         or_panic(self.try_add_scaled_(other, alpha))
     }
 
@@ -287,6 +310,72 @@ impl Tensor {
     }
 }
 
+/// The common cases on contiguous operands without ndarray's general
+/// machinery: equal shapes (split across rayon's pool when large), one
+/// operand a single value, or one operand repeated along the leading dims of
+/// the other (`[n, k] + [k]`). `None` for anything else.
+fn zip_contiguous<A: Element, B: Element, T: Element>(
+    op: &'static str,
+    shape: &[usize],
+    (a_shape, a): (&[usize], &[A]),
+    (b_shape, b): (&[usize], &[B]),
+    f: &(impl Fn(A, B) -> T + Sync + Send),
+) -> Option<Result<Tensor>> {
+    let full_a = a_shape == shape;
+    let full_b = b_shape == shape;
+    if full_a && full_b {
+        return Some(Tensor::try_build::<T>(op, shape, |out| {
+            if use_parallel(out.len()) {
+                out.par_chunks_mut(CHUNK)
+                    .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+                    .for_each(|(o, (a, b))| {
+                        o.iter_mut()
+                            .zip(a.iter().zip(b))
+                            .for_each(|(o, (&x, &y))| *o = f(x, y))
+                    });
+            } else {
+                out.iter_mut()
+                    .zip(a.iter().zip(b))
+                    .for_each(|(o, (&x, &y))| *o = f(x, y));
+            }
+        }));
+    }
+    if a.len().max(b.len()) >= PARALLEL_ELEMENTWISE_THRESHOLD {
+        return None;
+    }
+    if full_a && b.len() == 1 {
+        let y = b[0];
+        return Some(Tensor::try_build::<T>(op, shape, |out| {
+            out.iter_mut().zip(a).for_each(|(o, &x)| *o = f(x, y))
+        }));
+    }
+    if full_b && a.len() == 1 {
+        let x = a[0];
+        return Some(Tensor::try_build::<T>(op, shape, |out| {
+            out.iter_mut().zip(b).for_each(|(o, &y)| *o = f(x, y))
+        }));
+    }
+    if full_a && shape.ends_with(b_shape) && !b.is_empty() {
+        return Some(Tensor::try_build::<T>(op, shape, |out| {
+            for (o, row) in out.chunks_exact_mut(b.len()).zip(a.chunks_exact(b.len())) {
+                o.iter_mut()
+                    .zip(row.iter().zip(b))
+                    .for_each(|(o, (&x, &y))| *o = f(x, y));
+            }
+        }));
+    }
+    if full_b && shape.ends_with(a_shape) && !a.is_empty() {
+        return Some(Tensor::try_build::<T>(op, shape, |out| {
+            for (o, row) in out.chunks_exact_mut(a.len()).zip(b.chunks_exact(a.len())) {
+                o.iter_mut()
+                    .zip(a.iter().zip(row))
+                    .for_each(|(o, (&x, &y))| *o = f(x, y));
+            }
+        }));
+    }
+    None
+}
+
 impl Tensor {
     /// The gradient of `tanh` from its output `y`: `self * (1 - y²)`, with
     /// `1 - y²` a fused multiply-add as PyTorch's CPU kernel computes it
@@ -296,9 +385,15 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::Broadcast`] if the shapes cannot be broadcast together.
     pub fn try_tanh_backward(&self, output: &Tensor) -> Result<Tensor> {
-        if self.shape() == output.shape() {
-            if let (Some(g), Some(y)) = (self.as_slice(), output.as_slice()) {
-                return Ok(self.with_values(fused::tanh_backward(g, y)));
+        if self.shape() == output.shape()
+            && self.dtype == DType::Float32
+            && output.dtype == DType::Float32
+        {
+            let (rg, ry) = (self.read::<f32>(), output.read::<f32>());
+            if let (Some(g), Some(y)) = (rg.slice(), ry.slice()) {
+                return Tensor::try_build::<f32>("tanh_backward", self.shape(), |out| {
+                    fused::tanh_backward(out, g, y)
+                });
             }
         }
         self.zip_with("tanh_backward", output, |g, y| g * (-y).mul_add(y, 1.0))
@@ -314,16 +409,14 @@ mod fused {
     use super::{use_parallel, CHUNK};
 
     /// `g * (1 - y²)` with a fused `1 - y²`, across rayon's pool when large.
-    pub(super) fn tanh_backward(g: &[f32], y: &[f32]) -> Vec<f32> {
-        let mut out = vec![0.0f32; g.len()];
+    pub(super) fn tanh_backward(out: &mut [f32], g: &[f32], y: &[f32]) {
         if use_parallel(g.len()) {
             out.par_chunks_mut(CHUNK)
                 .zip(g.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
                 .for_each(|(o, (g, y))| tanh_backward_into(o, g, y));
         } else {
-            tanh_backward_into(&mut out, g, y);
+            tanh_backward_into(out, g, y);
         }
-        out
     }
 
     fn tanh_backward_into(out: &mut [f32], g: &[f32], y: &[f32]) {
@@ -378,7 +471,7 @@ macro_rules! binary_ops {
                 ///
                 /// # Errors
                 /// [`TensorError::Broadcast`] if `other` does not broadcast to `self`'s shape.
-                pub fn $try_inplace(&mut self, other: &Tensor) -> Result<&mut Tensor> {
+                pub fn $try_inplace(&self, other: &Tensor) -> Result<&Tensor> {
                     self.zip_with_(concat!(stringify!($name), "_"), other, $f)
                 }
 
@@ -387,7 +480,7 @@ macro_rules! binary_ops {
                 /// # Panics
                 /// If `other` does not broadcast to `self`'s shape.
                 #[track_caller]
-                pub fn $inplace(&mut self, other: &Tensor) -> &mut Tensor {
+                pub fn $inplace(&self, other: &Tensor) -> &Tensor {
                     or_panic(self.$try_inplace(other))
                 }
             )*

@@ -70,8 +70,19 @@ pub enum TensorError {
     #[error("{op}: shape {shape:?} is too large: its number of elements overflows")]
     ShapeOverflow { op: &'static str, shape: Vec<usize> },
     /// The allocator could not provide the memory for a result.
-    #[error("{op}: cannot allocate {numel} elements of f32 ({})", crate::alloc::human_bytes(*numel as u128 * 4))]
-    Allocation { op: &'static str, numel: usize },
+    #[error("{op}: cannot allocate {numel} elements of {} ({})", dtype.name(), crate::alloc::human_bytes(*numel as u128 * dtype.size() as u128))]
+    Allocation {
+        op: &'static str,
+        numel: usize,
+        dtype: crate::DType,
+    },
+    /// An operation given a tensor whose dtype it does not support.
+    #[error("{op}: expected {expected}, but got a tensor of dtype {dtype}")]
+    UnsupportedDType {
+        op: &'static str,
+        dtype: crate::DType,
+        expected: &'static str,
+    },
     /// Any other invalid argument, described in words.
     #[error("{op}: {msg}")]
     InvalidArgument { op: &'static str, msg: String },

@@ -1,35 +1,14 @@
-//! Indexing: gather along a dim by a list of indices, narrow a dim to a range,
-//! and select one index of a dim.
+//! Indexing that copies: gather along a dim by a list of indices, add into
+//! indexed slices, and stack tensors along a new dim.
 
-use ndarray::{Axis, Slice};
+use ndarray::Axis;
 
-use crate::alloc::{checked_numel, try_with_capacity};
+use crate::alloc::checked_numel;
+use crate::dtype::{dispatch, DType};
 use crate::error::{Result, TensorError};
-use crate::shape::normalize_dim;
 use crate::tensor::{or_panic, Tensor};
 
 impl Tensor {
-    fn check_index(&self, op: &'static str, dim: usize, index: usize) -> Result<()> {
-        let size = self.shape()[dim];
-        if index >= size {
-            return Err(TensorError::IndexOutOfRange {
-                op,
-                index,
-                dim,
-                size,
-                shape: self.shape().to_vec(),
-            });
-        }
-        Ok(())
-    }
-
-    fn dim_of_nonscalar(&self, op: &'static str, dim: isize) -> Result<usize> {
-        if self.dim() == 0 {
-            return Err(TensorError::invalid(op, "cannot index a 0-d tensor"));
-        }
-        normalize_dim(op, dim, self.shape())
-    }
-
     /// The slices at `indices` along `dim`, in that order (repeats allowed).
     /// PyTorch equivalent: `x.index_select(dim, indices)`; with `dim = 0` it
     /// is the tutorial's `features[batch_indices]`.
@@ -41,29 +20,32 @@ impl Tensor {
         for &i in indices {
             self.check_index("index_select", d, i)?;
         }
-        // Gather whole blocks: for each outer position, the `inner` values
-        // of every selected index along `d` are contiguous in the input.
-        let src = self.contiguous();
-        let values = src.as_slice().expect("contiguous");
-        let shape = self.shape();
-        let inner: usize = shape[d + 1..].iter().product();
-        let outer: usize = shape[..d].iter().product();
-        let stride = shape[d] * inner;
-        let mut out_shape = shape.to_vec();
+        let mut out_shape = self.shape().to_vec();
         out_shape[d] = indices.len();
-        let out_numel = checked_numel("index_select", &out_shape)?;
-        let mut out = try_with_capacity("index_select", out_numel)?;
-        if out_numel == 0 {
-            // Possibly many empty blocks: nothing to gather.
-            return Tensor::from_vec(out, &out_shape);
-        }
-        for o in 0..outer {
-            let block = &values[o * stride..(o + 1) * stride];
-            for &i in indices {
-                out.extend_from_slice(&block[i * inner..(i + 1) * inner]);
-            }
-        }
-        Tensor::from_vec(out, &out_shape)
+        dispatch!(self.dtype, T => {
+            let src = self.read::<T>();
+            let mut scratch = Vec::new();
+            // Gather whole blocks: for each outer position, the `inner`
+            // values of every selected index along `d` are contiguous.
+            let values = if self.numel() == 0 { &[][..] } else { src.contiguous(&mut scratch) };
+            let shape = self.shape();
+            let inner: usize = shape[d + 1..].iter().product();
+            let stride = shape[d] * inner;
+            Tensor::try_build::<T>("index_select", &out_shape, |out| {
+                if out.is_empty() {
+                    // Possibly many empty blocks: nothing to gather.
+                    return;
+                }
+                let mut out = out.chunks_exact_mut(inner.max(1));
+                for block in values.chunks_exact(stride.max(1)) {
+                    for &i in indices {
+                        out.next()
+                            .expect("one block per index")
+                            .copy_from_slice(&block[i * inner..(i + 1) * inner]);
+                    }
+                }
+            })
+        })
     }
 
     /// Panicking form of [`try_index_select`](Tensor::try_index_select).
@@ -75,68 +57,6 @@ impl Tensor {
         or_panic(self.try_index_select(dim, indices))
     }
 
-    /// The `length` slices starting at `start` along `dim` (shares storage
-    /// until either side is written: copy-on-write, so writes never alias).
-    /// PyTorch equivalent: `x.narrow(dim, start, length)`, i.e. `x[start:start+length]` on dim 0.
-    ///
-    /// # Errors
-    /// [`TensorError::DimOutOfRange`], or [`TensorError::InvalidArgument`] if
-    /// the range does not fit in the dim.
-    pub fn try_narrow(&self, dim: isize, start: usize, length: usize) -> Result<Tensor> {
-        let d = self.dim_of_nonscalar("narrow", dim)?;
-        let size = self.shape()[d];
-        if start.checked_add(length).is_none_or(|end| end > size) {
-            return Err(TensorError::invalid(
-                "narrow",
-                format!("start ({start}) + length ({length}) exceeds dimension {d} of size {size} (shape {:?})", self.shape()),
-            ));
-        }
-        let mut data = self.data.clone();
-        data.slice_axis_inplace(Axis(d), Slice::from(start..start + length));
-        Ok(Tensor::from_shared(data))
-    }
-
-    /// Panicking form of [`try_narrow`](Tensor::try_narrow).
-    ///
-    /// # Panics
-    /// If `dim` is out of range or the range does not fit.
-    #[track_caller]
-    pub fn narrow(&self, dim: isize, start: usize, length: usize) -> Tensor {
-        or_panic(self.try_narrow(dim, start, length))
-    }
-
-    /// The slice at `index` along `dim`, with that dim removed (shares
-    /// storage until either side is written: copy-on-write).
-    /// PyTorch equivalent: `x.select(dim, index)`; `x[i]` is `select(0, i)`.
-    ///
-    /// # Errors
-    /// [`TensorError::DimOutOfRange`] or [`TensorError::IndexOutOfRange`].
-    pub fn try_select(&self, dim: isize, index: usize) -> Result<Tensor> {
-        let d = self.dim_of_nonscalar("select", dim)?;
-        self.check_index("select", d, index)?;
-        Ok(Tensor::from_shared(
-            self.data.clone().index_axis_move(Axis(d), index),
-        ))
-    }
-
-    /// Panicking form of [`try_select`](Tensor::try_select).
-    ///
-    /// # Panics
-    /// If `dim` or `index` is out of range.
-    #[track_caller]
-    pub fn select(&self, dim: isize, index: usize) -> Tensor {
-        or_panic(self.try_select(dim, index))
-    }
-
-    /// Row `index` of dimension 0. PyTorch equivalent: `x[index]`.
-    ///
-    /// # Panics
-    /// If the tensor is 0-d or `index` is out of range.
-    #[track_caller]
-    pub fn get(&self, index: usize) -> Tensor {
-        self.select(0, index)
-    }
-
     /// Adds slice `j` of `source` along `dim` into slice `indices[j]` of
     /// `self` (repeated indices accumulate). PyTorch equivalent: `x.index_add_(dim, indices, source)`.
     ///
@@ -145,11 +65,11 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] if `source`'s shape is not `self`'s
     /// with `dim` resized to `indices.len()`.
     pub fn try_index_add_(
-        &mut self,
+        &self,
         dim: isize,
         indices: &[usize],
         source: &Tensor,
-    ) -> Result<&mut Tensor> {
+    ) -> Result<&Tensor> {
         let d = self.dim_of_nonscalar("index_add_", dim)?;
         let mut expected = self.shape().to_vec();
         expected[d] = indices.len();
@@ -167,10 +87,17 @@ impl Tensor {
         for &i in indices {
             self.check_index("index_add_", d, i)?;
         }
-        for (j, &i) in indices.iter().enumerate() {
-            let mut target = self.data.index_axis_mut(Axis(d), i);
-            target += &source.data.index_axis(Axis(d), j);
-        }
+        self.expect_dtype("index_add_", DType::Float32)?;
+        source.expect_dtype("index_add_", DType::Float32)?;
+        let source = self.detached_source(source)?;
+        self.write_reading::<f32, f32, ()>("index_add_", &source, |dst, src| {
+            let mut dst = dst.array_mut();
+            let src = src.array();
+            for (j, &i) in indices.iter().enumerate() {
+                let mut target = dst.index_axis_mut(Axis(d), i);
+                target += &src.index_axis(Axis(d), j);
+            }
+        })?;
         Ok(self)
     }
 
@@ -179,7 +106,7 @@ impl Tensor {
     /// # Panics
     /// If `dim` or an index is out of range or `source` has the wrong shape.
     #[track_caller]
-    pub fn index_add_(&mut self, dim: isize, indices: &[usize], source: &Tensor) -> &mut Tensor {
+    pub fn index_add_(&self, dim: isize, indices: &[usize], source: &Tensor) -> &Tensor {
         or_panic(self.try_index_add_(dim, indices, source))
     }
 
@@ -207,25 +134,41 @@ impl Tensor {
         // The result can be far larger than any input (the same tensor many
         // times): check its size and allocate it fallibly. Each input is a
         // block of `inner` values per position of the dims before `d`.
+        if let Some(other) = tensors.iter().find(|t| t.dtype != first.dtype) {
+            return Err(TensorError::invalid(
+                "stack",
+                format!(
+                    "expects each tensor to have the same dtype, but got {} and {}",
+                    first.dtype, other.dtype
+                ),
+            ));
+        }
         let mut shape = first.shape().to_vec();
         shape.insert(d, tensors.len());
-        let numel = checked_numel("stack", &shape)?;
-        let mut out = try_with_capacity("stack", numel)?;
-        if numel > 0 {
-            let sources = tensors
+        checked_numel("stack", &shape)?;
+        dispatch!(first.dtype, T => {
+            let readers: Vec<_> = tensors.iter().map(|t| t.read::<T>()).collect();
+            let mut scratch: Vec<Vec<T>> = readers.iter().map(|_| Vec::new()).collect();
+            let sources: Vec<&[T]> = readers
                 .iter()
-                .map(Tensor::try_contiguous)
-                .collect::<Result<Vec<_>>>()?;
-            let inner: usize = first.shape()[d..].iter().product();
-            let outer = first.numel() / inner;
-            for o in 0..outer {
-                for source in &sources {
-                    let values = source.as_slice().expect("contiguous");
-                    out.extend_from_slice(&values[o * inner..(o + 1) * inner]);
+                .zip(scratch.iter_mut())
+                .map(|(r, s)| r.contiguous(s))
+                .collect();
+            Tensor::try_build::<T>("stack", &shape, |out| {
+                if out.is_empty() {
+                    return;
                 }
-            }
-        }
-        Tensor::from_vec(out, &shape)
+                let inner: usize = first.shape()[d..].iter().product();
+                let mut out = out.chunks_exact_mut(inner.max(1));
+                for o in 0..first.numel() / inner.max(1) {
+                    for values in &sources {
+                        out.next()
+                            .expect("one block per source")
+                            .copy_from_slice(&values[o * inner..(o + 1) * inner]);
+                    }
+                }
+            })
+        })
     }
 
     /// Panicking form of [`try_stack`](Tensor::try_stack).

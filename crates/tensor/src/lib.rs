@@ -24,20 +24,27 @@
 //! This crate knows nothing of gradients; the `autograd` crate builds on it.
 
 mod alloc;
+mod convert;
 mod creation;
 mod display;
+mod dtype;
 mod elementwise;
 mod error;
 mod index;
+mod layout;
 mod matmul;
 mod ops;
 pub mod random;
 mod reduce;
 mod shape;
+mod storage;
 mod tensor;
+mod view;
 
+pub use dtype::{DType, Element};
 pub use elementwise::PARALLEL_ELEMENTWISE_THRESHOLD;
 pub use error::{Result, TensorError};
+pub use layout::Dims;
 pub use random::{manual_seed, Generator};
 pub use shape::broadcast_shapes;
 pub use tensor::Tensor;

@@ -11,7 +11,8 @@
 #[cfg(not(feature = "gemm"))]
 use rayon::prelude::*;
 
-use crate::alloc::{checked_numel, try_zeroed};
+use crate::alloc::checked_numel;
+use crate::dtype::DType;
 use crate::error::{Result, TensorError};
 use crate::shape::broadcast_shapes;
 use crate::tensor::{or_panic, Tensor};
@@ -215,8 +216,10 @@ impl Tensor {
     /// [`TensorError::Broadcast`] if the batch dims cannot be broadcast;
     /// [`TensorError::InvalidArgument`] for a 0-d operand.
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor> {
+        self.expect_dtype("matmul", DType::Float32)?;
+        other.expect_dtype("matmul", DType::Float32)?;
         if let Some(out) = self.small_matmul(other) {
-            return Ok(out);
+            return out;
         }
         let (ls, rs) = (self.shape(), other.shape());
         if ls.is_empty() || rs.is_empty() {
@@ -229,12 +232,12 @@ impl Tensor {
         let lhs = if ls.len() == 1 {
             self.unsqueeze(0)
         } else {
-            self.clone()
+            self.alias()
         };
         let rhs = if rs.len() == 1 {
             other.unsqueeze(1)
         } else {
-            other.clone()
+            other.alias()
         };
         let (l, r) = (lhs.shape(), rhs.shape());
         let (m, k) = (l[l.len() - 2], l[l.len() - 1]);
@@ -267,16 +270,15 @@ impl Tensor {
                 format!("the product of {ls:?} and {rs:?} has shape {shape:?}, whose number of elements overflows"),
             )
         })?;
-        let mut out = try_zeroed("matmul", numel)?;
         if numel == 0 || k == 0 {
             // Nothing to compute (the output is empty or all sums are empty):
             // don't walk what may be a huge number of empty batch entries.
-            return Tensor::from_vec(out, &shape);
+            return Tensor::try_zeros_of("matmul", DType::Float32, &shape);
         }
 
         let batch_strides = |t: &Tensor| -> Vec<isize> {
             // Stride of each broadcast batch dim in `t` (0 where broadcast).
-            let (shape, strides) = (t.shape(), t.data.strides());
+            let (shape, strides) = (t.shape(), t.stride());
             let nb = shape.len() - 2;
             let lead = batch.len() - nb;
             (0..batch.len())
@@ -284,60 +286,60 @@ impl Tensor {
                     if i < lead || shape[i - lead] == 1 {
                         0
                     } else {
-                        strides[i - lead]
+                        strides[i - lead] as isize
                     }
                 })
                 .collect()
         };
         let (lbs, rbs) = (batch_strides(&lhs), batch_strides(&rhs));
-        let lstr = lhs.data.strides();
-        let rstr = rhs.data.strides();
-        let mut index = vec![0usize; batch.len()];
-        for b in 0..batch_count {
-            let offset = |strides: &[isize]| -> isize {
-                index
-                    .iter()
-                    .zip(strides)
-                    .map(|(&i, &s)| i as isize * s)
-                    .sum()
-            };
-            let a = MatRef {
-                // SAFETY: the offset addresses batch element `index` of `lhs`.
-                ptr: unsafe { lhs.data.as_ptr().offset(offset(&lbs)) },
-                rows: m,
-                cols: k,
-                row_stride: lstr[lstr.len() - 2],
-                col_stride: lstr[lstr.len() - 1],
-            };
-            let bm = MatRef {
-                // SAFETY: as above, for `rhs`.
-                ptr: unsafe { rhs.data.as_ptr().offset(offset(&rbs)) },
-                rows: k,
-                cols: n,
-                row_stride: rstr[rstr.len() - 2],
-                col_stride: rstr[rstr.len() - 1],
-            };
-            // SAFETY: `out` has room for batch_count blocks of m×n; block b is
-            // written only here.
-            unsafe { gemm(a, bm, out.as_mut_ptr().add(b * m * n), n) };
-            // Advance the batch multi-index in row-major order.
-            for d in (0..batch.len()).rev() {
-                index[d] += 1;
-                if index[d] < batch[d] {
-                    break;
+        let (lstr, rstr) = (lhs.stride(), rhs.stride());
+        let (lread, rread) = (lhs.read::<f32>(), rhs.read::<f32>());
+        let (lptr, rptr) = (lread.as_ptr(), rread.as_ptr());
+        Tensor::try_build::<f32>("matmul", &shape, |out| {
+            let mut index = vec![0usize; batch.len()];
+            for b in 0..batch_count {
+                let offset = |strides: &[isize]| -> isize {
+                    index
+                        .iter()
+                        .zip(strides)
+                        .map(|(&i, &s)| i as isize * s)
+                        .sum()
+                };
+                let a = MatRef {
+                    // SAFETY: the offset addresses batch element `index` of `lhs`.
+                    ptr: unsafe { lptr.offset(offset(&lbs)) },
+                    rows: m,
+                    cols: k,
+                    row_stride: lstr[lstr.len() - 2] as isize,
+                    col_stride: lstr[lstr.len() - 1] as isize,
+                };
+                let bm = MatRef {
+                    // SAFETY: as above, for `rhs`.
+                    ptr: unsafe { rptr.offset(offset(&rbs)) },
+                    rows: k,
+                    cols: n,
+                    row_stride: rstr[rstr.len() - 2] as isize,
+                    col_stride: rstr[rstr.len() - 1] as isize,
+                };
+                // SAFETY: `out` has room for batch_count blocks of m×n; block b is
+                // written only here.
+                unsafe { gemm(a, bm, out.as_mut_ptr().add(b * m * n), n) };
+                // Advance the batch multi-index in row-major order.
+                for d in (0..batch.len()).rev() {
+                    index[d] += 1;
+                    if index[d] < batch[d] {
+                        break;
+                    }
+                    index[d] = 0;
                 }
-                index[d] = 0;
             }
-        }
-
-        Tensor::from_vec(out, &shape)
+        })
     }
 
     /// Tiny contiguous matrix-matrix and matrix-vector products, computed
     /// directly: the general path's promotions and bookkeeping would cost
     /// more than the arithmetic. `None` when the fast path does not apply.
-    fn small_matmul(&self, other: &Tensor) -> Option<Tensor> {
-        let (a, b) = (self.as_slice()?, other.as_slice()?);
+    fn small_matmul(&self, other: &Tensor) -> Option<Result<Tensor>> {
         let (ls, rs) = (self.shape(), other.shape());
         if ls.len() != 2 || rs.is_empty() || rs.len() > 2 {
             return None;
@@ -349,24 +351,26 @@ impl Tensor {
         if rs[0] != k || flops >= TINY_FLOPS || out_numel >= TINY_FLOPS {
             return None;
         }
+        let (ra, rb) = (self.read::<f32>(), other.read::<f32>());
+        let (a, b) = (ra.slice()?, rb.slice()?);
         if n == 1 && k > 0 {
             // Matrix-vector: one dot product per row.
-            let out: Vec<f32> = a
-                .chunks_exact(k)
-                .map(|row| row.iter().zip(b).map(|(&x, &y)| x * y).sum())
-                .collect();
             let shape: &[usize] = if rs.len() == 2 { &[m, 1] } else { &[m] };
-            return Tensor::from_vec(out, shape).ok();
-        }
-        let mut out = vec![0.0f32; out_numel];
-        for (row, c) in a.chunks_exact(k.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
-            for (p, &x) in row.iter().enumerate() {
-                let b_row = &b[p * n..(p + 1) * n];
-                c.iter_mut().zip(b_row).for_each(|(c, &y)| *c += x * y);
-            }
+            return Some(Tensor::try_build::<f32>("matmul", shape, |out| {
+                for (o, row) in out.iter_mut().zip(a.chunks_exact(k)) {
+                    *o = row.iter().zip(b).map(|(&x, &y)| x * y).sum();
+                }
+            }));
         }
         let shape: &[usize] = if rs.len() == 2 { &[m, n] } else { &[m] };
-        Tensor::from_vec(out, shape).ok()
+        Some(Tensor::try_build::<f32>("matmul", shape, |out| {
+            for (row, c) in a.chunks_exact(k.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
+                for (p, &x) in row.iter().enumerate() {
+                    let b_row = &b[p * n..(p + 1) * n];
+                    c.iter_mut().zip(b_row).for_each(|(c, &y)| *c += x * y);
+                }
+            }
+        }))
     }
 
     /// Panicking form of [`try_matmul`](Tensor::try_matmul).

@@ -125,7 +125,8 @@ macro_rules! scalar_ops {
                 }
 
                 #[doc = concat!("In place `x ", $torch, "= s`. PyTorch equivalent: `x ", $torch, "= s`.")]
-                pub fn $name_(&mut self, s: f32) -> &mut Tensor {
+                #[track_caller]
+                pub fn $name_(&self, s: f32) -> &Tensor {
                     let f = $f;
                     self.map_(move |x| f(x, s))
                 }

@@ -116,9 +116,9 @@ impl Generator {
     /// shape too large to hold.
     pub fn normal(&mut self, mean: f32, std: f32, shape: &[usize]) -> Result<Tensor> {
         normal_dist(mean, std)?;
-        let mut out = Tensor::filled("normal", shape, 0.0)?;
-        self.fill_normal(out.as_slice_mut(), mean, std)?;
-        Ok(out)
+        Tensor::try_build::<f32>("normal", shape, |out| {
+            self.fill_normal(out, mean, std).expect("checked above")
+        })
     }
 
     /// A tensor of samples of U[`low`, `high`).
@@ -129,9 +129,9 @@ impl Generator {
     /// for a shape too large to hold.
     pub fn uniform(&mut self, low: f32, high: f32, shape: &[usize]) -> Result<Tensor> {
         check_uniform(low, high)?;
-        let mut out = Tensor::filled("uniform", shape, 0.0)?;
-        self.fill_uniform(out.as_slice_mut(), low, high)?;
-        Ok(out)
+        Tensor::try_build::<f32>("uniform", shape, |out| {
+            self.fill_uniform(out, low, high).expect("checked above")
+        })
     }
 }
 
@@ -356,10 +356,10 @@ impl Tensor {
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] if `std` is negative or not finite.
-    pub fn try_normal_(&mut self, mean: f32, std: f32) -> Result<&mut Tensor> {
+    pub fn try_normal_(&self, mean: f32, std: f32) -> Result<&Tensor> {
+        self.check_writable("normal_")?;
         let fresh = Tensor::try_normal(mean, std, self.shape())?;
-        *self = fresh;
-        Ok(self)
+        self.try_copy_(&fresh)
     }
 
     /// Panicking form of [`try_normal_`](Tensor::try_normal_).
@@ -367,7 +367,7 @@ impl Tensor {
     /// # Panics
     /// If `std` is negative or not finite.
     #[track_caller]
-    pub fn normal_(&mut self, mean: f32, std: f32) -> &mut Tensor {
+    pub fn normal_(&self, mean: f32, std: f32) -> &Tensor {
         or_panic(self.try_normal_(mean, std))
     }
 
@@ -376,10 +376,10 @@ impl Tensor {
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] if `low > high` or a bound is not finite.
-    pub fn try_uniform_(&mut self, low: f32, high: f32) -> Result<&mut Tensor> {
+    pub fn try_uniform_(&self, low: f32, high: f32) -> Result<&Tensor> {
+        self.check_writable("uniform_")?;
         let fresh = Tensor::try_uniform(low, high, self.shape())?;
-        *self = fresh;
-        Ok(self)
+        self.try_copy_(&fresh)
     }
 
     /// Panicking form of [`try_uniform_`](Tensor::try_uniform_).
@@ -387,7 +387,7 @@ impl Tensor {
     /// # Panics
     /// If `low > high` or a bound is not finite.
     #[track_caller]
-    pub fn uniform_(&mut self, low: f32, high: f32) -> &mut Tensor {
+    pub fn uniform_(&self, low: f32, high: f32) -> &Tensor {
         or_panic(self.try_uniform_(low, high))
     }
 }

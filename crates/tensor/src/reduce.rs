@@ -1,11 +1,11 @@
 //! Reductions over all elements or along one dimension: sum, mean, max/min
 //! with their arg-indices, and the L2 norm.
 //!
-//! Index results (argmax, the indices of `max_dim`) are returned as `f32`
-//! tensors holding whole numbers, exact up to 2^24 elements along a dim.
+//! Index results (argmax, the indices of `max_dim`) are int64 tensors, as in PyTorch.
 
 use ndarray::{ArrayD, Axis};
 
+use crate::dtype::Element;
 use crate::error::{Result, TensorError};
 use crate::shape::normalize_dim;
 use crate::tensor::{or_panic, Tensor};
@@ -187,50 +187,47 @@ impl Tensor {
         } else {
             out_shape.remove(d);
         }
-        let mut out = Tensor::filled(op, &out_shape, 0.0)?;
-        if out.is_empty() {
-            return Ok(out);
+        if out_shape.contains(&0) {
+            return Tensor::filled(op, &out_shape, 0.0);
         }
         let source = self.try_contiguous()?;
-        let values = source.as_slice().expect("contiguous");
-        let sums = out.as_slice_mut();
-        if inner == 1 {
-            for (o, lane) in sums.iter_mut().zip(values.chunks_exact(len)) {
-                *o = cascade_sum(lane);
+        let read = source.read::<f32>();
+        let values = read.slice().expect("contiguous");
+        Tensor::try_build::<f32>(op, &out_shape, |sums| {
+            if inner == 1 {
+                for (o, lane) in sums.iter_mut().zip(values.chunks_exact(len)) {
+                    *o = cascade_sum(lane);
+                }
+            } else {
+                for (o, block) in sums
+                    .chunks_exact_mut(inner)
+                    .zip(values.chunks_exact(len * inner))
+                    .take(outer)
+                {
+                    sum_rows(block, len, inner, o);
+                }
             }
-        } else {
-            for (o, block) in sums
-                .chunks_exact_mut(inner)
-                .zip(values.chunks_exact(len * inner))
-                .take(outer)
-            {
-                sum_rows(block, len, inner, o);
-            }
-        }
-        Ok(out)
+        })
     }
 
     /// Reduces along `dim` with `f`, which sees each lane and returns one value.
-    fn reduce_dim(
+    fn reduce_dim<T: Element>(
         &self,
         op: &'static str,
         dim: isize,
         keepdim: bool,
-        f: impl Fn(ndarray::ArrayView1<'_, f32>) -> f32,
+        f: impl Fn(ndarray::ArrayView1<'_, f32>) -> T,
     ) -> Result<Tensor> {
         let d = normalize_dim(op, dim, self.shape())?;
+        let read = self.read::<f32>();
         if self.dim() == 0 {
-            let value = f(self
-                .data
-                .view()
-                .into_shape_with_order(1)
-                .expect("one element"));
-            return Ok(Tensor::scalar(value));
+            let value = f(read.array().into_shape_with_order(1).expect("one element"));
+            return Ok(Tensor::scalar_of(value));
         }
         if self.shape()[d] == 0 {
             return self.reduce_empty_lanes(op, d, keepdim, f(ndarray::ArrayView1::from(&[])));
         }
-        let mut out: ArrayD<f32> = self.data.map_axis(Axis(d), f);
+        let mut out: ArrayD<T> = read.array().map_axis(Axis(d), f);
         if keepdim {
             out.insert_axis_inplace(Axis(d));
         }
@@ -240,12 +237,12 @@ impl Tensor {
     /// The reduction along `d`, of size 0, where every lane gives `value`:
     /// the result may be far larger than the input, so it is allocated
     /// fallibly (and no lane is visited).
-    fn reduce_empty_lanes(
+    fn reduce_empty_lanes<T: Element>(
         &self,
         op: &'static str,
         d: usize,
         keepdim: bool,
-        value: f32,
+        value: T,
     ) -> Result<Tensor> {
         let mut shape = self.shape().to_vec();
         if keepdim {
@@ -253,7 +250,7 @@ impl Tensor {
         } else {
             shape.remove(d);
         }
-        Tensor::filled(op, &shape, value)
+        Tensor::try_filled(op, &shape, value)
     }
 
     fn nonempty(&self, op: &'static str) -> Result<()> {
@@ -289,10 +286,9 @@ impl Tensor {
     /// kernel on contiguous data (see `cascade_sum`), so such sums agree with
     /// PyTorch's to the last bit.
     pub fn sum(&self) -> Tensor {
-        match self.data.as_slice() {
-            Some(values) => Tensor::scalar(cascade_sum(values)),
-            None => Tensor::scalar(cascade_sum(&self.to_vec())),
-        }
+        let read = self.read::<f32>();
+        let mut scratch = Vec::new();
+        Tensor::scalar(cascade_sum(read.contiguous(&mut scratch)))
     }
 
     /// Sum along `dim`. PyTorch equivalent: `x.sum(dim, keepdim)`.
@@ -354,7 +350,9 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_max(&self) -> Result<Tensor> {
         self.nonempty("max")?;
-        Ok(Tensor::scalar(arg_extreme(self.data.iter(), true).0))
+        Ok(Tensor::scalar(
+            arg_extreme(self.read::<f32>().array().iter(), true).0,
+        ))
     }
 
     /// Panicking form of [`try_max`](Tensor::try_max).
@@ -373,7 +371,9 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_min(&self) -> Result<Tensor> {
         self.nonempty("min")?;
-        Ok(Tensor::scalar(arg_extreme(self.data.iter(), false).0))
+        Ok(Tensor::scalar(
+            arg_extreme(self.read::<f32>().array().iter(), false).0,
+        ))
     }
 
     /// Panicking form of [`try_min`](Tensor::try_min).
@@ -392,7 +392,8 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_argmax(&self) -> Result<Tensor> {
         self.nonempty("argmax")?;
-        Ok(Tensor::scalar(arg_extreme(self.data.iter(), true).1 as f32))
+        let index = arg_extreme(self.read::<f32>().array().iter(), true).1;
+        Ok(Tensor::scalar_of(index as i64))
     }
 
     /// Panicking form of [`try_argmax`](Tensor::try_argmax).
@@ -411,9 +412,8 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_argmin(&self) -> Result<Tensor> {
         self.nonempty("argmin")?;
-        Ok(Tensor::scalar(
-            arg_extreme(self.data.iter(), false).1 as f32,
-        ))
+        let index = arg_extreme(self.read::<f32>().array().iter(), false).1;
+        Ok(Tensor::scalar_of(index as i64))
     }
 
     /// Panicking form of [`try_argmin`](Tensor::try_argmin).
@@ -508,7 +508,7 @@ impl Tensor {
         let values =
             self.reduce_dim(op, dim, keepdim, |lane| arg_extreme(lane.iter(), greater).0)?;
         let indices = self.reduce_dim(op, dim, keepdim, |lane| {
-            arg_extreme(lane.iter(), greater).1 as f32
+            arg_extreme(lane.iter(), greater).1 as i64
         })?;
         Ok((values, indices))
     }
@@ -563,7 +563,7 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] unless `shape` broadcasts to `self.shape()`.
     pub fn try_sum_to_size(&self, shape: &[usize]) -> Result<Tensor> {
         if self.shape() == shape {
-            return Ok(self.clone());
+            return Ok(self.alias());
         }
         let own = self.shape();
         let expandable = shape.len() <= own.len()
@@ -583,15 +583,16 @@ impl Tensor {
             return Tensor::filled("sum_to_size", shape, 0.0);
         }
         // Only leading dims summed away, contiguous input: sum rows.
-        if let Some(values) = self.as_slice() {
-            if own[lead..] == *shape {
+        if own[lead..] == *shape {
+            let read = self.read::<f32>();
+            if let Some(values) = read.slice() {
                 let width: usize = shape.iter().product();
-                let mut out = Tensor::filled("sum_to_size", shape, 0.0)?;
-                sum_rows(values, values.len() / width, width, out.as_slice_mut());
-                return Ok(out);
+                return Tensor::try_build::<f32>("sum_to_size", shape, |out| {
+                    sum_rows(values, values.len() / width, width, out)
+                });
             }
         }
-        let mut out = self.clone();
+        let mut out = self.alias();
         for _ in 0..lead {
             out = out.sum_along("sum_to_size", 0, false)?;
         }

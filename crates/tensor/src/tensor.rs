@@ -1,24 +1,30 @@
-//! The [`Tensor`] type: construction from data, accessors, and shape operations
-//! (reshape, transpose, permute, squeeze, expand, ...).
+//! The [`Tensor`] type: a storage, a layout and a dtype; construction from
+//! data, accessors, and the locked read/write access every kernel goes through.
 
-use ndarray::{ArcArray, ArrayD, ArrayViewD, Axis, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder};
 
-use crate::alloc::{checked_numel, try_with_capacity, try_zeroed};
+use crate::alloc::checked_numel;
+use crate::dtype::{dispatch, DType, Element};
 use crate::error::{Result, TensorError};
-use crate::shape::{broadcast_shapes, infer_shape, normalize_dim, normalize_insert_dim};
+use crate::layout::Layout;
+use crate::storage::{ReadGuard, Storage, WriteGuard};
 
-/// A dense n-dimensional `f32` tensor in logical row-major order.
+/// A dense n-dimensional tensor: a view (shape, strides, offset) of a shared
+/// storage of elements of one [`DType`].
 ///
-/// Cloning is cheap: clones share storage until one of them is written to
-/// (copy-on-write), so an in-place operation never changes another handle's
-/// values. Shape operations such as [`transpose`](Tensor::transpose) and
-/// [`select`](Tensor::select) share storage too; [`reshape`](Tensor::reshape)
-/// copies only when the input is not contiguous.
+/// **Aliasing is PyTorch's.** Views made by [`transpose`](Tensor::transpose),
+/// [`narrow`](Tensor::narrow), [`expand`](Tensor::expand),
+/// [`view`](Tensor::view), [`alias`](Tensor::alias), ... copy nothing and
+/// share the storage, so an in-place write through any of them (`add_`,
+/// `fill_`, `copy_`, ...) is visible through all of them. `Clone` makes an
+/// independent copy, like PyTorch's `x.clone()`; [`alias`](Tensor::alias)
+/// makes another handle to the same elements.
 ///
-/// PyTorch equivalent: `torch.Tensor` with `dtype=torch.float32` on the CPU.
-#[derive(Clone)]
+/// PyTorch equivalent: `torch.Tensor` on the CPU.
 pub struct Tensor {
-    pub(crate) data: ArcArray<f32, IxDyn>,
+    pub(crate) storage: Storage,
+    pub(crate) layout: Layout,
+    pub(crate) dtype: DType,
 }
 
 /// Unwraps a result, panicking with the error's message at the caller's location.
@@ -30,20 +36,82 @@ pub(crate) fn or_panic<T>(result: Result<T>) -> T {
     }
 }
 
+/// `Clone` copies the elements into a new contiguous storage: the copy and
+/// the original never see each other's writes. PyTorch equivalent: `x.clone()`.
+impl Clone for Tensor {
+    #[track_caller]
+    fn clone(&self) -> Tensor {
+        or_panic(self.try_clone())
+    }
+}
+
 impl Tensor {
-    /// Wraps an ndarray array without copying.
-    pub fn from_array(array: ArrayD<f32>) -> Tensor {
-        Tensor {
-            data: array.into_shared(),
-        }
+    // ----- construction ------------------------------------------------------
+
+    /// A new contiguous tensor of `shape` whose elements `fill` writes (the
+    /// buffer starts zeroed). One allocation.
+    pub(crate) fn try_build<T: Element>(
+        op: &'static str,
+        shape: &[usize],
+        fill: impl FnOnce(&mut [T]),
+    ) -> Result<Tensor> {
+        let numel = checked_numel(op, shape)?;
+        let storage = Storage::try_zeroed(op, T::DTYPE, numel)?;
+        // SAFETY: the storage is new, so no other handle can reach it; it
+        // holds `numel` zeroed elements of `T`, a valid value of every dtype.
+        let values =
+            unsafe { std::slice::from_raw_parts_mut(storage.data_ptr().cast::<T>(), numel) };
+        fill(values);
+        Ok(Tensor {
+            storage,
+            layout: Layout::contiguous(shape),
+            dtype: T::DTYPE,
+        })
     }
 
-    pub(crate) fn from_shared(data: ArcArray<f32, IxDyn>) -> Tensor {
-        Tensor { data }
+    /// A contiguous tensor of `shape` and `dtype` holding zeros.
+    pub(crate) fn try_zeros_of(op: &'static str, dtype: DType, shape: &[usize]) -> Result<Tensor> {
+        dispatch!(dtype, T => Tensor::try_build::<T>(op, shape, |_| {}))
     }
 
-    /// A tensor of `shape` holding `values` in row-major order.
+    /// A tensor of `shape` and `T`'s dtype with every element `value`.
+    pub(crate) fn try_filled<T: Element>(
+        op: &'static str,
+        shape: &[usize],
+        value: T,
+    ) -> Result<Tensor> {
+        Tensor::try_build::<T>(op, shape, |out| {
+            if value != T::default() {
+                out.fill(value)
+            }
+        })
+    }
+
+    /// A float32 tensor of `shape` with every element `value`.
+    pub(crate) fn filled(op: &'static str, shape: &[usize], value: f32) -> Result<Tensor> {
+        Tensor::try_filled(op, shape, value)
+    }
+
+    /// A tensor of `shape` holding `values` in row-major order; the dtype
+    /// follows the element type (`Vec<i64>` gives int64, `Vec<bool>` bool).
+    /// PyTorch equivalent: `torch.tensor(values, dtype=...).reshape(shape)`.
     ///
+    /// # Errors
+    /// [`TensorError::DataLength`] if `values.len()` is not the product of `shape`.
+    pub fn from_data<T: Element>(values: &[T], shape: &[usize]) -> Result<Tensor> {
+        let numel = checked_numel("from_data", shape)?;
+        if numel != values.len() {
+            return Err(TensorError::DataLength {
+                op: "from_data",
+                len: values.len(),
+                shape: shape.to_vec(),
+                numel,
+            });
+        }
+        Tensor::try_build::<T>("from_data", shape, |out| out.copy_from_slice(values))
+    }
+
+    /// A float32 tensor of `shape` holding `values` in row-major order.
     /// PyTorch equivalent: `torch.tensor(values).reshape(shape)`.
     ///
     /// # Errors
@@ -58,35 +126,80 @@ impl Tensor {
                 numel,
             });
         }
-        let array = ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked above");
-        Ok(Tensor::from_array(array))
+        Tensor::try_build::<f32>("from_vec", shape, |out| out.copy_from_slice(&values))
     }
 
-    /// A 1-D tensor copied from `values`.
-    ///
+    /// A 1-D float32 tensor copied from `values`.
     /// PyTorch equivalent: `torch.tensor([2, -3.4])`.
     pub fn from_slice(values: &[f32]) -> Tensor {
-        or_panic(Tensor::from_vec(values.to_vec(), &[values.len()]))
+        or_panic(Tensor::from_data(values, &[values.len()]))
     }
 
-    /// A 0-d tensor holding `value`. PyTorch equivalent: `torch.tensor(value)`.
-    pub fn scalar(value: f32) -> Tensor {
-        Tensor::from_array(ArrayD::from_elem(IxDyn(&[]), value))
+    /// A 1-D tensor of any dtype copied from `values`:
+    /// `Tensor::from_elems(&[1i64, 2, 3])` is int64, `&[true, false]` bool.
+    /// PyTorch equivalent: `torch.tensor([1, 2, 3])`.
+    pub fn from_elems<T: Element>(values: &[T]) -> Tensor {
+        or_panic(Tensor::from_data(values, &[values.len()]))
     }
+
+    /// A 0-d float32 tensor holding `value`. PyTorch equivalent: `torch.tensor(value)`.
+    pub fn scalar(value: f32) -> Tensor {
+        Tensor::scalar_of(value)
+    }
+
+    /// A 0-d tensor of `T`'s dtype holding `value`.
+    /// PyTorch equivalent: `torch.tensor(7)` (int64), `torch.tensor(True)`.
+    pub fn scalar_of<T: Element>(value: T) -> Tensor {
+        or_panic(Tensor::try_build::<T>("scalar", &[], |out| out[0] = value))
+    }
+
+    /// A copy of an ndarray array. PyTorch equivalent: `torch.from_numpy(a)`
+    /// (which shares memory; this copies once).
+    pub fn from_array<T: Element>(array: ArrayD<T>) -> Tensor {
+        let shape = array.shape().to_vec();
+        or_panic(Tensor::try_build::<T>("from_array", &shape, |out| {
+            out.iter_mut().zip(array.iter()).for_each(|(o, &v)| *o = v)
+        }))
+    }
+
+    // ----- accessors -----------------------------------------------------------
 
     /// The sizes of the dimensions. PyTorch equivalent: `x.shape`.
     pub fn shape(&self) -> &[usize] {
-        self.data.shape()
+        &self.layout.shape
+    }
+
+    /// The step, in elements, between neighbours along each dimension.
+    /// PyTorch equivalent: `x.stride()`.
+    pub fn stride(&self) -> &[usize] {
+        &self.layout.strides
+    }
+
+    /// The index of the first element in the storage.
+    /// PyTorch equivalent: `x.storage_offset()`.
+    pub fn storage_offset(&self) -> usize {
+        self.layout.offset
+    }
+
+    /// The element type. PyTorch equivalent: `x.dtype`.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Whether the dtype is float32 or float64.
+    /// PyTorch equivalent: `x.is_floating_point()`.
+    pub fn is_floating_point(&self) -> bool {
+        self.dtype.is_floating_point()
     }
 
     /// The number of dimensions. PyTorch equivalent: `x.dim()`.
     pub fn dim(&self) -> usize {
-        self.data.ndim()
+        self.layout.shape.len()
     }
 
     /// The number of elements. PyTorch equivalent: `x.numel()`.
     pub fn numel(&self) -> usize {
-        self.data.len()
+        self.layout.numel()
     }
 
     /// The size of dimension 0, like Python's `len(x)`.
@@ -114,18 +227,69 @@ impl Tensor {
         self.numel() == 0
     }
 
-    /// The value of a one-element tensor. PyTorch equivalent: `x.item()`.
+    /// Another handle to the same elements (a view of the whole tensor):
+    /// writes through either are seen by both. PyTorch equivalent:
+    /// `x.view_as(x)` (or simply a second Python reference).
+    pub fn alias(&self) -> Tensor {
+        Tensor {
+            storage: self.storage.clone(),
+            layout: self.layout.clone(),
+            dtype: self.dtype,
+        }
+    }
+
+    /// A view of the same storage with another layout.
+    pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor {
+            storage: self.storage.clone(),
+            layout,
+            dtype: self.dtype,
+        }
+    }
+
+    /// Whether both tensors view the same elements of the same storage with
+    /// the same shape and strides. PyTorch equivalent: `x.is_set_to(y)`.
+    pub fn is_set_to(&self, other: &Tensor) -> bool {
+        self.storage.ptr_eq(&other.storage) && self.layout == other.layout
+    }
+
+    /// Whether the two tensors share a storage (one is a view of the other,
+    /// or both of a third). PyTorch equivalent:
+    /// `x.untyped_storage().data_ptr() == y.untyped_storage().data_ptr()`.
+    pub fn shares_storage(&self, other: &Tensor) -> bool {
+        self.storage.ptr_eq(&other.storage)
+    }
+
+    /// The version counter of the storage, shared by all its views; the
+    /// autograd layer bumps it on the in-place writes it records.
+    /// PyTorch equivalent: `x._version`.
+    pub fn version(&self) -> u64 {
+        self.storage.version()
+    }
+
+    /// Increments the storage's version counter.
+    pub fn bump_version(&self) {
+        self.storage.bump_version()
+    }
+
+    /// Whether no other handle or view shares this tensor's storage.
+    pub fn is_unique(&self) -> bool {
+        self.storage.is_unique()
+    }
+
+    /// Whether the elements are laid out contiguously in row-major order.
+    /// PyTorch equivalent: `x.is_contiguous()`.
+    pub fn is_contiguous(&self) -> bool {
+        self.layout.is_contiguous()
+    }
+
+    /// The value of a one-element tensor as `f32`, converted as PyTorch's
+    /// `float(x.item())` would be. PyTorch equivalent: `x.item()`.
     ///
     /// # Errors
     /// [`TensorError::NotAScalar`] if the tensor has more or fewer than one element.
     pub fn try_item(&self) -> Result<f32> {
-        if self.numel() != 1 {
-            return Err(TensorError::NotAScalar {
-                shape: self.shape().to_vec(),
-                numel: self.numel(),
-            });
-        }
-        Ok(*self.data.iter().next().expect("one element"))
+        self.try_item_as::<f32>()
     }
 
     /// Panicking form of [`try_item`](Tensor::try_item).
@@ -137,102 +301,201 @@ impl Tensor {
         or_panic(self.try_item())
     }
 
-    /// The elements in logical row-major order. PyTorch equivalent: `x.flatten().tolist()`.
+    /// The value of a one-element tensor as `T`: exact when `T` is the
+    /// tensor's element type (`x.item_as::<i64>()` on an int64 tensor),
+    /// converted as [`to_dtype`](Tensor::to_dtype) would otherwise.
+    /// PyTorch equivalent: `x.item()`.
+    ///
+    /// # Errors
+    /// [`TensorError::NotAScalar`] if the tensor has more or fewer than one element.
+    pub fn try_item_as<T: Element>(&self) -> Result<T> {
+        if self.numel() != 1 {
+            return Err(TensorError::NotAScalar {
+                shape: self.shape().to_vec(),
+                numel: self.numel(),
+            });
+        }
+        Ok(self.to_vec_as::<T>()[0])
+    }
+
+    /// Panicking form of [`try_item_as`](Tensor::try_item_as).
+    ///
+    /// # Panics
+    /// If the tensor does not hold exactly one element.
+    #[track_caller]
+    pub fn item_as<T: Element>(&self) -> T {
+        or_panic(self.try_item_as())
+    }
+
+    /// The elements in logical row-major order, as `f32`.
+    /// PyTorch equivalent: `x.flatten().tolist()`.
     pub fn to_vec(&self) -> Vec<f32> {
-        match self.data.as_slice() {
-            Some(slice) => slice.to_vec(),
-            None => self.data.iter().copied().collect(),
+        self.to_vec_as::<f32>()
+    }
+
+    /// The elements in logical row-major order as `T`, converted from the
+    /// tensor's dtype as [`to_dtype`](Tensor::to_dtype) converts.
+    pub fn to_vec_as<T: Element>(&self) -> Vec<T> {
+        dispatch!(self.dtype, S => {
+            let read = self.read::<S>();
+            let mut out = Vec::with_capacity(self.numel());
+            read.for_each(|v| out.push(crate::dtype::cast::<S, T>(v)));
+            out
+        })
+    }
+
+    /// A copy of the elements as an owned ndarray array of `T`.
+    pub fn to_array<T: Element>(&self) -> ArrayD<T> {
+        ArrayD::from_shape_vec(IxDyn(self.shape()), self.to_vec_as::<T>())
+            .expect("one value per element")
+    }
+
+    /// Runs `f` on an ndarray view of the elements (no copy), holding the
+    /// storage's read lock: `f` must not write to this tensor's storage.
+    ///
+    /// # Panics
+    /// If `T` is not the tensor's element type.
+    pub fn with_view<T: Element, R>(&self, f: impl FnOnce(ArrayViewD<'_, T>) -> R) -> R {
+        f(self.read::<T>().array())
+    }
+
+    // ----- locked access for kernels ------------------------------------------
+
+    /// Read access to the elements as `T` under the storage's shared lock.
+    ///
+    /// # Panics
+    /// If `T` is not the tensor's element type (a bug in the caller).
+    pub(crate) fn read<T: Element>(&self) -> Reader<'_, T> {
+        assert_eq!(
+            T::DTYPE,
+            self.dtype,
+            "typed read of a {} tensor",
+            self.dtype
+        );
+        let guard = self.storage.read();
+        // SAFETY: the layout addresses elements of this storage only.
+        let ptr = unsafe { self.storage.data_ptr().cast::<T>().add(self.layout.offset) };
+        Reader {
+            _guard: guard,
+            layout: &self.layout,
+            ptr,
         }
     }
 
-    /// A read-only ndarray view of the elements.
-    pub fn view(&self) -> ArrayViewD<'_, f32> {
-        self.data.view()
+    /// Write access to the elements as `T` under the storage's exclusive
+    /// lock. PyTorch refuses in-place writes to a tensor in which several
+    /// indices reach one element (an `expand`ed view), and so does this.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] (naming `op`) for such a tensor.
+    pub(crate) fn write<T: Element>(&self, op: &'static str) -> Result<Writer<'_, T>> {
+        assert_eq!(
+            T::DTYPE,
+            self.dtype,
+            "typed write of a {} tensor",
+            self.dtype
+        );
+        self.check_writable(op)?;
+        let guard = self.storage.write();
+        // SAFETY: as in `read`.
+        let ptr = unsafe { self.storage.data_ptr().cast::<T>().add(self.layout.offset) };
+        Ok(Writer {
+            _guard: guard,
+            layout: &self.layout,
+            ptr,
+        })
     }
 
-    /// A copy of the elements as an owned ndarray array.
-    pub fn to_array(&self) -> ArrayD<f32> {
-        self.data.to_owned()
+    /// [`TensorError::UnsupportedDType`] unless the tensor's dtype is `dtype`.
+    pub(crate) fn expect_dtype(&self, op: &'static str, dtype: DType) -> Result<()> {
+        if self.dtype != dtype {
+            return Err(TensorError::UnsupportedDType {
+                op,
+                dtype: self.dtype,
+                expected: match dtype {
+                    DType::Bool => "a bool tensor",
+                    DType::Int64 => "an int64 tensor",
+                    DType::Float32 => "a float32 tensor",
+                    DType::Float64 => "a float64 tensor",
+                },
+            });
+        }
+        Ok(())
     }
 
-    /// The elements as a row-major slice, if the tensor is contiguous.
-    pub fn as_slice(&self) -> Option<&[f32]> {
-        self.data.as_slice()
+    pub(crate) fn check_writable(&self, op: &'static str) -> Result<()> {
+        if self.layout.has_internal_overlap() {
+            return Err(TensorError::invalid(
+                op,
+                format!(
+                    "unsupported operation: more than one element of the written-to tensor (shape {:?}, strides {:?}) refers to a single memory location. Please clone() the tensor before performing the operation.",
+                    self.shape(),
+                    self.stride()
+                ),
+            ));
+        }
+        Ok(())
     }
 
-    /// The elements of a tensor this crate just created (so contiguous and
-    /// unshared), as a mutable row-major slice.
-    pub(crate) fn as_slice_mut(&mut self) -> &mut [f32] {
-        self.data
-            .as_slice_mut()
-            .expect("freshly created tensors are contiguous")
+    /// `src` as a tensor that does not share `self`'s storage: `src` itself,
+    /// or a copy of it if it does (an in-place op reading a view of what it
+    /// writes sees the values from before the write, with no lock reentry).
+    pub(crate) fn detached_source(&self, src: &Tensor) -> Result<Tensor> {
+        if self.storage.ptr_eq(&src.storage) {
+            src.try_clone()
+        } else {
+            Ok(src.alias())
+        }
     }
 
-    /// Whether both tensors view the same memory with the same shape and
-    /// strides. PyTorch equivalent: `x.is_set_to(y)`.
-    pub fn is_set_to(&self, other: &Tensor) -> bool {
-        self.data.as_ptr() == other.data.as_ptr()
-            && self.shape() == other.shape()
-            && self.data.strides() == other.data.strides()
+    /// Runs `f` with write access to `self` and read access to `src` (which
+    /// must not share `self`'s storage), taking the two locks in address
+    /// order so that concurrent in-place ops on each other never deadlock.
+    pub(crate) fn write_reading<T: Element, S: Element, R>(
+        &self,
+        op: &'static str,
+        src: &Tensor,
+        f: impl FnOnce(&mut Writer<'_, T>, &Reader<'_, S>) -> R,
+    ) -> Result<R> {
+        debug_assert!(!self.storage.ptr_eq(&src.storage));
+        if self.storage.addr() < src.storage.addr() {
+            let mut w = self.write::<T>(op)?;
+            let r = src.read::<S>();
+            Ok(f(&mut w, &r))
+        } else {
+            self.check_writable(op)?;
+            let r = src.read::<S>();
+            let mut w = self.write::<T>(op)?;
+            Ok(f(&mut w, &r))
+        }
     }
 
-    /// Whether the elements are laid out contiguously in row-major order.
-    /// PyTorch equivalent: `x.is_contiguous()`.
-    pub fn is_contiguous(&self) -> bool {
-        self.data.is_standard_layout()
+    /// An independent contiguous copy. PyTorch equivalent: `x.clone()`.
+    ///
+    /// # Errors
+    /// [`TensorError::Allocation`] if the copy does not fit in memory.
+    pub fn try_clone(&self) -> Result<Tensor> {
+        self.copy_contiguous("clone")
     }
 
-    /// A row-major contiguous tensor with the same values; shares storage if
-    /// `self` already is one. PyTorch equivalent: `x.contiguous()`.
+    /// A contiguous copy, allocation failures naming `op`.
+    fn copy_contiguous(&self, op: &'static str) -> Result<Tensor> {
+        dispatch!(self.dtype, T => {
+            let read = self.read::<T>();
+            Tensor::try_build::<T>(op, self.shape(), |out| read.copy_to(out))
+        })
+    }
+
+    /// A row-major contiguous tensor with the same values: `self` (shared)
+    /// if it already is one, else a copy. PyTorch equivalent: `x.contiguous()`.
     ///
     /// # Errors
     /// [`TensorError::Allocation`] if the copy does not fit in memory.
     pub fn try_contiguous(&self) -> Result<Tensor> {
         if self.is_contiguous() {
-            return Ok(self.clone());
+            return Ok(self.alias());
         }
-        if self.dim() < 2 || self.data.strides().iter().any(|&s| s < 0) {
-            let mut out = try_with_capacity("contiguous", self.numel())?;
-            out.extend(self.data.iter().copied());
-            return Tensor::from_vec(out, self.shape());
-        }
-        // Copy matrix by matrix (the last two dims) in square tiles, so both
-        // the strided reads and the sequential writes stay in cache: a
-        // transposed 256x784 copies ~10x faster than element-by-element.
-        const TILE: usize = 32;
-        let shape = self.shape();
-        let strides: Vec<usize> = self.data.strides().iter().map(|&s| s as usize).collect();
-        let nd = shape.len();
-        let (rows, cols) = (shape[nd - 2], shape[nd - 1]);
-        let (rs, cs) = (strides[nd - 2], strides[nd - 1]);
-        let outer_shape = &shape[..nd - 2];
-        let outer: usize = outer_shape.iter().product();
-        let mut out = try_zeroed("contiguous", self.numel())?;
-        let base = self.data.as_ptr();
-        let mut index = vec![0usize; outer_shape.len()];
-        for o in 0..outer {
-            let offset: usize = index.iter().zip(&strides).map(|(i, s)| i * s).sum();
-            let dst = &mut out[o * rows * cols..(o + 1) * rows * cols];
-            for i0 in (0..rows).step_by(TILE) {
-                for j0 in (0..cols).step_by(TILE) {
-                    for i in i0..(i0 + TILE).min(rows) {
-                        for j in j0..(j0 + TILE).min(cols) {
-                            // SAFETY: (index, i, j) is inside the tensor's
-                            // shape, so the offset addresses one of its elements.
-                            dst[i * cols + j] = unsafe { *base.add(offset + i * rs + j * cs) };
-                        }
-                    }
-                }
-            }
-            for d in (0..index.len()).rev() {
-                index[d] += 1;
-                if index[d] < outer_shape[d] {
-                    break;
-                }
-                index[d] = 0;
-            }
-        }
-        Tensor::from_vec(out, shape)
+        self.copy_contiguous("contiguous")
     }
 
     /// Panicking form of [`try_contiguous`](Tensor::try_contiguous).
@@ -251,13 +514,12 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::Broadcast`] if the shapes cannot be broadcast together.
     pub fn try_allclose(&self, other: &Tensor, rtol: f32, atol: f32) -> Result<bool> {
-        let shape = broadcast_shapes("allclose", self.shape(), other.shape())?;
-        let a = self.data.broadcast(IxDyn(&shape));
-        let b = other.data.broadcast(IxDyn(&shape));
-        let (a, b) = a.zip(b).expect("broadcast shape checked");
-        Ok(a.iter().zip(b.iter()).all(|(&a, &b)| {
+        let shape = crate::shape::broadcast_shapes("allclose", self.shape(), other.shape())?;
+        let a = self.try_broadcast_to(&shape)?.to_vec_as::<f64>();
+        let b = other.try_broadcast_to(&shape)?.to_vec_as::<f64>();
+        Ok(a.iter().zip(&b).all(|(&a, &b)| {
             let error = (a - b).abs();
-            a == b || (error.is_finite() && error <= atol + rtol * b.abs())
+            a == b || (error.is_finite() && error <= atol as f64 + rtol as f64 * b.abs())
         }))
     }
 
@@ -269,280 +531,123 @@ impl Tensor {
     pub fn allclose(&self, other: &Tensor, rtol: f32, atol: f32) -> bool {
         or_panic(self.try_allclose(other, rtol, atol))
     }
+}
 
-    // ----- shape operations -------------------------------------------------
+/// Shared access to a tensor's elements while the storage's read lock is held.
+pub(crate) struct Reader<'a, T> {
+    _guard: ReadGuard<'a>,
+    layout: &'a Layout,
+    /// The first element (the layout's offset applied).
+    ptr: *const T,
+}
 
-    /// The same elements in a new shape; one dimension may be `-1` (inferred).
-    /// Follows logical row-major order whatever the memory layout.
-    /// PyTorch equivalent: `x.reshape(shape)`.
-    ///
-    /// # Errors
-    /// [`TensorError::ShapeSize`] if the element counts differ;
-    /// [`TensorError::InvalidArgument`] for two `-1`s or a negative size.
-    pub fn try_reshape(&self, shape: &[isize]) -> Result<Tensor> {
-        let shape = infer_shape("reshape", shape, self.shape())?;
-        let data = self.try_contiguous()?.data;
-        let data = data
-            .into_shape_with_order(IxDyn(&shape))
-            .expect("contiguous data of the same size can always be reshaped");
-        Ok(Tensor::from_shared(data))
+impl<'a, T: Element> Reader<'a, T> {
+    /// A pointer to the first element, valid for the layout's offsets while
+    /// the reader lives.
+    pub(crate) fn as_ptr(&self) -> *const T {
+        self.ptr
     }
 
-    /// Panicking form of [`try_reshape`](Tensor::try_reshape).
-    ///
-    /// # Panics
-    /// If the shape is invalid for this tensor's element count.
-    #[track_caller]
-    pub fn reshape(&self, shape: &[isize]) -> Tensor {
-        or_panic(self.try_reshape(shape))
+    /// The elements as a row-major slice, if the layout is contiguous.
+    pub(crate) fn slice(&self) -> Option<&[T]> {
+        self.layout.is_contiguous().then(|| {
+            // SAFETY: a contiguous layout covers `numel` consecutive elements
+            // from `ptr`, readable while the lock is held.
+            unsafe { std::slice::from_raw_parts(self.ptr, self.layout.numel()) }
+        })
     }
 
-    /// All elements as a 1-D tensor. PyTorch equivalent: `x.flatten()`.
-    pub fn flatten(&self) -> Tensor {
-        self.reshape(&[-1])
+    /// An ndarray view of the elements.
+    pub(crate) fn array(&self) -> ArrayViewD<'_, T> {
+        let shape = IxDyn(&self.layout.shape).strides(IxDyn(&self.layout.strides));
+        // SAFETY: every index of the layout addresses an element of the
+        // storage, readable while the lock is held; strides are non-negative.
+        unsafe { ArrayViewD::from_shape_ptr(shape, self.ptr) }
     }
 
-    /// Swaps two dimensions (shares storage until written: copy-on-write).
-    /// PyTorch equivalent: `x.transpose(d0, d1)`.
-    ///
-    /// # Errors
-    /// [`TensorError::DimOutOfRange`] if either dim is out of range.
-    pub fn try_transpose(&self, dim0: isize, dim1: isize) -> Result<Tensor> {
-        if self.dim() == 0 {
-            normalize_dim("transpose", dim0, self.shape())?;
-            normalize_dim("transpose", dim1, self.shape())?;
-            return Ok(self.clone());
-        }
-        let d0 = normalize_dim("transpose", dim0, self.shape())?;
-        let d1 = normalize_dim("transpose", dim1, self.shape())?;
-        let mut data = self.data.clone();
-        data.swap_axes(d0, d1);
-        Ok(Tensor::from_shared(data))
-    }
-
-    /// Panicking form of [`try_transpose`](Tensor::try_transpose).
-    ///
-    /// # Panics
-    /// If either dim is out of range.
-    #[track_caller]
-    pub fn transpose(&self, dim0: isize, dim1: isize) -> Tensor {
-        or_panic(self.try_transpose(dim0, dim1))
-    }
-
-    /// The transpose of a tensor of at most 2 dimensions (0-d and 1-D are
-    /// returned unchanged). PyTorch equivalent: `x.t()`.
-    ///
-    /// # Errors
-    /// [`TensorError::InvalidArgument`] if the tensor has more than 2 dimensions.
-    pub fn try_t(&self) -> Result<Tensor> {
-        match self.dim() {
-            0 | 1 => Ok(self.clone()),
-            2 => self.try_transpose(0, 1),
-            _ => Err(TensorError::invalid(
-                "t",
-                format!(
-                    "expects a tensor with <= 2 dimensions, but got shape {:?}",
-                    self.shape()
-                ),
-            )),
-        }
-    }
-
-    /// Panicking form of [`try_t`](Tensor::try_t).
-    ///
-    /// # Panics
-    /// If the tensor has more than 2 dimensions.
-    #[track_caller]
-    pub fn t(&self) -> Tensor {
-        or_panic(self.try_t())
-    }
-
-    /// Reorders the dimensions (shares storage until written: copy-on-write).
-    /// PyTorch equivalent: `x.permute(dims)`.
-    ///
-    /// # Errors
-    /// [`TensorError::InvalidArgument`] unless `dims` is a permutation of the dims.
-    pub fn try_permute(&self, dims: &[isize]) -> Result<Tensor> {
-        let ndim = self.dim();
-        let mut axes = Vec::with_capacity(ndim);
-        for &d in dims {
-            axes.push(normalize_dim("permute", d, self.shape())?);
-        }
-        let mut seen = vec![false; ndim];
-        let is_permutation =
-            axes.len() == ndim && axes.iter().all(|&a| !std::mem::replace(&mut seen[a], true));
-        if !is_permutation {
-            return Err(TensorError::invalid(
-                "permute",
-                format!(
-                    "dims {dims:?} are not a permutation of the {ndim} dims of shape {:?}",
-                    self.shape()
-                ),
-            ));
-        }
-        Ok(Tensor::from_shared(
-            self.data.clone().permuted_axes(IxDyn(&axes)),
-        ))
-    }
-
-    /// Panicking form of [`try_permute`](Tensor::try_permute).
-    ///
-    /// # Panics
-    /// Unless `dims` is a permutation of the tensor's dims.
-    #[track_caller]
-    pub fn permute(&self, dims: &[isize]) -> Tensor {
-        or_panic(self.try_permute(dims))
-    }
-
-    /// Removes every dimension of size 1. PyTorch equivalent: `x.squeeze()`.
-    pub fn squeeze(&self) -> Tensor {
-        let mut data = self.data.clone();
-        for axis in (0..self.dim()).rev() {
-            if data.shape()[axis] == 1 {
-                data = data.index_axis_move(Axis(axis), 0);
+    /// Calls `f` with every element, in row-major order.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(T)) {
+        match self.slice() {
+            Some(values) => values.iter().for_each(|&v| f(v)),
+            None => {
+                let base = self.ptr;
+                let offset = self.layout.offset;
+                // SAFETY: each offset is an element of the layout.
+                self.layout
+                    .for_each_offset(|i| f(unsafe { *base.add(i - offset) }))
             }
         }
-        Tensor::from_shared(data)
     }
 
-    /// Removes dimension `dim` if its size is 1 (otherwise returns the tensor
-    /// unchanged, as PyTorch does). PyTorch equivalent: `x.squeeze(dim)`.
-    ///
-    /// # Errors
-    /// [`TensorError::DimOutOfRange`] if `dim` is out of range.
-    pub fn try_squeeze_dim(&self, dim: isize) -> Result<Tensor> {
-        let d = normalize_dim("squeeze", dim, self.shape())?;
-        if self.dim() == 0 || self.shape()[d] != 1 {
-            return Ok(self.clone());
-        }
-        Ok(Tensor::from_shared(
-            self.data.clone().index_axis_move(Axis(d), 0),
-        ))
-    }
-
-    /// Panicking form of [`try_squeeze_dim`](Tensor::try_squeeze_dim).
-    ///
-    /// # Panics
-    /// If `dim` is out of range.
-    #[track_caller]
-    pub fn squeeze_dim(&self, dim: isize) -> Tensor {
-        or_panic(self.try_squeeze_dim(dim))
-    }
-
-    /// Inserts a dimension of size 1 at `dim` (which may be `-1` for the end).
-    /// PyTorch equivalent: `x.unsqueeze(dim)`.
-    ///
-    /// # Errors
-    /// [`TensorError::DimOutOfRange`] if `dim` is outside `[-ndim-1, ndim]`.
-    pub fn try_unsqueeze(&self, dim: isize) -> Result<Tensor> {
-        let d = normalize_insert_dim("unsqueeze", dim, self.shape())?;
-        Ok(Tensor::from_shared(self.data.clone().insert_axis(Axis(d))))
-    }
-
-    /// Panicking form of [`try_unsqueeze`](Tensor::try_unsqueeze).
-    ///
-    /// # Panics
-    /// If `dim` is out of range.
-    #[track_caller]
-    pub fn unsqueeze(&self, dim: isize) -> Tensor {
-        or_panic(self.try_unsqueeze(dim))
-    }
-
-    /// Broadcasts to `shape` (size-1 dims repeat; `-1` keeps a size; new
-    /// leading dims may be added). The result is materialised.
-    /// PyTorch equivalent: `x.expand(shape)` / `torch.broadcast_to(x, shape)`.
-    ///
-    /// # Errors
-    /// [`TensorError::InvalidArgument`] if the tensor cannot be expanded to `shape`.
-    pub fn try_expand(&self, shape: &[isize]) -> Result<Tensor> {
-        let own = self.shape();
-        let err = || {
-            TensorError::invalid(
-                "expand",
-                format!("the shape {own:?} cannot be expanded to {shape:?}"),
-            )
-        };
-        if shape.len() < own.len() {
-            return Err(err());
-        }
-        let lead = shape.len() - own.len();
-        let mut target = Vec::with_capacity(shape.len());
-        for (i, &s) in shape.iter().enumerate() {
-            let size = match s {
-                -1 if i >= lead => own[i - lead],
-                s if s >= 0 => s as usize,
-                _ => return Err(err()),
-            };
-            if i >= lead && own[i - lead] != size && own[i - lead] != 1 {
-                return Err(err());
-            }
-            target.push(size);
-        }
-        self.materialize_broadcast("expand", &target)
-    }
-
-    /// Panicking form of [`try_expand`](Tensor::try_expand).
-    ///
-    /// # Panics
-    /// If the tensor cannot be broadcast to `shape`.
-    #[track_caller]
-    pub fn expand(&self, shape: &[isize]) -> Tensor {
-        or_panic(self.try_expand(shape))
-    }
-
-    /// Broadcasts to `shape`. PyTorch equivalent: `torch.broadcast_to(x, shape)`.
-    ///
-    /// # Errors
-    /// [`TensorError::Broadcast`] if the shapes are incompatible.
-    pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
-        let out = broadcast_shapes("broadcast_to", self.shape(), shape)?;
-        if out != shape {
-            return Err(TensorError::Broadcast {
-                op: "broadcast_to",
-                lhs: self.shape().to_vec(),
-                rhs: shape.to_vec(),
-            });
-        }
-        self.materialize_broadcast("broadcast_to", shape)
-    }
-
-    /// Materialises `self` broadcast to `shape`, known to be compatible;
-    /// errors (naming `op`) only for a result too large to hold.
-    fn materialize_broadcast(&self, op: &'static str, shape: &[usize]) -> Result<Tensor> {
-        if self.shape() == shape {
-            return Ok(self.clone());
-        }
-        let numel = checked_numel(op, shape)?;
-        // One value, or whole copies of a contiguous tensor repeated along new
-        // leading dims: fill directly.
-        if self.numel() == 1 {
-            return Tensor::filled(op, shape, self.to_vec()[0]);
-        }
-        let mut out = try_with_capacity(op, numel)?;
-        match self.as_slice() {
-            Some(values) if shape.ends_with(self.shape()) => {
-                while out.len() < numel {
-                    out.extend_from_slice(values);
-                }
-            }
-            _ => {
-                let view = self
-                    .data
-                    .broadcast(IxDyn(shape))
-                    .expect("shapes checked by the caller");
-                out.extend(view.iter().copied());
+    /// Copies the elements, in row-major order, into `out` (of length numel).
+    pub(crate) fn copy_to(&self, out: &mut [T]) {
+        match self.slice() {
+            Some(values) => out.copy_from_slice(values),
+            None => {
+                let mut slots = out.iter_mut();
+                self.for_each(|v| *slots.next().expect("numel slots") = v);
             }
         }
-        Tensor::from_vec(out, shape)
     }
 
-    /// Panicking form of [`try_broadcast_to`](Tensor::try_broadcast_to).
-    ///
-    /// # Panics
-    /// If the shapes are incompatible.
-    #[track_caller]
-    pub fn broadcast_to(&self, shape: &[usize]) -> Tensor {
-        or_panic(self.try_broadcast_to(shape))
+    /// The elements as a contiguous slice: borrowed if the layout is
+    /// contiguous, else copied into `scratch`.
+    pub(crate) fn contiguous<'s>(&'s self, scratch: &'s mut Vec<T>) -> &'s [T] {
+        match self.slice() {
+            Some(values) => values,
+            None => {
+                scratch.clear();
+                scratch.reserve_exact(self.layout.numel());
+                self.for_each(|v| scratch.push(v));
+                scratch
+            }
+        }
+    }
+}
+
+/// Exclusive access to a tensor's elements while the storage's write lock is
+/// held; the layout has no internal overlap.
+pub(crate) struct Writer<'a, T> {
+    _guard: WriteGuard<'a>,
+    layout: &'a Layout,
+    ptr: *mut T,
+}
+
+impl<T: Element> Writer<'_, T> {
+    /// The elements as a mutable row-major slice, if the layout is contiguous.
+    pub(crate) fn slice_mut(&mut self) -> Option<&mut [T]> {
+        self.layout.is_contiguous().then(|| {
+            // SAFETY: as `Reader::slice`, under the exclusive lock.
+            unsafe { std::slice::from_raw_parts_mut(self.ptr, self.layout.numel()) }
+        })
+    }
+
+    /// A mutable ndarray view of the elements.
+    pub(crate) fn array_mut(&mut self) -> ArrayViewMutD<'_, T> {
+        let shape = IxDyn(&self.layout.shape).strides(IxDyn(&self.layout.strides));
+        // SAFETY: as `Reader::array`, under the exclusive lock; the layout
+        // has no internal overlap (checked by `Tensor::write`), so distinct
+        // indices are distinct elements.
+        unsafe { ArrayViewMutD::from_shape_ptr(shape, self.ptr) }
+    }
+
+    /// Calls `f` with every element, in row-major order.
+    pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
+        if let Some(values) = self.slice_mut() {
+            return values.iter_mut().for_each(f);
+        }
+        let base = self.ptr;
+        let offset = self.layout.offset;
+        // SAFETY: each offset is a distinct element of the layout.
+        self.layout
+            .for_each_offset(|i| f(unsafe { &mut *base.add(i - offset) }))
+    }
+}
+
+/// Writes `values` into `out`: a helper for building from iterators.
+pub(crate) fn write_all<T>(out: &mut [T], values: impl IntoIterator<Item = T>) {
+    for (slot, value) in out.iter_mut().zip(values) {
+        *slot = value;
     }
 }
 
@@ -554,13 +659,12 @@ impl From<f32> for Tensor {
 
 impl From<Vec<f32>> for Tensor {
     fn from(values: Vec<f32>) -> Tensor {
-        let n = values.len();
-        or_panic(Tensor::from_vec(values, &[n]))
+        Tensor::from_slice(&values)
     }
 }
 
-impl From<ArrayD<f32>> for Tensor {
-    fn from(array: ArrayD<f32>) -> Tensor {
+impl<T: Element> From<ArrayD<T>> for Tensor {
+    fn from(array: ArrayD<T>) -> Tensor {
         Tensor::from_array(array)
     }
 }

@@ -101,7 +101,7 @@ fn random_errors() {
 
 #[test]
 fn in_place_random_fills() {
-    let mut w = Tensor::zeros(&[2, 1]);
+    let w = Tensor::zeros(&[2, 1]);
     w.normal_(0.0, 0.01);
     assert_eq!(w.shape(), &[2, 1]);
     assert!(w.abs().max().item() < 0.1 && w.abs().max().item() > 0.0);
@@ -292,7 +292,7 @@ fn in_place_ops_broadcast_into_self_and_copy_on_write() {
     y *= 2.0;
     y /= &Tensor::scalar(2.0);
     assert_eq!(y.to_vec(), vec![1., 2., 3.]);
-    let mut m = Tensor::zeros(&[2, 2]);
+    let m = Tensor::zeros(&[2, 2]);
     m.add_(&t(&[1., 2.], &[2]));
     assert_eq!(m.to_vec(), vec![1., 2., 1., 2.]);
     m.mul_(&t(&[2., 3.], &[2, 1]))
@@ -313,7 +313,7 @@ fn in_place_ops_broadcast_into_self_and_copy_on_write() {
         "add_: shapes [2] and [2, 2] cannot be broadcast together"
     );
     // Writing through a non-contiguous view works in logical order.
-    let mut v = Tensor::arange(0.0, 4.0, 1.0).reshape(&[2, 2]).t();
+    let v = Tensor::arange(0.0, 4.0, 1.0).reshape(&[2, 2]).t();
     v.add_(&t(&[10., 20.], &[2]));
     assert_eq!(v.to_vec(), vec![10., 22., 11., 23.]);
 }
@@ -489,7 +489,7 @@ fn sum_to_size_and_index_add() {
         g.try_sum_to_size(&[5]).unwrap_err().to_string(),
         "sum_to_size: shape [5] is not expandable to size [2, 3, 4]"
     );
-    let mut x = Tensor::zeros(&[3, 2]);
+    let x = Tensor::zeros(&[3, 2]);
     x.index_add_(0, &[2, 0, 2], &Tensor::ones(&[3, 2]));
     assert_eq!(x.to_vec(), vec![1., 1., 0., 0., 2., 2.]);
     assert!(x.try_index_add_(0, &[3], &Tensor::ones(&[1, 2])).is_err());
@@ -543,7 +543,7 @@ fn absurd_sizes_are_errors_not_aborts() {
 
 #[test]
 fn add_scaled_is_torch_add_with_alpha() {
-    let mut x = t(&[1.0, 2.0], &[2]);
+    let x = t(&[1.0, 2.0], &[2]);
     let g = t(&[10.0, 20.0], &[2]);
     assert_eq!(x.add_scaled(&g, -0.5).to_vec(), vec![-4.0, -8.0]);
     x.add_scaled_(&Tensor::scalar(1.0), 2.0);

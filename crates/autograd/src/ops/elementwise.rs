@@ -26,7 +26,7 @@ impl Tensor {
             value,
             &[self, other],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.clone()), Some(g.clone())]),
+            |g, _, _| Ok(vec![Some(g.alias()), Some(g.alias())]),
         ))
     }
 
@@ -41,7 +41,7 @@ impl Tensor {
             value,
             &[self, other],
             Save::NOTHING,
-            |g, _, needs| Ok(vec![Some(g.clone()), needs[1].then(|| g.neg())]),
+            |g, _, needs| Ok(vec![Some(g.alias()), needs[1].then(|| g.neg())]),
         ))
     }
 
@@ -237,7 +237,7 @@ impl Tensor {
             self.value() + s,
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.clone())]),
+            |g, _, _| Ok(vec![Some(g.alias())]),
         )
     }
 
@@ -248,7 +248,7 @@ impl Tensor {
             self.value() - s,
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.clone())]),
+            |g, _, _| Ok(vec![Some(g.alias())]),
         )
     }
 

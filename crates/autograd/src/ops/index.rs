@@ -7,7 +7,7 @@ use crate::tensor::{RawTensor, Tensor};
 
 /// Gradient of selecting `indices` along `dim` from a tensor of `shape`.
 fn scatter_add(shape: &[usize], dim: isize, indices: &[usize], g: &RawTensor) -> Result<RawTensor> {
-    let mut grad = RawTensor::try_zeros(shape)?;
+    let grad = RawTensor::try_zeros(shape)?;
     grad.try_index_add_(dim, indices, g)?;
     Ok(grad)
 }

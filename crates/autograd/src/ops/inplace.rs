@@ -4,7 +4,7 @@
 //! version counter so a backward that saved the old values fails loudly.
 
 use super::panicking;
-use crate::error::{AutogradError, Result};
+use crate::error::Result;
 use crate::tensor::{RawTensor, Tensor};
 
 impl Tensor {
@@ -14,7 +14,7 @@ impl Tensor {
         &self,
         op: &'static str,
         operands: &[&Tensor],
-        f: impl FnOnce(&mut RawTensor) -> tensor::Result<()>,
+        f: impl FnOnce(&RawTensor) -> tensor::Result<()>,
     ) -> Result<Tensor> {
         self.check_in_place(op, operands)?;
         self.write_value(f)?;
@@ -117,19 +117,20 @@ impl Tensor {
     /// `x = f(x)` elementwise, in place; the building block of the scalar
     /// compound assignments (`x += 1.0`).
     ///
-    /// `f` runs on a copy of the values, outside any lock, and the result
-    /// replaces them only once complete: `f` may read this tensor, and if it
-    /// panics the tensor is left unchanged.
+    /// `f` runs into a new buffer first, and the result is copied in only
+    /// once complete: `f` may read this tensor, and if it panics the tensor
+    /// is left unchanged.
     ///
     /// # Errors
     /// Outside `no_grad`, on a tensor that requires grad.
-    pub fn try_map_(&self, op: &'static str, f: impl Fn(f32) -> f32) -> Result<Tensor> {
+    pub fn try_map_(
+        &self,
+        op: &'static str,
+        f: impl Fn(f32) -> f32 + Sync + Send,
+    ) -> Result<Tensor> {
         self.check_in_place(op, &[])?;
-        let mapped = RawTensor::from_array(self.value().view().mapv(f));
-        self.write_value(|v| {
-            *v = mapped;
-            Ok::<(), AutogradError>(())
-        })?;
+        let mapped = self.value().try_map(op, f)?;
+        self.write_value(|v| v.try_copy_(&mapped).map(drop))?;
         Ok(self.clone())
     }
 }

@@ -47,16 +47,16 @@ impl Tensor {
                 let a2 = if a.dim() == 1 {
                     a.unsqueeze(0)
                 } else {
-                    a.clone()
+                    a.alias()
                 };
                 let b2 = if b.dim() == 1 {
                     b.unsqueeze(1)
                 } else {
-                    b.clone()
+                    b.alias()
                 };
                 // Restore the dims the 1-D operands removed from the output: the
                 // column dim first, so a 0-d gradient of a dot product becomes [1, 1].
-                let mut g2 = g.clone();
+                let mut g2 = g.alias();
                 if b.dim() == 1 {
                     g2 = g2.unsqueeze(-1);
                 }

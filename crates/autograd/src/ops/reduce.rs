@@ -14,7 +14,7 @@ const SAVE_INPUT_AND_OUTPUT: Save<'static> = Save {
 /// reduced dim (unless it was kept) and broadcasts.
 fn unreduce(g: &RawTensor, dim: isize, keepdim: bool, shape: &[usize]) -> RawTensor {
     let g = if keepdim || shape.is_empty() {
-        g.clone()
+        g.alias()
     } else {
         g.unsqueeze(dim)
     };
@@ -27,7 +27,7 @@ fn one_hot_along(dim: usize, indices: &RawTensor, shape: &[usize]) -> Result<Raw
     let (len, inner) = (shape[dim], shape[dim + 1..].iter().product::<usize>());
     let mut hits = vec![0.0f32; shape.iter().product()];
     // Row-major, the index of lane (o, i) is element o * inner + i.
-    for (lane, &index) in indices.to_vec().iter().enumerate() {
+    for (lane, &index) in indices.to_vec_as::<i64>().iter().enumerate() {
         let (o, i) = (lane / inner, lane % inner);
         hits[(o * len + index as usize) * inner + i] = 1.0;
     }
@@ -128,7 +128,7 @@ impl Tensor {
                         x == extreme
                     }
                 };
-                let count = s[0].view().iter().filter(|&&x| hit(x)).count().max(1);
+                let count = s[0].to_vec().into_iter().filter(|&x| hit(x)).count().max(1);
                 let share = g.item() / count as f32;
                 Ok(vec![Some(
                     s[0].map(move |x| if hit(x) { share } else { 0.0 }),
@@ -172,7 +172,7 @@ impl Tensor {
             dim
         } as usize;
         let kept_indices = if keepdim || shape.is_empty() {
-            indices.clone()
+            indices.alias()
         } else {
             indices.unsqueeze(dim)
         };
@@ -186,9 +186,9 @@ impl Tensor {
             vec![kept_indices],
             move |g, s, _| {
                 if shape.is_empty() {
-                    return Ok(vec![Some(g.clone())]);
+                    return Ok(vec![Some(g.alias())]);
                 }
-                let g = if keepdim { g.clone() } else { g.unsqueeze(dim) };
+                let g = if keepdim { g.alias() } else { g.unsqueeze(dim) };
                 let hits = one_hot_along(d, &s[0], &shape)?;
                 Ok(vec![Some(grad_shared(&g, &hits)?)])
             },

@@ -141,7 +141,7 @@ impl Tensor {
             value,
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.clone())]),
+            |g, _, _| Ok(vec![Some(g.alias())]),
         )
     }
 
@@ -157,7 +157,7 @@ impl Tensor {
             raw.contiguous(),
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.clone())]),
+            |g, _, _| Ok(vec![Some(g.alias())]),
         )
     }
 }

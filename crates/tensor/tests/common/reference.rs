@@ -166,16 +166,40 @@ pub fn ops(text: &str) -> Vec<OpCase> {
 pub fn display(text: &str) -> Vec<DisplayCase> {
     cases(text)
         .map(|(name, lines)| {
+            // An optional `dtype NAME` line (float32 when absent).
+            let (dtype, lines) = match lines[0].strip_prefix("dtype ") {
+                Some(dtype) => (dtype, &lines[1..]),
+                None => ("float32", &lines[..]),
+            };
             let shape = parse_shape(lines[0].strip_prefix("shape").expect("shape line"));
-            let values: Vec<f32> = lines[1]
+            let words: Vec<&str> = lines[1]
                 .strip_prefix("values")
                 .expect("values line")
                 .split_whitespace()
-                .map(parse_value)
                 .collect();
+            let parse = |w: &&str| w.parse::<f64>().expect("float64 value");
+            let tensor = match dtype {
+                "float32" => {
+                    Tensor::from_vec(words.iter().map(|w| parse_value(w)).collect(), &shape)
+                }
+                "float64" => {
+                    Tensor::from_data(&words.iter().map(parse).collect::<Vec<f64>>(), &shape)
+                }
+                "int64" => Tensor::from_data(
+                    &words
+                        .iter()
+                        .map(|w| w.parse::<i64>().expect("int64 value"))
+                        .collect::<Vec<_>>(),
+                    &shape,
+                ),
+                "bool" => {
+                    Tensor::from_data(&words.iter().map(|w| *w == "1").collect::<Vec<_>>(), &shape)
+                }
+                other => panic!("unknown dtype {other}"),
+            };
             DisplayCase {
                 name,
-                tensor: Tensor::from_vec(values, &shape).expect("display tensor"),
+                tensor: tensor.expect("display tensor"),
                 expected: lines[2..].join("\n"),
             }
         })
