@@ -12,6 +12,7 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{self, AssertUnwindSafe};
+use std::ptr::addr_of_mut;
 use std::sync::{Arc, Mutex};
 
 use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
@@ -258,53 +259,69 @@ impl Tensor {
     /// [`from_op`](Tensor::from_op) with `save` already checked, plus
     /// `extra` values saved after those `save` names (a [`Function`](crate::Function)'s
     /// `ctx.save_for_backward`).
-    pub(crate) fn record(
+    pub(crate) fn record<F>(
         name: &'static str,
         value: RawTensor,
         inputs: &[&Tensor],
         save: Save<'_>,
         extra: Vec<RawTensor>,
-        backward: impl Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
-    ) -> Tensor {
+        backward: F,
+    ) -> Tensor
+    where
+        F: Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
+    {
         if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
             return Tensor::new(value);
         }
-        let shape = Dims::new(value.shape());
-        let mut saved: InlineList<Saved> = save
-            .inputs
-            .iter()
-            .map(|&i| Saved {
-                value: inputs[i].value(),
-                version: inputs[i].version(),
-            })
-            .collect();
-        if save.output {
-            saved.push(Saved {
-                value: value.alias(),
-                version: value.version(),
-            });
-        }
-        for extra in extra {
-            saved.push(Saved {
-                version: extra.version(),
-                value: extra,
-            });
-        }
         let id = crate::tensor::next_id();
-        let node: Arc<Node> = Arc::new(Node {
-            name,
-            id,
-            shape,
-            inputs: inputs
-                .iter()
-                .map(|t| t.requires_grad().then(|| t.edge()))
-                .collect(),
-            saves_values: saved.len() > 0,
-            saved: Mutex::new(SavedValues::Kept(saved)),
-            created: Creation::capture(),
-            hooks: HookSlot::default(),
-            backward,
-        });
+        // The node is written field by field straight into its allocation:
+        // built on the stack, its inline lists (several hundred bytes) would
+        // be copied in, which costs more than the rest of recording.
+        let mut node = Arc::<Node<F>>::new_uninit();
+        let slot = Arc::get_mut(&mut node).expect("new").as_mut_ptr();
+        // SAFETY: `slot` points to the node's uninitialised memory, which
+        // only this function can reach; every field is written exactly once
+        // below before `assume_init`, and `saved` is only borrowed after it
+        // has been written.
+        let node: Arc<Node> = unsafe {
+            addr_of_mut!((*slot).name).write(name);
+            addr_of_mut!((*slot).id).write(id);
+            addr_of_mut!((*slot).shape).write(Dims::new(value.shape()));
+            addr_of_mut!((*slot).inputs).write(
+                inputs
+                    .iter()
+                    .map(|t| t.requires_grad().then(|| t.edge()))
+                    .collect(),
+            );
+            addr_of_mut!((*slot).saved).write(Mutex::new(SavedValues::Kept(InlineList::new())));
+            let SavedValues::Kept(saved) = (*slot).saved.get_mut().expect("new lock") else {
+                unreachable!("written above")
+            };
+            for &i in save.inputs {
+                saved.push(Saved {
+                    value: inputs[i].value(),
+                    version: inputs[i].version(),
+                });
+            }
+            if save.output {
+                saved.push(Saved {
+                    value: value.alias(),
+                    version: value.version(),
+                });
+            }
+            for extra in extra {
+                saved.push(Saved {
+                    version: extra.version(),
+                    value: extra,
+                });
+            }
+            let saves_values = saved.len() > 0;
+            addr_of_mut!((*slot).saves_values).write(saves_values);
+            addr_of_mut!((*slot).created).write(Creation::capture());
+            addr_of_mut!((*slot).hooks).write(HookSlot::default());
+            addr_of_mut!((*slot).backward).write(backward);
+            node.assume_init()
+        };
         Tensor::with_id(id, value, Some(node), true)
     }
 

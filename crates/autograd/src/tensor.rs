@@ -89,6 +89,12 @@ impl Tensor {
         self.0.value.alias()
     }
 
+    /// The values, borrowed.
+    #[inline]
+    pub(crate) fn raw(&self) -> &RawTensor {
+        &self.0.value
+    }
+
     /// Runs `f` on the values without taking a new handle to them.
     pub(crate) fn with_value<R>(&self, f: impl FnOnce(&RawTensor) -> R) -> R {
         f(&self.0.value)

@@ -51,6 +51,7 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::Allocation`] (naming `op`) if the result does not fit
     /// in memory; [`TensorError::UnsupportedDType`] if the tensor is not float32.
+    #[inline]
     pub fn try_map(
         &self,
         op: &'static str,
@@ -65,6 +66,7 @@ impl Tensor {
     /// # Panics
     /// If the result does not fit in memory or the tensor is not float32.
     #[track_caller]
+    #[inline]
     pub fn map(&self, f: impl Fn(f32) -> f32 + Sync + Send) -> Tensor {
         or_panic(self.try_map("map", f))
     }
@@ -111,6 +113,7 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::Broadcast`] (naming `op`) if the shapes are
     /// incompatible; [`TensorError::UnsupportedDType`] if either is not float32.
+    #[inline]
     pub fn zip_with(
         &self,
         op: &'static str,

@@ -26,6 +26,7 @@ impl Dims {
     }
 
     /// A copy of `values`.
+    #[inline]
     pub fn from_slice(values: &[usize]) -> Dims {
         if values.len() <= INLINE {
             let mut inline = [0; INLINE];
@@ -83,6 +84,7 @@ impl Default for Dims {
 
 impl Deref for Dims {
     type Target = [usize];
+    #[inline]
     fn deref(&self) -> &[usize] {
         match &self.0 {
             DimsRepr::Inline(len, values) => &values[..*len as usize],
@@ -92,6 +94,7 @@ impl Deref for Dims {
 }
 
 impl DerefMut for Dims {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [usize] {
         match &mut self.0 {
             DimsRepr::Inline(len, values) => &mut values[..*len as usize],
@@ -145,32 +148,148 @@ pub(crate) fn contiguous_strides(shape: &[usize]) -> Dims {
 /// `offset + i0 * strides[0] + i1 * strides[1] + ...` in the storage.
 /// Strides are in elements and never negative (as in PyTorch); a stride of 0
 /// repeats one element along a dim (`expand`).
-#[derive(Clone, PartialEq, Eq, Debug)]
+///
+/// Sizes and strides of up to six dims live inline, so a tensor (storage,
+/// layout, dtype) is 128 bytes and creating one never allocates for its
+/// shape. (A plain struct rather than an enum: building one writes aligned
+/// words in place, which keeps moves free of store-forwarding stalls.)
 pub(crate) struct Layout {
-    pub(crate) shape: Dims,
-    pub(crate) strides: Dims,
+    /// Up to six dims: their sizes. Beyond six, element 0 holds a pointer
+    /// to a heap block of `2 * ndim` values (sizes, then strides) that this
+    /// layout owns.
+    sizes: [usize; INLINE],
+    strides: [usize; INLINE],
     pub(crate) offset: usize,
+    ndim: usize,
 }
 
 impl Layout {
+    /// A layout with the given sizes, strides (of equal length) and offset.
+    #[inline]
+    pub(crate) fn new(shape: &[usize], strides: &[usize], offset: usize) -> Layout {
+        debug_assert_eq!(shape.len(), strides.len());
+        let n = shape.len();
+        let mut layout = Layout {
+            sizes: [0; INLINE],
+            strides: [0; INLINE],
+            offset,
+            ndim: n,
+        };
+        if n <= INLINE {
+            layout.sizes[..n].copy_from_slice(shape);
+            layout.strides[..n].copy_from_slice(strides);
+        } else {
+            let block: Box<[usize]> = shape.iter().chain(strides).copied().collect();
+            layout.sizes[0] = Box::into_raw(block).cast::<usize>() as usize;
+        }
+        layout
+    }
+
     /// The row-major layout of `shape` starting at element 0.
+    #[inline]
     pub(crate) fn contiguous(shape: &[usize]) -> Layout {
-        Layout {
-            shape: Dims::from_slice(shape),
-            strides: contiguous_strides(shape),
+        let n = shape.len();
+        if n > INLINE {
+            return Layout::new(shape, &contiguous_strides(shape), 0);
+        }
+        let mut layout = Layout {
+            sizes: [0; INLINE],
+            strides: [0; INLINE],
             offset: 0,
+            ndim: n,
+        };
+        let mut stride = 1usize;
+        for i in (0..n).rev() {
+            layout.sizes[i] = shape[i];
+            layout.strides[i] = stride;
+            stride = stride.saturating_mul(shape[i].max(1));
+        }
+        layout
+    }
+
+    /// The heap block of a layout of more than six dims.
+    fn spilled(&self) -> *mut usize {
+        debug_assert!(self.ndim > INLINE);
+        self.sizes[0] as *mut usize
+    }
+
+    #[inline]
+    pub(crate) fn shape(&self) -> &[usize] {
+        if self.ndim <= INLINE {
+            &self.sizes[..self.ndim]
+        } else {
+            // SAFETY: the block holds 2 * ndim values and lives as long as self.
+            unsafe { std::slice::from_raw_parts(self.spilled(), self.ndim) }
         }
     }
 
+    #[inline]
+    pub(crate) fn strides(&self) -> &[usize] {
+        if self.ndim <= INLINE {
+            &self.strides[..self.ndim]
+        } else {
+            // SAFETY: as in `shape`.
+            unsafe { std::slice::from_raw_parts(self.spilled().add(self.ndim), self.ndim) }
+        }
+    }
+
+    /// Sizes and strides, mutable (their number cannot change).
+    pub(crate) fn dims_mut(&mut self) -> (&mut [usize], &mut [usize]) {
+        let n = self.ndim;
+        if n <= INLINE {
+            (&mut self.sizes[..n], &mut self.strides[..n])
+        } else {
+            // SAFETY: the block holds 2 * ndim values owned by self; the two
+            // halves do not overlap.
+            unsafe {
+                let block = std::slice::from_raw_parts_mut(self.spilled(), 2 * n);
+                block.split_at_mut(n)
+            }
+        }
+    }
+
+    /// Swaps dims `a` and `b`.
+    pub(crate) fn swap(&mut self, a: usize, b: usize) {
+        let (sizes, strides) = self.dims_mut();
+        sizes.swap(a, b);
+        strides.swap(a, b);
+    }
+
+    /// Inserts a dim of `size` and `stride` at `d`.
+    pub(crate) fn insert(&mut self, d: usize, size: usize, stride: usize) {
+        let mut sizes = Dims::from_slice(self.shape());
+        let mut strides = Dims::from_slice(self.strides());
+        sizes.insert(d, size);
+        strides.insert(d, stride);
+        *self = Layout::new(&sizes, &strides, self.offset);
+    }
+
+    /// Removes dim `d`.
+    pub(crate) fn remove(&mut self, d: usize) {
+        let mut sizes = Dims::from_slice(self.shape());
+        let mut strides = Dims::from_slice(self.strides());
+        sizes.remove(d);
+        strides.remove(d);
+        *self = Layout::new(&sizes, &strides, self.offset);
+    }
+
+    /// Appends a dim of `size` and `stride`.
+    pub(crate) fn push(&mut self, size: usize, stride: usize) {
+        let d = self.shape().len();
+        self.insert(d, size, stride);
+    }
+
+    #[inline]
     pub(crate) fn numel(&self) -> usize {
-        self.shape.iter().product()
+        self.shape().iter().product()
     }
 
     /// Whether the elements are consecutive in row-major order (the strides
     /// of size-1 dims do not matter, as in PyTorch).
+    #[inline]
     pub(crate) fn is_contiguous(&self) -> bool {
         let mut expected = 1usize;
-        for (&size, &stride) in self.shape.iter().zip(self.strides.iter()).rev() {
+        for (&size, &stride) in self.shape().iter().zip(self.strides()).rev() {
             if size == 0 {
                 return true;
             }
@@ -189,13 +308,13 @@ impl Layout {
     /// the layouts views produce: sorted by stride, each dim's stride must
     /// exceed the extent of all smaller ones.
     pub(crate) fn has_internal_overlap(&self) -> bool {
-        if self.shape.contains(&0) {
+        if self.shape().contains(&0) || self.is_contiguous() {
             return false;
         }
         let mut dims: Vec<(usize, usize)> = self
-            .shape
+            .shape()
             .iter()
-            .zip(self.strides.iter())
+            .zip(self.strides())
             .filter(|(&size, _)| size > 1)
             .map(|(&size, &stride)| (stride, size))
             .collect();
@@ -216,12 +335,13 @@ impl Layout {
         if numel == 0 {
             return;
         }
-        let nd = self.shape.len();
+        let (shape, strides) = (self.shape(), self.strides());
+        let nd = shape.len();
         if nd == 0 {
             return f(self.offset);
         }
-        let (last_size, last_stride) = (self.shape[nd - 1], self.strides[nd - 1]);
-        let mut index = Dims::from_slice(&self.shape[..nd - 1]);
+        let (last_size, last_stride) = (shape[nd - 1], strides[nd - 1]);
+        let mut index = Dims::from_slice(&shape[..nd - 1]);
         index.iter_mut().for_each(|i| *i = 0);
         let mut base = self.offset;
         loop {
@@ -236,13 +356,91 @@ impl Layout {
                 }
                 d -= 1;
                 index[d] += 1;
-                base += self.strides[d];
-                if index[d] < self.shape[d] {
+                base += strides[d];
+                if index[d] < shape[d] {
                     break;
                 }
-                base -= index[d] * self.strides[d];
+                base -= index[d] * strides[d];
                 index[d] = 0;
             }
         }
+    }
+}
+
+impl Clone for Layout {
+    fn clone(&self) -> Layout {
+        if self.ndim <= INLINE {
+            Layout {
+                sizes: self.sizes,
+                strides: self.strides,
+                offset: self.offset,
+                ndim: self.ndim,
+            }
+        } else {
+            Layout::new(self.shape(), self.strides(), self.offset)
+        }
+    }
+}
+
+impl Drop for Layout {
+    fn drop(&mut self) {
+        if self.ndim > INLINE {
+            let block = std::ptr::slice_from_raw_parts_mut(self.spilled(), 2 * self.ndim);
+            // SAFETY: the block came from `Box::into_raw` in `new` with this
+            // length, and only this layout owns it.
+            drop(unsafe { Box::from_raw(block) });
+        }
+    }
+}
+
+impl PartialEq for Layout {
+    fn eq(&self, other: &Layout) -> bool {
+        self.offset == other.offset
+            && self.shape() == other.shape()
+            && self.strides() == other.strides()
+    }
+}
+
+impl Eq for Layout {}
+
+impl fmt::Debug for Layout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Layout")
+            .field("shape", &self.shape())
+            .field("strides", &self.strides())
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_beyond_six_dims_own_their_block() {
+        let shape: Vec<usize> = (1..=9).collect();
+        let mut a = Layout::contiguous(&shape);
+        let b = a.clone();
+        assert_eq!(a.shape(), &shape[..]);
+        assert_eq!(a.strides()[8], 1);
+        assert_eq!(a.strides()[7], 9);
+        a.swap(0, 8);
+        assert_eq!(a.shape()[0], 9);
+        assert_eq!(b.shape()[0], 1);
+        a.remove(0);
+        a.insert(0, 5, 7);
+        assert_eq!((a.shape()[0], a.strides()[0]), (5, 7));
+        a.remove(0);
+        a.remove(0);
+        a.remove(0);
+        assert_eq!(a.shape().len(), 6);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_tensor_fits_in_two_cache_lines() {
+        assert_eq!(std::mem::size_of::<Layout>(), 112);
+        assert_eq!(std::mem::size_of::<crate::Tensor>(), 128);
     }
 }

@@ -119,6 +119,7 @@ macro_rules! scalar_ops {
         impl Tensor {
             $(
                 #[doc = concat!("Elementwise `x ", $torch, " s`. PyTorch equivalent: `x ", $torch, " s`.")]
+                #[inline]
                 pub fn $name(&self, s: f32) -> Tensor {
                     let f = $f;
                     self.map(move |x| f(x, s))

@@ -82,6 +82,7 @@ impl Storage {
         Ok(Storage { header })
     }
 
+    #[inline]
     fn header(&self) -> &Header {
         // SAFETY: the header lives as long as any handle to the storage.
         unsafe { self.header.as_ref() }
@@ -94,12 +95,14 @@ impl Storage {
 
     /// A pointer to the first element. Reading or writing through it needs
     /// the matching lock (or a storage no other handle can reach).
+    #[inline]
     pub(crate) fn data_ptr(&self) -> *mut u8 {
         // SAFETY: DATA_OFFSET is inside the block.
         unsafe { self.header.as_ptr().cast::<u8>().add(DATA_OFFSET) }
     }
 
     /// Whether two handles share one buffer.
+    #[inline]
     pub(crate) fn ptr_eq(&self, other: &Storage) -> bool {
         self.header == other.header
     }
@@ -110,11 +113,13 @@ impl Storage {
     }
 
     /// Whether this is the only handle to the buffer.
+    #[inline]
     pub(crate) fn is_unique(&self) -> bool {
         self.header().refs.load(Ordering::Acquire) == 1
     }
 
     /// The version counter, bumped by in-place writes that autograd tracks.
+    #[inline]
     pub(crate) fn version(&self) -> u64 {
         self.header().version.load(Ordering::Acquire)
     }
@@ -124,6 +129,7 @@ impl Storage {
     }
 
     /// Takes the lock for reading (shared with other readers).
+    #[inline]
     pub(crate) fn read(&self) -> ReadGuard<'_> {
         let lock = &self.header().lock;
         let mut spins = 0u32;
@@ -166,6 +172,7 @@ fn backoff(spins: &mut u32) {
 }
 
 impl Clone for Storage {
+    #[inline]
     fn clone(&self) -> Storage {
         let old = self.header().refs.fetch_add(1, Ordering::Relaxed);
         if old > isize::MAX as usize {
@@ -178,6 +185,7 @@ impl Clone for Storage {
 }
 
 impl Drop for Storage {
+    #[inline]
     fn drop(&mut self) {
         if self.header().refs.fetch_sub(1, Ordering::Release) != 1 {
             return;
@@ -195,6 +203,7 @@ pub(crate) struct ReadGuard<'a> {
 }
 
 impl Drop for ReadGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.storage.header().lock.fetch_sub(1, Ordering::Release);
     }

@@ -50,6 +50,7 @@ impl Tensor {
 
     /// A new contiguous tensor of `shape` whose elements `fill` writes (the
     /// buffer starts zeroed). One allocation.
+    #[inline]
     pub(crate) fn try_build<T: Element>(
         op: &'static str,
         shape: &[usize],
@@ -165,14 +166,15 @@ impl Tensor {
     // ----- accessors -----------------------------------------------------------
 
     /// The sizes of the dimensions. PyTorch equivalent: `x.shape`.
+    #[inline]
     pub fn shape(&self) -> &[usize] {
-        &self.layout.shape
+        self.layout.shape()
     }
 
     /// The step, in elements, between neighbours along each dimension.
     /// PyTorch equivalent: `x.stride()`.
     pub fn stride(&self) -> &[usize] {
-        &self.layout.strides
+        self.layout.strides()
     }
 
     /// The index of the first element in the storage.
@@ -182,6 +184,7 @@ impl Tensor {
     }
 
     /// The element type. PyTorch equivalent: `x.dtype`.
+    #[inline]
     pub fn dtype(&self) -> DType {
         self.dtype
     }
@@ -193,11 +196,13 @@ impl Tensor {
     }
 
     /// The number of dimensions. PyTorch equivalent: `x.dim()`.
+    #[inline]
     pub fn dim(&self) -> usize {
-        self.layout.shape.len()
+        self.layout.shape().len()
     }
 
     /// The number of elements. PyTorch equivalent: `x.numel()`.
+    #[inline]
     pub fn numel(&self) -> usize {
         self.layout.numel()
     }
@@ -230,6 +235,7 @@ impl Tensor {
     /// Another handle to the same elements (a view of the whole tensor):
     /// writes through either are seen by both. PyTorch equivalent:
     /// `x.view_as(x)` (or simply a second Python reference).
+    #[inline]
     pub fn alias(&self) -> Tensor {
         Tensor {
             storage: self.storage.clone(),
@@ -239,6 +245,7 @@ impl Tensor {
     }
 
     /// A view of the same storage with another layout.
+    #[inline]
     pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
         Tensor {
             storage: self.storage.clone(),
@@ -273,12 +280,14 @@ impl Tensor {
     }
 
     /// Whether no other handle or view shares this tensor's storage.
+    #[inline]
     pub fn is_unique(&self) -> bool {
         self.storage.is_unique()
     }
 
     /// Whether the elements are laid out contiguously in row-major order.
     /// PyTorch equivalent: `x.is_contiguous()`.
+    #[inline]
     pub fn is_contiguous(&self) -> bool {
         self.layout.is_contiguous()
     }
@@ -365,6 +374,7 @@ impl Tensor {
     ///
     /// # Panics
     /// If `T` is not the tensor's element type (a bug in the caller).
+    #[inline]
     pub(crate) fn read<T: Element>(&self) -> Reader<'_, T> {
         assert_eq!(
             T::DTYPE,
@@ -407,6 +417,7 @@ impl Tensor {
     }
 
     /// [`TensorError::UnsupportedDType`] unless the tensor's dtype is `dtype`.
+    #[inline]
     pub(crate) fn expect_dtype(&self, op: &'static str, dtype: DType) -> Result<()> {
         if self.dtype != dtype {
             return Err(TensorError::UnsupportedDType {
@@ -549,6 +560,7 @@ impl<'a, T: Element> Reader<'a, T> {
     }
 
     /// The elements as a row-major slice, if the layout is contiguous.
+    #[inline]
     pub(crate) fn slice(&self) -> Option<&[T]> {
         self.layout.is_contiguous().then(|| {
             // SAFETY: a contiguous layout covers `numel` consecutive elements
@@ -559,7 +571,7 @@ impl<'a, T: Element> Reader<'a, T> {
 
     /// An ndarray view of the elements.
     pub(crate) fn array(&self) -> ArrayViewD<'_, T> {
-        let shape = IxDyn(&self.layout.shape).strides(IxDyn(&self.layout.strides));
+        let shape = IxDyn(self.layout.shape()).strides(IxDyn(self.layout.strides()));
         // SAFETY: every index of the layout addresses an element of the
         // storage, readable while the lock is held; strides are non-negative.
         unsafe { ArrayViewD::from_shape_ptr(shape, self.ptr) }
@@ -624,7 +636,7 @@ impl<T: Element> Writer<'_, T> {
 
     /// A mutable ndarray view of the elements.
     pub(crate) fn array_mut(&mut self) -> ArrayViewMutD<'_, T> {
-        let shape = IxDyn(&self.layout.shape).strides(IxDyn(&self.layout.strides));
+        let shape = IxDyn(self.layout.shape()).strides(IxDyn(self.layout.strides()));
         // SAFETY: as `Reader::array`, under the exclusive lock; the layout
         // has no internal overlap (checked by `Tensor::write`), so distinct
         // indices are distinct elements.

@@ -73,11 +73,7 @@ impl Tensor {
                 ),
             )
         })?;
-        Ok(self.with_layout(Layout {
-            shape: Dims::from_slice(&shape),
-            strides,
-            offset: self.layout.offset,
-        }))
+        Ok(self.with_layout(Layout::new(&shape, &strides, self.layout.offset)))
     }
 
     /// Panicking form of [`try_view`](Tensor::try_view).
@@ -99,11 +95,7 @@ impl Tensor {
     pub fn try_reshape(&self, shape: &[isize]) -> Result<Tensor> {
         let shape = infer_shape("reshape", shape, self.shape())?;
         let layout = match view_strides(self.shape(), self.stride(), &shape) {
-            Some(strides) => Layout {
-                shape: Dims::from_slice(&shape),
-                strides,
-                offset: self.layout.offset,
-            },
+            Some(strides) => Layout::new(&shape, &strides, self.layout.offset),
             None => {
                 let copy = self.try_clone()?;
                 return Ok(copy.with_layout(Layout::contiguous(&shape)));
@@ -136,8 +128,7 @@ impl Tensor {
         let d1 = normalize_dim("transpose", dim1, self.shape())?;
         let mut layout = self.layout.clone();
         if self.dim() > 0 {
-            layout.shape.swap(d0, d1);
-            layout.strides.swap(d0, d1);
+            layout.swap(d0, d1);
         }
         Ok(self.with_layout(layout))
     }
@@ -203,11 +194,9 @@ impl Tensor {
                 ),
             ));
         }
-        Ok(self.with_layout(Layout {
-            shape: axes.iter().map(|&a| self.shape()[a]).collect(),
-            strides: axes.iter().map(|&a| self.stride()[a]).collect(),
-            offset: self.layout.offset,
-        }))
+        let shape: Dims = axes.iter().map(|&a| self.shape()[a]).collect();
+        let strides: Dims = axes.iter().map(|&a| self.stride()[a]).collect();
+        Ok(self.with_layout(Layout::new(&shape, &strides, self.layout.offset)))
     }
 
     /// Panicking form of [`try_permute`](Tensor::try_permute).
@@ -223,11 +212,9 @@ impl Tensor {
     pub fn squeeze(&self) -> Tensor {
         let keep = |&(&size, _): &(&usize, &usize)| size != 1;
         let dims = || self.shape().iter().zip(self.stride()).filter(keep);
-        self.with_layout(Layout {
-            shape: dims().map(|(&size, _)| size).collect(),
-            strides: dims().map(|(_, &stride)| stride).collect(),
-            offset: self.layout.offset,
-        })
+        let shape: Dims = dims().map(|(&size, _)| size).collect();
+        let strides: Dims = dims().map(|(_, &stride)| stride).collect();
+        self.with_layout(Layout::new(&shape, &strides, self.layout.offset))
     }
 
     /// Removes dimension `dim` if its size is 1 (otherwise returns the tensor
@@ -239,8 +226,7 @@ impl Tensor {
         let d = normalize_dim("squeeze", dim, self.shape())?;
         let mut layout = self.layout.clone();
         if self.dim() > 0 && self.shape()[d] == 1 {
-            layout.shape.remove(d);
-            layout.strides.remove(d);
+            layout.remove(d);
         }
         Ok(self.with_layout(layout))
     }
@@ -266,8 +252,7 @@ impl Tensor {
             None => 1,
         };
         let mut layout = self.layout.clone();
-        layout.shape.insert(d, 1);
-        layout.strides.insert(d, stride);
+        layout.insert(d, 1, stride);
         Ok(self.with_layout(layout))
     }
 
@@ -320,11 +305,7 @@ impl Tensor {
             strides.push(stride);
         }
         checked_numel("expand", &target)?;
-        Ok(self.with_layout(Layout {
-            shape: target,
-            strides,
-            offset: self.layout.offset,
-        }))
+        Ok(self.with_layout(Layout::new(&target, &strides, self.layout.offset)))
     }
 
     /// Panicking form of [`try_expand`](Tensor::try_expand).
@@ -354,17 +335,13 @@ impl Tensor {
             return Ok(self.alias());
         }
         let lead = shape.len() - self.dim();
-        let strides = (0..shape.len())
+        let strides: Dims = (0..shape.len())
             .map(|i| match i.checked_sub(lead) {
                 Some(j) if self.shape()[j] == shape[i] => self.stride()[j],
                 _ => 0,
             })
             .collect();
-        Ok(self.with_layout(Layout {
-            shape: Dims::from_slice(shape),
-            strides,
-            offset: self.layout.offset,
-        }))
+        Ok(self.with_layout(Layout::new(shape, &strides, self.layout.offset)))
     }
 
     /// Panicking form of [`try_broadcast_to`](Tensor::try_broadcast_to).
@@ -392,10 +369,10 @@ impl Tensor {
             ));
         }
         let mut layout = self.layout.clone();
-        layout.shape[d] = length;
         if length > 0 {
-            layout.offset += start * layout.strides[d];
+            layout.offset += start * self.stride()[d];
         }
+        layout.dims_mut().0[d] = length;
         Ok(self.with_layout(layout))
     }
 
@@ -441,10 +418,11 @@ impl Tensor {
         };
         let mut layout = self.layout.clone();
         if length > 0 {
-            layout.offset += start * layout.strides[d];
+            layout.offset += start * self.stride()[d];
         }
-        layout.shape[d] = length;
-        layout.strides[d] *= step;
+        let (sizes, strides) = layout.dims_mut();
+        sizes[d] = length;
+        strides[d] *= step;
         Ok(self.with_layout(layout))
     }
 
@@ -472,9 +450,8 @@ impl Tensor {
         let d = self.dim_of_nonscalar("select", dim)?;
         self.check_index("select", d, index)?;
         let mut layout = self.layout.clone();
-        layout.offset += index * layout.strides[d];
-        layout.shape.remove(d);
-        layout.strides.remove(d);
+        layout.offset += index * self.stride()[d];
+        layout.remove(d);
         Ok(self.with_layout(layout))
     }
 
@@ -534,11 +511,11 @@ impl Tensor {
         }
         let mut layout = self.layout.clone();
         if self.dim() > 0 {
-            layout.shape[d] = (dim_size - size) / step + 1;
-            layout.strides[d] = dim_stride * step;
+            let (sizes, strides) = layout.dims_mut();
+            sizes[d] = (dim_size - size) / step + 1;
+            strides[d] = dim_stride * step;
         }
-        layout.shape.push(size);
-        layout.strides.push(dim_stride);
+        layout.push(size, dim_stride);
         Ok(self.with_layout(layout))
     }
 

@@ -20,7 +20,7 @@ impl Tensor {
     /// # Errors
     /// If the shapes cannot be broadcast together.
     pub fn try_add(&self, other: &Tensor) -> Result<Tensor> {
-        let value = self.value().try_add(&other.value())?;
+        let value = self.raw().try_add(other.raw())?;
         Ok(Tensor::from_op(
             "AddBackward0",
             value,
@@ -35,7 +35,7 @@ impl Tensor {
     /// # Errors
     /// If the shapes cannot be broadcast together.
     pub fn try_sub(&self, other: &Tensor) -> Result<Tensor> {
-        let value = self.value().try_sub(&other.value())?;
+        let value = self.raw().try_sub(other.raw())?;
         Ok(Tensor::from_op(
             "SubBackward0",
             value,
@@ -50,7 +50,7 @@ impl Tensor {
     /// # Errors
     /// If the shapes cannot be broadcast together.
     pub fn try_mul(&self, other: &Tensor) -> Result<Tensor> {
-        let value = self.value().try_mul(&other.value())?;
+        let value = self.raw().try_mul(other.raw())?;
         Ok(Tensor::from_op(
             "MulBackward0",
             value,
@@ -70,7 +70,7 @@ impl Tensor {
     /// # Errors
     /// If the shapes cannot be broadcast together.
     pub fn try_div(&self, other: &Tensor) -> Result<Tensor> {
-        let value = self.value().try_div(&other.value())?;
+        let value = self.raw().try_div(other.raw())?;
         Ok(Tensor::from_op(
             "DivBackward0",
             value,
@@ -94,7 +94,7 @@ impl Tensor {
     /// # Errors
     /// If the shapes cannot be broadcast together.
     pub fn try_pow(&self, exponent: &Tensor) -> Result<Tensor> {
-        let value = self.value().try_pow(&exponent.value())?;
+        let value = self.raw().try_pow(exponent.raw())?;
         let save = Save {
             inputs: &[0, 1],
             output: true,
@@ -158,11 +158,11 @@ impl Tensor {
     }
 
     fn extreme_of_two(&self, name: &'static str, other: &Tensor, larger: bool) -> Result<Tensor> {
-        let (a, b) = (self.value(), other.value());
+        let (a, b) = (self.raw(), other.raw());
         let value = if larger {
-            a.try_maximum(&b)?
+            a.try_maximum(b)?
         } else {
-            a.try_minimum(&b)?
+            a.try_minimum(b)?
         };
         Ok(Tensor::from_op(
             name,
@@ -234,7 +234,7 @@ impl Tensor {
     pub fn add_scalar(&self, s: f32) -> Tensor {
         Tensor::from_op(
             "AddBackward0",
-            self.value() + s,
+            self.raw() + s,
             &[self],
             Save::NOTHING,
             |g, _, _| Ok(vec![Some(g.alias())]),
@@ -245,7 +245,7 @@ impl Tensor {
     pub fn sub_scalar(&self, s: f32) -> Tensor {
         Tensor::from_op(
             "SubBackward0",
-            self.value() - s,
+            self.raw() - s,
             &[self],
             Save::NOTHING,
             |g, _, _| Ok(vec![Some(g.alias())]),
@@ -256,7 +256,7 @@ impl Tensor {
     pub fn rsub_scalar(&self, s: f32) -> Tensor {
         Tensor::from_op(
             "RsubBackward1",
-            s - self.value(),
+            s - self.raw(),
             &[self],
             Save::NOTHING,
             |g, _, _| Ok(vec![Some(g.neg())]),
@@ -267,7 +267,7 @@ impl Tensor {
     pub fn mul_scalar(&self, s: f32) -> Tensor {
         Tensor::from_op(
             "MulBackward0",
-            self.value() * s,
+            self.raw() * s,
             &[self],
             Save::NOTHING,
             move |g, _, _| Ok(vec![Some(g * s)]),
@@ -278,7 +278,7 @@ impl Tensor {
     pub fn div_scalar(&self, s: f32) -> Tensor {
         Tensor::from_op(
             "DivBackward0",
-            self.value() / s,
+            self.raw() / s,
             &[self],
             Save::NOTHING,
             move |g, _, _| Ok(vec![Some(g / s)]),
@@ -292,7 +292,7 @@ impl Tensor {
 
     /// Elementwise `1 / x`. PyTorch equivalent: `x.reciprocal()`.
     pub fn reciprocal(&self) -> Tensor {
-        let value = self.value().map(|x| 1.0 / x);
+        let value = self.raw().map(|x| 1.0 / x);
         Tensor::from_op(
             "ReciprocalBackward0",
             value,
@@ -304,7 +304,7 @@ impl Tensor {
 
     /// Elementwise power with a scalar exponent. PyTorch equivalent: `x ** e`.
     pub fn pow_scalar(&self, exponent: f32) -> Tensor {
-        let value = self.value().pow_scalar(exponent);
+        let value = self.raw().pow_scalar(exponent);
         Tensor::from_op(
             "PowBackward0",
             value,
@@ -339,7 +339,7 @@ impl Tensor {
     pub fn neg(&self) -> Tensor {
         Tensor::from_op(
             "NegBackward0",
-            self.value().neg(),
+            self.raw().neg(),
             &[self],
             Save::NOTHING,
             |g, _, _| Ok(vec![Some(g.neg())]),
@@ -350,7 +350,7 @@ impl Tensor {
     pub fn exp(&self) -> Tensor {
         Tensor::from_op(
             "ExpBackward0",
-            self.value().exp(),
+            self.raw().exp(),
             &[self],
             Save::OUTPUT,
             |g, s, _| Ok(vec![Some(g * &s[0])]),
@@ -361,7 +361,7 @@ impl Tensor {
     pub fn log(&self) -> Tensor {
         Tensor::from_op(
             "LogBackward0",
-            self.value().log(),
+            self.raw().log(),
             &[self],
             SAVE_INPUT,
             |g, s, _| Ok(vec![Some(g / &s[0])]),
@@ -372,7 +372,7 @@ impl Tensor {
     pub fn sqrt(&self) -> Tensor {
         Tensor::from_op(
             "SqrtBackward0",
-            self.value().sqrt(),
+            self.raw().sqrt(),
             &[self],
             Save::OUTPUT,
             |g, s, _| Ok(vec![Some(g / &(&s[0] * 2.0))]),
@@ -383,7 +383,7 @@ impl Tensor {
     pub fn abs(&self) -> Tensor {
         Tensor::from_op(
             "AbsBackward0",
-            self.value().abs(),
+            self.raw().abs(),
             &[self],
             SAVE_INPUT,
             |g, s, _| {
@@ -405,7 +405,7 @@ impl Tensor {
     pub fn relu(&self) -> Tensor {
         Tensor::from_op(
             "ReluBackward0",
-            self.value().relu(),
+            self.raw().relu(),
             &[self],
             Save::OUTPUT,
             // PyTorch's threshold_backward: `y <= 0 ? 0 : g`, so a NaN input
@@ -418,7 +418,7 @@ impl Tensor {
     pub fn sigmoid(&self) -> Tensor {
         Tensor::from_op(
             "SigmoidBackward0",
-            self.value().sigmoid(),
+            self.raw().sigmoid(),
             &[self],
             Save::OUTPUT,
             // (g * (1 - y)) * y, PyTorch's sigmoid_backward, in its order.
@@ -434,7 +434,7 @@ impl Tensor {
     pub fn tanh(&self) -> Tensor {
         Tensor::from_op(
             "TanhBackward0",
-            self.value().tanh(),
+            self.raw().tanh(),
             &[self],
             Save::OUTPUT,
             |g, s, _| Ok(vec![Some(g.try_tanh_backward(&s[0])?)]),
@@ -445,7 +445,7 @@ impl Tensor {
     /// gradient passes strictly inside the bounds (`min < x < max`; at a
     /// bound it is 0), as in PyTorch. PyTorch equivalent: `x.clamp(min, max)`.
     pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Tensor {
-        let value = self.value().clamp(min, max);
+        let value = self.raw().clamp(min, max);
         Tensor::from_op(
             "ClampBackward1",
             value,

@@ -20,7 +20,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` or an index is out of range.
     pub fn try_index_select(&self, dim: isize, indices: &[usize]) -> Result<Tensor> {
-        let value = self.value().try_index_select(dim, indices)?;
+        let value = self.raw().try_index_select(dim, indices)?;
         let (shape, indices) = (self.shape(), indices.to_vec());
         Ok(Tensor::from_op(
             "IndexSelectBackward0",
@@ -36,7 +36,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range or the range does not fit.
     pub fn try_narrow(&self, dim: isize, start: usize, length: usize) -> Result<Tensor> {
-        let value = self.value().try_narrow(dim, start, length)?;
+        let value = self.raw().try_narrow(dim, start, length)?;
         let shape = self.shape();
         Ok(Tensor::from_op(
             "SliceBackward0",
@@ -56,7 +56,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` or `index` is out of range.
     pub fn try_select(&self, dim: isize, index: usize) -> Result<Tensor> {
-        let value = self.value().try_select(dim, index)?;
+        let value = self.raw().try_select(dim, index)?;
         let shape = self.shape();
         Ok(Tensor::from_op(
             "SelectBackward0",

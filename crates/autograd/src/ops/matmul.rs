@@ -29,8 +29,8 @@ impl Tensor {
     /// # Errors
     /// If the inner dims differ, the batch dims do not broadcast, or an operand is 0-d.
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor> {
-        let (a, b) = (self.value(), other.value());
-        let value = a.try_matmul(&b)?;
+        let (a, b) = (self.raw(), other.raw());
+        let value = a.try_matmul(b)?;
         let name = node_name(a.dim(), b.dim());
         let save = Save {
             inputs: &[0, 1],

@@ -40,7 +40,7 @@ impl Tensor {
         let shape = self.shape();
         Tensor::from_op(
             "SumBackward0",
-            self.value().sum(),
+            self.raw().sum(),
             &[self],
             Save::NOTHING,
             move |g, _, _| Ok(vec![Some(g.broadcast_to(&shape))]),
@@ -53,7 +53,7 @@ impl Tensor {
     /// If `dim` is out of range.
     pub fn try_sum_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let shape = self.shape();
-        let value = self.value().try_sum_dim(dim, keepdim)?;
+        let value = self.raw().try_sum_dim(dim, keepdim)?;
         Ok(Tensor::from_op(
             "SumBackward1",
             value,
@@ -69,7 +69,7 @@ impl Tensor {
         let n = self.numel() as f32;
         Tensor::from_op(
             "MeanBackward0",
-            self.value().mean(),
+            self.raw().mean(),
             &[self],
             Save::NOTHING,
             move |g, _, _| Ok(vec![Some((g / n).broadcast_to(&shape))]),
@@ -82,7 +82,7 @@ impl Tensor {
     /// If `dim` is out of range.
     pub fn try_mean_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let shape = self.shape();
-        let value = self.value().try_mean_dim(dim, keepdim)?;
+        let value = self.raw().try_mean_dim(dim, keepdim)?;
         let n = (self.numel() / value.numel().max(1)).max(1) as f32;
         Ok(Tensor::from_op(
             "MeanBackward1",
@@ -99,7 +99,7 @@ impl Tensor {
     /// # Errors
     /// On an empty tensor.
     pub fn try_max(&self) -> Result<Tensor> {
-        self.extreme_all("MaxBackward1", self.value().try_max()?)
+        self.extreme_all("MaxBackward1", self.raw().try_max()?)
     }
 
     /// Smallest element; the gradient is shared evenly among ties.
@@ -108,7 +108,7 @@ impl Tensor {
     /// # Errors
     /// On an empty tensor.
     pub fn try_min(&self) -> Result<Tensor> {
-        self.extreme_all("MinBackward1", self.value().try_min()?)
+        self.extreme_all("MinBackward1", self.raw().try_min()?)
     }
 
     fn extreme_all(&self, name: &'static str, value: RawTensor) -> Result<Tensor> {
@@ -143,7 +143,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range or has size 0.
     pub fn try_max_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
-        let (values, indices) = self.value().try_max_dim(dim, keepdim)?;
+        let (values, indices) = self.raw().try_max_dim(dim, keepdim)?;
         Ok(self.extreme_dim("MaxBackward0", dim, keepdim, values, indices))
     }
 
@@ -153,7 +153,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range or has size 0.
     pub fn try_min_dim(&self, dim: isize, keepdim: bool) -> Result<(Tensor, Tensor)> {
-        let (values, indices) = self.value().try_min_dim(dim, keepdim)?;
+        let (values, indices) = self.raw().try_min_dim(dim, keepdim)?;
         Ok(self.extreme_dim("MinBackward0", dim, keepdim, values, indices))
     }
 
@@ -201,7 +201,7 @@ impl Tensor {
     /// # Errors
     /// On an empty tensor.
     pub fn try_argmax(&self) -> Result<Tensor> {
-        Ok(Tensor::new(self.value().try_argmax()?))
+        Ok(Tensor::new(self.raw().try_argmax()?))
     }
 
     /// Index of the smallest element (flat), no gradient. PyTorch equivalent: `x.argmin()`.
@@ -209,7 +209,7 @@ impl Tensor {
     /// # Errors
     /// On an empty tensor.
     pub fn try_argmin(&self) -> Result<Tensor> {
-        Ok(Tensor::new(self.value().try_argmin()?))
+        Ok(Tensor::new(self.raw().try_argmin()?))
     }
 
     /// Indices of the largest values along `dim`. PyTorch equivalent: `x.argmax(dim, keepdim)`.
@@ -217,7 +217,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range or has size 0.
     pub fn try_argmax_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
-        Ok(Tensor::new(self.value().try_argmax_dim(dim, keepdim)?))
+        Ok(Tensor::new(self.raw().try_argmax_dim(dim, keepdim)?))
     }
 
     /// Indices of the smallest values along `dim`. PyTorch equivalent: `x.argmin(dim, keepdim)`.
@@ -225,7 +225,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range or has size 0.
     pub fn try_argmin_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
-        Ok(Tensor::new(self.value().try_argmin_dim(dim, keepdim)?))
+        Ok(Tensor::new(self.raw().try_argmin_dim(dim, keepdim)?))
     }
 
     /// Sums broadcast dims away so the result has `shape` (the inverse of
@@ -235,7 +235,7 @@ impl Tensor {
     /// Unless `shape` broadcasts to this tensor's shape.
     pub fn try_sum_to_size(&self, shape: &[usize]) -> Result<Tensor> {
         let input_shape = self.shape();
-        let value = self.value().try_sum_to_size(shape)?;
+        let value = self.raw().try_sum_to_size(shape)?;
         Ok(Tensor::from_op(
             "SumBackward1",
             value,
@@ -250,7 +250,7 @@ impl Tensor {
     pub fn norm(&self) -> Tensor {
         Tensor::from_op(
             "LinalgVectorNormBackward0",
-            self.value().norm(),
+            self.raw().norm(),
             &[self],
             SAVE_INPUT_AND_OUTPUT,
             // PyTorch's norm_backward: grad * (x / norm), with x / norm
@@ -273,7 +273,7 @@ impl Tensor {
     /// If `dim` is out of range.
     pub fn try_norm_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let shape = self.shape();
-        let value = self.value().try_norm_dim(dim, keepdim)?;
+        let value = self.raw().try_norm_dim(dim, keepdim)?;
         Ok(Tensor::from_op(
             "LinalgVectorNormBackward0",
             value,

@@ -16,7 +16,7 @@ impl Tensor {
     /// # Errors
     /// If the shape does not hold the tensor's element count.
     pub fn try_reshape(&self, shape: &[isize]) -> Result<Tensor> {
-        let raw = self.value();
+        let raw = self.raw();
         let name = if raw.is_contiguous() {
             "ViewBackward0"
         } else {
@@ -43,7 +43,7 @@ impl Tensor {
     /// # Errors
     /// If a dim is out of range.
     pub fn try_transpose(&self, dim0: isize, dim1: isize) -> Result<Tensor> {
-        let value = self.value().try_transpose(dim0, dim1)?;
+        let value = self.raw().try_transpose(dim0, dim1)?;
         Ok(Tensor::from_op(
             "TransposeBackward0",
             value,
@@ -58,7 +58,7 @@ impl Tensor {
     /// # Errors
     /// If the tensor has more than 2 dims.
     pub fn try_t(&self) -> Result<Tensor> {
-        let value = self.value().try_t()?;
+        let value = self.raw().try_t()?;
         Ok(Tensor::from_op(
             "TBackward0",
             value,
@@ -73,7 +73,7 @@ impl Tensor {
     /// # Errors
     /// Unless `dims` is a permutation of the tensor's dims.
     pub fn try_permute(&self, dims: &[isize]) -> Result<Tensor> {
-        let value = self.value().try_permute(dims)?;
+        let value = self.raw().try_permute(dims)?;
         let ndim = dims.len() as isize;
         let mut inverse = vec![0isize; dims.len()];
         for (i, &d) in dims.iter().enumerate() {
@@ -90,7 +90,7 @@ impl Tensor {
 
     /// Removes every dim of size 1. PyTorch equivalent: `x.squeeze()`.
     pub fn squeeze(&self) -> Tensor {
-        self.reshaping_view("SqueezeBackward0", self.value().squeeze())
+        self.reshaping_view("SqueezeBackward0", self.raw().squeeze())
     }
 
     /// Removes `dim` if its size is 1. PyTorch equivalent: `x.squeeze(dim)`.
@@ -98,7 +98,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range.
     pub fn try_squeeze_dim(&self, dim: isize) -> Result<Tensor> {
-        Ok(self.reshaping_view("SqueezeBackward1", self.value().try_squeeze_dim(dim)?))
+        Ok(self.reshaping_view("SqueezeBackward1", self.raw().try_squeeze_dim(dim)?))
     }
 
     /// Inserts a dim of size 1. PyTorch equivalent: `x.unsqueeze(dim)`.
@@ -106,7 +106,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range.
     pub fn try_unsqueeze(&self, dim: isize) -> Result<Tensor> {
-        Ok(self.reshaping_view("UnsqueezeBackward0", self.value().try_unsqueeze(dim)?))
+        Ok(self.reshaping_view("UnsqueezeBackward0", self.raw().try_unsqueeze(dim)?))
     }
 
     /// Records `value`, which holds this tensor's elements in the same order
@@ -123,7 +123,7 @@ impl Tensor {
     /// # Errors
     /// If the tensor cannot be broadcast to `shape`.
     pub fn try_expand(&self, shape: &[isize]) -> Result<Tensor> {
-        Ok(self.broadcasting(self.value().try_expand(shape)?))
+        Ok(self.broadcasting(self.raw().try_expand(shape)?))
     }
 
     /// Broadcasts to `shape`. PyTorch equivalent: `torch.broadcast_to(x, shape)`.
@@ -131,7 +131,7 @@ impl Tensor {
     /// # Errors
     /// If the shapes are incompatible.
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
-        Ok(self.broadcasting(self.value().try_broadcast_to(shape)?))
+        Ok(self.broadcasting(self.raw().try_broadcast_to(shape)?))
     }
 
     fn broadcasting(&self, value: tensor::Tensor) -> Tensor {
@@ -148,7 +148,7 @@ impl Tensor {
     /// A contiguous tensor with the same values (itself if already contiguous).
     /// PyTorch equivalent: `x.contiguous()`.
     pub fn contiguous(&self) -> Tensor {
-        let raw = self.value();
+        let raw = self.raw();
         if raw.is_contiguous() {
             return self.clone();
         }
