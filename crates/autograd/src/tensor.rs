@@ -66,7 +66,7 @@ impl Tensor {
         grad_fn: Option<Arc<Node>>,
         requires_grad: bool,
     ) -> Tensor {
-        Tensor(Arc::new(Inner {
+        Tensor::from_inner(Inner {
             id,
             value,
             tracks_version: true,
@@ -75,7 +75,19 @@ impl Tensor {
             grad: Mutex::new(None),
             hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
-        }))
+        })
+    }
+
+    /// Moves `inner` into its allocation. Written as a single move into
+    /// `Arc::new_uninit`'s block, which the optimiser turns into stores
+    /// straight into the heap (`Arc::new` builds the ~200-byte value on the
+    /// stack first and copies it, stalling on the fresh stores every op).
+    #[inline(always)]
+    fn from_inner(inner: Inner) -> Tensor {
+        let mut arc = Arc::<Inner>::new_uninit();
+        Arc::get_mut(&mut arc).expect("new").write(inner);
+        // SAFETY: initialised on the line above.
+        Tensor(unsafe { arc.assume_init() })
     }
 
     /// A leaf tensor holding `value` (sharing its storage), not requiring grad.
@@ -206,7 +218,7 @@ impl Tensor {
     /// initialisation in place: `linear.weight().data().normal_(0.0, 0.01)`.
     /// PyTorch equivalent: `x.data`.
     pub fn data(&self) -> Tensor {
-        Tensor(Arc::new(Inner {
+        Tensor::from_inner(Inner {
             id: next_id(),
             value: self.value(),
             tracks_version: false,
@@ -215,7 +227,7 @@ impl Tensor {
             grad: Mutex::new(None),
             hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
-        }))
+        })
     }
 
     /// Runs `f`, which writes the values in place, and bumps the version

@@ -32,7 +32,7 @@ impl Tensor {
         f: impl Fn(S) -> T + Sync + Send,
     ) -> Result<Tensor> {
         let src = self.read::<S>();
-        Tensor::try_build::<T>(op, self.shape(), |out| match src.slice() {
+        Tensor::try_build_like::<T>(op, self.shape(), Some(self), |out| match src.slice() {
             Some(src) if use_parallel(src.len()) => out
                 .par_chunks_mut(CHUNK)
                 .zip(src.par_chunks(CHUNK))
@@ -83,7 +83,7 @@ impl Tensor {
         let shape = if self.shape() == other.shape() {
             Dims::from_slice(self.shape())
         } else {
-            Dims::from_slice(&broadcast_shapes(op, self.shape(), other.shape())?)
+            broadcast_shapes(op, self.shape(), other.shape())?
         };
         let (ra, rb) = (self.read::<A>(), other.read::<B>());
         if let (Some(a), Some(b)) = (ra.slice(), rb.slice()) {
@@ -137,7 +137,7 @@ impl Tensor {
     ) -> Result<&Tensor> {
         if self.shape() != other.shape() {
             let shape = broadcast_shapes(op, self.shape(), other.shape())?;
-            if shape != self.shape() {
+            if *shape != *self.shape() {
                 return Err(TensorError::Broadcast {
                     op,
                     lhs: self.shape().to_vec(),

@@ -37,6 +37,11 @@ impl Dims {
         }
     }
 
+    /// The dimensions as a slice.
+    pub fn as_slice(&self) -> &[usize] {
+        self
+    }
+
     /// Appends a dimension.
     pub fn push(&mut self, value: usize) {
         match &mut self.0 {
@@ -126,6 +131,24 @@ impl PartialEq for Dims {
 }
 
 impl Eq for Dims {}
+
+impl PartialEq<Vec<usize>> for Dims {
+    fn eq(&self, other: &Vec<usize>) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<[usize]> for Dims {
+    fn eq(&self, other: &[usize]) -> bool {
+        **self == *other
+    }
+}
+
+impl<const N: usize> PartialEq<[usize; N]> for Dims {
+    fn eq(&self, other: &[usize; N]) -> bool {
+        **self == other[..]
+    }
+}
 
 impl fmt::Debug for Dims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

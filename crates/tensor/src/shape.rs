@@ -3,6 +3,7 @@
 
 use crate::alloc::checked_numel;
 use crate::error::{Result, TensorError};
+use crate::layout::Dims;
 
 /// Turns a possibly negative `dim` into an index in `0..ndim`.
 ///
@@ -42,9 +43,9 @@ pub(crate) fn normalize_insert_dim(op: &'static str, dim: isize, shape: &[usize]
 /// # Errors
 /// [`TensorError::Broadcast`] for incompatible shapes;
 /// [`TensorError::ShapeOverflow`] if the broadcast shape's element count overflows.
-pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Vec<usize>> {
+pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Dims> {
     let ndim = lhs.len().max(rhs.len());
-    let mut out = vec![0; ndim];
+    let mut out = Dims::from_slice(if lhs.len() == ndim { lhs } else { rhs });
     for i in 0..ndim {
         let l = if i < ndim - lhs.len() {
             1

@@ -56,6 +56,25 @@ impl Tensor {
         shape: &[usize],
         fill: impl FnOnce(&mut [T]),
     ) -> Result<Tensor> {
+        Tensor::try_build_like::<T>(op, shape, None, fill)
+    }
+
+    /// [`try_build`](Tensor::try_build), reusing the layout of `like` (an
+    /// input of the same shape) when it is the plain row-major layout:
+    /// copying a settled layout is cheaper than building a fresh one.
+    #[inline]
+    pub(crate) fn try_build_like<T: Element>(
+        op: &'static str,
+        shape: &[usize],
+        like: Option<&Tensor>,
+        fill: impl FnOnce(&mut [T]),
+    ) -> Result<Tensor> {
+        let layout = match like {
+            Some(t) if t.layout.offset == 0 && t.shape() == shape && t.is_contiguous() => {
+                t.layout.clone()
+            }
+            _ => Layout::contiguous(shape),
+        };
         let numel = checked_numel(op, shape)?;
         let storage = Storage::try_zeroed(op, T::DTYPE, numel)?;
         // SAFETY: the storage is new, so no other handle can reach it; it
@@ -65,7 +84,7 @@ impl Tensor {
         fill(values);
         Ok(Tensor {
             storage,
-            layout: Layout::contiguous(shape),
+            layout,
             dtype: T::DTYPE,
         })
     }

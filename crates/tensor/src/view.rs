@@ -324,7 +324,7 @@ impl Tensor {
     /// [`TensorError::Broadcast`] if the shapes are incompatible.
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
         let out = broadcast_shapes("broadcast_to", self.shape(), shape)?;
-        if out != shape {
+        if *out != *shape {
             return Err(TensorError::Broadcast {
                 op: "broadcast_to",
                 lhs: self.shape().to_vec(),

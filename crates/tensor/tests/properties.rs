@@ -159,7 +159,9 @@ fn batched_matmul_matches_per_matrix_products() {
         let a = random(&mut g, &[lhs_batch.clone(), vec![m, k]].concat());
         let b = random(&mut g, &[rhs_batch.clone(), vec![k, n]].concat());
         let c = a.matmul(&b);
-        let batch = tensor::broadcast_shapes("matmul", &lhs_batch, &rhs_batch).unwrap();
+        let batch = tensor::broadcast_shapes("matmul", &lhs_batch, &rhs_batch)
+            .unwrap()
+            .to_vec();
         assert_eq!(
             c.shape(),
             [batch.clone(), vec![m, n]].concat().as_slice(),
