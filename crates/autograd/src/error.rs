@@ -45,6 +45,11 @@ pub enum AutogradError {
     /// `requires_grad_` on a tensor computed by an operation.
     #[error("requires_grad_: you can only change requires_grad flags of leaf variables (this tensor has grad_fn={node}); use .detach() to get a leaf")]
     NonLeafRequiresGrad { node: &'static str },
+    /// `requires_grad_` on an integer or bool tensor.
+    #[error(
+        "requires_grad_: only Tensors of floating point dtype can require gradients (got {dtype})"
+    )]
+    NonFloatRequiresGrad { dtype: tensor::DType },
     /// [`Tensor::from_op`](crate::Tensor::from_op) asked to save an input that does not exist.
     #[error("from_op: {node} saves input {index}, but the operation has {inputs} inputs")]
     InvalidSave {

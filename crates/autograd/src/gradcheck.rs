@@ -3,24 +3,24 @@
 use crate::error::{AutogradError, Result};
 use crate::grad_mode::no_grad;
 use crate::tensor::{RawTensor, Tensor};
+use tensor::DType;
 
-/// Tolerances of [`gradcheck`]. The defaults suit `f32` arithmetic: with a
-/// step of `1e-3` the central difference has a truncation error of about
-/// `1e-6·f'''` and a rounding error of about `1e-7·|L| / 1e-3`, so values of
-/// order 1 agree to within about `1e-3`; `atol = rtol = 1e-2` leaves margin.
+/// Step and tolerances of [`gradcheck`], which runs in float64. The
+/// defaults are `torch.autograd.gradcheck`'s: `eps = 1e-6`, `atol = 1e-5`,
+/// `rtol = 1e-3`.
 #[derive(Clone, Copy, Debug)]
 pub struct GradcheckOptions {
-    pub eps: f32,
-    pub atol: f32,
-    pub rtol: f32,
+    pub eps: f64,
+    pub atol: f64,
+    pub rtol: f64,
 }
 
 impl Default for GradcheckOptions {
     fn default() -> Self {
         GradcheckOptions {
-            eps: 1e-3,
-            atol: 1e-2,
-            rtol: 1e-2,
+            eps: 1e-6,
+            atol: 1e-5,
+            rtol: 1e-3,
         }
     }
 }
@@ -38,15 +38,15 @@ pub enum GradcheckError {
     InvalidOption {
         name: &'static str,
         requirement: &'static str,
-        value: f32,
+        value: f64,
     },
     /// One element's gradient is out of tolerance.
     #[error("gradcheck: gradient of input {input} at flat index {index}: analytical {analytical} vs numerical {numerical}")]
     Mismatch {
         input: usize,
         index: usize,
-        analytical: f32,
-        numerical: f32,
+        analytical: f64,
+        numerical: f64,
     },
 }
 
@@ -84,10 +84,12 @@ impl GradcheckOptions {
     }
 }
 
-/// Checks the gradients `f` computes against central differences, for
-/// `L = sum(f(inputs) * w)` with fixed non-uniform weights `w` (so every
-/// output element's gradient path is exercised, not only their sum).
-/// PyTorch equivalent: `torch.autograd.gradcheck(f, inputs)` (which uses f64).
+/// Checks the gradients `f` computes against central differences, in
+/// float64: the inputs are converted to float64 (so `f` runs in double
+/// precision), and `L = sum(f(inputs) * w)` with fixed non-uniform weights
+/// `w` exercises every output element's gradient path, not only their sum.
+/// PyTorch equivalent: `torch.autograd.gradcheck(f, inputs)` with float64
+/// inputs and its default tolerances.
 ///
 /// A NaN on either side is a mismatch, as in PyTorch.
 ///
@@ -101,6 +103,14 @@ pub fn gradcheck(
     options: GradcheckOptions,
 ) -> std::result::Result<(), GradcheckError> {
     options.validate()?;
+    let inputs: Vec<RawTensor> = inputs
+        .iter()
+        .map(|x| {
+            x.try_to_dtype(DType::Float64)
+                .and_then(|x| x.try_contiguous())
+        })
+        .collect::<tensor::Result<_>>()
+        .map_err(AutogradError::from)?;
     let leaves: Vec<Tensor> = inputs
         .iter()
         .map(|x| Tensor::new(x.clone()).requires_grad_(true))
@@ -108,6 +118,7 @@ pub fn gradcheck(
     let out = f(&leaves)?;
     let weights = RawTensor::try_linspace(0.5, 1.5, out.numel())
         .map_err(AutogradError::from)?
+        .double()
         .try_reshape(&shape_of(&out.shape()))
         .map_err(AutogradError::from)?;
     let weights = Tensor::new(weights);
@@ -117,30 +128,29 @@ pub fn gradcheck(
 
     let loss = |values: &[RawTensor]| -> Result<f64> {
         let _guard = no_grad();
-        let leaves: Vec<Tensor> = values.iter().cloned().map(Tensor::new).collect();
+        let leaves: Vec<Tensor> = values.iter().map(|v| Tensor::new(v.alias())).collect();
         let out = f(&leaves)?.value();
         Ok(out
-            .to_vec()
+            .to_vec_as::<f64>()
             .iter()
-            .zip(weights.to_vec())
-            .map(|(&o, w)| o as f64 * w as f64)
+            .zip(weights.value().to_vec_as::<f64>())
+            .map(|(&o, w)| o * w)
             .sum())
     };
     for (i, leaf) in leaves.iter().enumerate() {
         let analytical = leaf
             .grad()
-            .map_or_else(|| vec![0.0; leaf.numel()], |g| g.to_vec());
-        let base = inputs[i].contiguous();
+            .map_or_else(|| vec![0.0; leaf.numel()], |g| g.value().to_vec_as::<f64>());
+        let base = inputs[i].to_vec_as::<f64>();
         for (j, &a) in analytical.iter().enumerate() {
-            let mut values: Vec<RawTensor> = inputs.to_vec();
-            let mut probe = |delta: f32| -> Result<f64> {
-                let mut flat = base.to_vec();
+            let mut values: Vec<RawTensor> = inputs.iter().map(RawTensor::alias).collect();
+            let mut probe = |delta: f64| -> Result<f64> {
+                let mut flat = base.clone();
                 flat[j] += delta;
-                values[i] = RawTensor::from_vec(flat, base.shape())?;
+                values[i] = RawTensor::from_data(&flat, inputs[i].shape())?;
                 loss(&values)
             };
-            let numerical =
-                ((probe(options.eps)? - probe(-options.eps)?) / (2.0 * options.eps as f64)) as f32;
+            let numerical = (probe(options.eps)? - probe(-options.eps)?) / (2.0 * options.eps);
             // Written so that a NaN on either side fails the comparison.
             let close = a == numerical
                 || (a - numerical).abs() <= options.atol + options.rtol * numerical.abs();

@@ -13,7 +13,7 @@ tensor::impl_tensor_operators!(Tensor);
 
 /// In-place scalar forms behind `x += 1.0` and friends.
 macro_rules! scalar_in_place {
-    ($($name:ident, $f:expr, $torch:literal;)*) => {
+    ($($name:ident, $try_name:ident, $torch:literal;)*) => {
         impl Tensor {
             $(
                 #[doc = concat!("In place `x ", $torch, "= s`. PyTorch equivalent: `x ", $torch, "= s`.")]
@@ -21,14 +21,8 @@ macro_rules! scalar_in_place {
                 /// # Panics
                 /// Outside `no_grad`, on a tensor that requires grad.
                 #[track_caller]
-                pub fn $name(&self, s: f32) -> Tensor {
-                    let f = $f;
-                    // Library arithmetic, so it runs in place under the lock
-                    // (no copy, unlike the public `try_map_`).
-                    or_panic(self.in_place(stringify!($name), &[], |v| {
-                        v.map_(move |x| f(x, s));
-                        Ok(())
-                    }))
+                pub fn $name(&self, s: impl tensor::IntoScalar) -> Tensor {
+                    or_panic(self.in_place(stringify!($name), &[], |v| v.$try_name(s).map(drop)))
                 }
             )*
         }
@@ -36,8 +30,8 @@ macro_rules! scalar_in_place {
 }
 
 scalar_in_place! {
-    add_scalar_, |x: f32, y: f32| x + y, "+";
-    sub_scalar_, |x: f32, y: f32| x - y, "-";
-    mul_scalar_, |x: f32, y: f32| x * y, "*";
-    div_scalar_, |x: f32, y: f32| x / y, "/";
+    add_scalar_, try_add_scalar_, "+";
+    sub_scalar_, try_sub_scalar_, "-";
+    mul_scalar_, try_mul_scalar_, "*";
+    div_scalar_, try_div_scalar_, "/";
 }

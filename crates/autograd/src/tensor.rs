@@ -138,8 +138,14 @@ impl Tensor {
     /// PyTorch equivalent: `x.requires_grad_(flag)` / `torch.ones(3, 2, requires_grad=True)`.
     ///
     /// # Errors
-    /// [`AutogradError::NonLeafRequiresGrad`] on a tensor computed by an operation.
+    /// [`AutogradError::NonLeafRequiresGrad`] on a tensor computed by an operation;
+    /// [`AutogradError::NonFloatRequiresGrad`] on an integer or bool tensor.
     pub fn try_requires_grad_(&self, requires_grad: bool) -> Result<Tensor> {
+        if requires_grad && !self.0.value.is_floating_point() {
+            return Err(AutogradError::NonFloatRequiresGrad {
+                dtype: self.0.value.dtype(),
+            });
+        }
         if let Some(node) = &self.0.grad_fn {
             if !requires_grad {
                 return Err(AutogradError::NonLeafRequiresGrad { node: node.name });

@@ -45,7 +45,10 @@ fn forward(case: &OpCase, x: &[Tensor]) -> Tensor {
         "relu" => x[0].relu(),
         "sigmoid" => x[0].sigmoid(),
         "tanh" => x[0].tanh(),
-        "clamp" => x[0].clamp(case.f32("min"), case.f32("max")),
+        "clamp" => x[0].clamp(
+            case.f32("min").map(f64::from),
+            case.f32("max").map(f64::from),
+        ),
         "sum" => dim.map_or_else(|| x[0].sum(), |d| x[0].sum_dim(d, case.keepdim())),
         "mean" => dim.map_or_else(|| x[0].mean(), |d| x[0].mean_dim(d, case.keepdim())),
         "norm" => dim.map_or_else(|| x[0].norm(), |d| x[0].norm_dim(d, case.keepdim())),

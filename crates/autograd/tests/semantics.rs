@@ -610,7 +610,7 @@ fn gradcheck_fails_on_nan_gradients_and_rejects_meaningless_options() {
             x[0].value(),
             &[&x[0]],
             autograd::Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.map(|_| f32::NAN))]),
+            |g, _, _| Ok(vec![Some(g * f64::NAN)]),
         )
     };
     let input = [RawTensor::from_slice(&[1.0, 2.0])];
@@ -630,7 +630,7 @@ fn gradcheck_fails_on_nan_gradients_and_rejects_meaningless_options() {
         ),
         (
             GradcheckOptions {
-                atol: f32::NAN,
+                atol: f64::NAN,
                 ..Default::default()
             },
             "gradcheck: atol must be non-negative and finite, got NaN",

@@ -8,6 +8,7 @@
 use ndarray::{ArrayViewMut, IxDyn, Zip};
 use rayon::prelude::*;
 
+use crate::arith::{Float, IntoScalar, Scalar};
 use crate::dtype::{cast, dispatch, DType, Element};
 use crate::error::{Result, TensorError};
 use crate::layout::Dims;
@@ -26,6 +27,7 @@ impl Tensor {
     /// A new tensor of `self`'s shape with `f` applied to every element (any
     /// element types in and out): the unary kernel behind the math ops,
     /// comparisons with a scalar and dtype conversions.
+    #[inline]
     pub(crate) fn map_to<S: Element, T: Element>(
         &self,
         op: &'static str,
@@ -285,31 +287,72 @@ impl Tensor {
     /// Computed as PyTorch's kernel does, which special-cases some exponents
     /// (`0.5` is `sqrt`, `-0.5` is `1 / sqrt`, `-1` is `1 / x`, `2`, `3` and
     /// `-2` are products), so results agree at `-0.0` and `-inf` too
-    /// (`(-inf) ** 0.5` is NaN, `(-0.0) ** -0.5` is `-inf`).
-    pub fn pow_scalar(&self, exponent: f32) -> Tensor {
-        match exponent {
-            1.0 => self.clone(),
-            0.5 => self.map(f32::sqrt),
-            -0.5 => self.map(|x| 1.0 / x.sqrt()),
-            -1.0 => self.map(|x| 1.0 / x),
-            2.0 => self.map(|x| x * x),
-            3.0 => self.map(|x| x * x * x),
-            -2.0 => self.map(|x| 1.0 / (x * x)),
-            e => self.map(move |x| x.powf(e)),
+    /// (`(-inf) ** 0.5` is NaN, `(-0.0) ** -0.5` is `-inf`). Integer tensors
+    /// with an integer exponent stay integers; with a float one they compute
+    /// in float32.
+    #[track_caller]
+    pub fn pow_scalar(&self, exponent: impl IntoScalar) -> Tensor {
+        let exponent = exponent.into_scalar();
+        if !self.dtype.is_floating_point() && !matches!(exponent, Scalar::Float(_)) {
+            return or_panic(self.binary_scalar::<crate::arith::PowK>(exponent, false));
         }
+        fn pow<T: Float>(x: &Tensor, e: f64) -> Result<Tensor> {
+            let one = T::from_f64(1.0);
+            match e {
+                1.0 => x.map_to::<T, T>("pow", |x| x),
+                0.5 => x.map_to::<T, T>("pow", |x| x.sqrt()),
+                -0.5 => x.map_to::<T, T>("pow", move |x| one.div(x.sqrt())),
+                -1.0 => x.map_to::<T, T>("pow", move |x| one.div(x)),
+                2.0 => x.map_to::<T, T>("pow", |x| x.mul(x)),
+                3.0 => x.map_to::<T, T>("pow", |x| x.mul(x).mul(x)),
+                -2.0 => x.map_to::<T, T>("pow", move |x| one.div(x.mul(x))),
+                // Other exponents in double precision, as PyTorch's kernel
+                // computes a float32 power with a double exponent.
+                _ => x.map_to::<T, T>("pow", move |x| T::from_f64(x.to_f64().powf(e))),
+            }
+        }
+        let e = match exponent {
+            Scalar::Float(e) => e,
+            Scalar::Int(i) => i as f64,
+            Scalar::Bool(b) => b as u8 as f64,
+        };
+        or_panic(match self.dtype {
+            DType::Float64 => pow::<f64>(self, e),
+            DType::Float32 => pow::<f32>(self, e),
+            _ => self
+                .try_to_dtype(DType::Float32)
+                .and_then(|x| pow::<f32>(&x, e)),
+        })
     }
 
     /// Elementwise clamp into `[min, max]`; either bound may be absent. NaN
     /// stays NaN, a NaN bound makes every element NaN, and if `min > max`
     /// every element becomes `max`, as in PyTorch.
     /// PyTorch equivalent: `x.clamp(min, max)`.
-    pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Tensor {
-        let lo = min.unwrap_or(f32::NEG_INFINITY);
-        let hi = max.unwrap_or(f32::INFINITY);
-        if lo.is_nan() || hi.is_nan() {
-            return self.map(|_| f32::NAN);
+    #[track_caller]
+    pub fn clamp(&self, min: Option<f64>, max: Option<f64>) -> Tensor {
+        fn clamp<T: Float>(x: &Tensor, lo: f64, hi: f64) -> Result<Tensor> {
+            if lo.is_nan() || hi.is_nan() {
+                return x.map_to::<T, T>("clamp", |_| T::from_f64(f64::NAN));
+            }
+            let (lo, hi) = (T::from_f64(lo), T::from_f64(hi));
+            x.map_to::<T, T>("clamp", move |x| {
+                if x.is_nan() {
+                    x
+                } else {
+                    x.maximum(lo).minimum(hi)
+                }
+            })
         }
-        self.map(|x| if x.is_nan() { x } else { x.max(lo).min(hi) })
+        let lo = min.unwrap_or(f64::NEG_INFINITY);
+        let hi = max.unwrap_or(f64::INFINITY);
+        or_panic(match self.dtype {
+            DType::Float64 => clamp::<f64>(self, lo, hi),
+            DType::Float32 => clamp::<f32>(self, lo, hi),
+            _ => self
+                .try_to_dtype(DType::Float32)
+                .and_then(|x| clamp::<f32>(&x, lo, hi)),
+        })
     }
 }
 
@@ -399,7 +442,8 @@ impl Tensor {
                 });
             }
         }
-        self.zip_with("tanh_backward", output, |g, y| g * (-y).mul_add(y, 1.0))
+        crate::float_zip!(self, output, "tanh_backward", |g, y| g
+            * (-y).mul_add(y, 1.0))
     }
 }
 
@@ -446,87 +490,4 @@ mod fused {
     unsafe fn tanh_backward_fma(out: &mut [f32], g: &[f32], y: &[f32]) {
         tanh_backward_portable(out, g, y)
     }
-}
-
-/// Binary broadcasting ops: a `try_` form returning `Result` and a panicking form.
-macro_rules! binary_ops {
-    ($($name:ident, $try_name:ident, $inplace:ident, $try_inplace:ident, $f:expr, $torch:literal;)*) => {
-        impl Tensor {
-            $(
-                #[doc = concat!("Elementwise `", stringify!($name), "` with broadcasting. PyTorch equivalent: `", $torch, "`.")]
-                ///
-                /// # Errors
-                /// [`TensorError::Broadcast`] if the shapes cannot be broadcast together.
-                pub fn $try_name(&self, other: &Tensor) -> Result<Tensor> {
-                    self.zip_with(stringify!($name), other, $f)
-                }
-
-                #[doc = concat!("Panicking form of [`", stringify!($try_name), "`](Tensor::", stringify!($try_name), ").")]
-                ///
-                /// # Panics
-                /// If the shapes cannot be broadcast together.
-                #[track_caller]
-                pub fn $name(&self, other: &Tensor) -> Tensor {
-                    or_panic(self.$try_name(other))
-                }
-
-                #[doc = concat!("In-place `", stringify!($name), "`; `other` must broadcast to `self`'s shape.")]
-                ///
-                /// # Errors
-                /// [`TensorError::Broadcast`] if `other` does not broadcast to `self`'s shape.
-                pub fn $try_inplace(&self, other: &Tensor) -> Result<&Tensor> {
-                    self.zip_with_(concat!(stringify!($name), "_"), other, $f)
-                }
-
-                #[doc = concat!("Panicking form of [`", stringify!($try_inplace), "`](Tensor::", stringify!($try_inplace), ").")]
-                ///
-                /// # Panics
-                /// If `other` does not broadcast to `self`'s shape.
-                #[track_caller]
-                pub fn $inplace(&self, other: &Tensor) -> &Tensor {
-                    or_panic(self.$try_inplace(other))
-                }
-            )*
-        }
-    };
-}
-
-binary_ops! {
-    add, try_add, add_, try_add_, |x, y| x + y, "torch.add(a, b)";
-    sub, try_sub, sub_, try_sub_, |x, y| x - y, "torch.sub(a, b)";
-    mul, try_mul, mul_, try_mul_, |x, y| x * y, "torch.mul(a, b)";
-    div, try_div, div_, try_div_, |x, y| x / y, "torch.div(a, b)";
-    pow, try_pow, pow_, try_pow_, f32::powf, "torch.pow(a, b)";
-    maximum, try_maximum, maximum_, try_maximum_, |x: f32, y: f32| if x.is_nan() || y.is_nan() { f32::NAN } else { x.max(y) }, "torch.maximum(a, b)";
-    minimum, try_minimum, minimum_, try_minimum_, |x: f32, y: f32| if x.is_nan() || y.is_nan() { f32::NAN } else { x.min(y) }, "torch.minimum(a, b)";
-}
-
-/// Unary elementwise math.
-macro_rules! unary_ops {
-    ($($name:ident, $f:expr, $torch:literal;)*) => {
-        impl Tensor {
-            $(
-                #[doc = concat!("Elementwise `", stringify!($name), "`. PyTorch equivalent: `", $torch, "`.")]
-                ///
-                /// # Panics
-                /// If the result does not fit in memory.
-                #[track_caller]
-                pub fn $name(&self) -> Tensor {
-                    or_panic(self.try_map(stringify!($name), $f))
-                }
-            )*
-        }
-    };
-}
-
-unary_ops! {
-    neg, |x: f32| -x, "-x";
-    exp, f32::exp, "torch.exp(x)";
-    log, f32::ln, "torch.log(x)";
-    sqrt, f32::sqrt, "torch.sqrt(x)";
-    abs, f32::abs, "torch.abs(x)";
-    relu, |x: f32| if x < 0.0 { 0.0 } else { x }, "torch.relu(x)";
-    sigmoid, |x: f32| 1.0 / (1.0 + (-x).exp()), "torch.sigmoid(x)";
-    tanh, f32::tanh, "torch.tanh(x)";
-    square, |x: f32| x * x, "torch.square(x)";
 }

@@ -24,6 +24,7 @@
 //! This crate knows nothing of gradients; the `autograd` crate builds on it.
 
 mod alloc;
+mod arith;
 mod convert;
 mod creation;
 mod display;
@@ -41,9 +42,11 @@ mod storage;
 mod tensor;
 mod view;
 
+pub use arith::{Float, IntoScalar, Num, Scalar};
 pub use dtype::{DType, Element};
 pub use elementwise::PARALLEL_ELEMENTWISE_THRESHOLD;
 pub use error::{Result, TensorError};
+pub use index::Indices;
 pub use layout::Dims;
 pub use random::{manual_seed, Generator};
 pub use shape::broadcast_shapes;

@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 
 use crate::alloc::checked_numel;
+use crate::arith::Float;
 use crate::dtype::DType;
 use crate::error::{Result, TensorError};
 use crate::shape::broadcast_shapes;
@@ -23,9 +24,8 @@ const TINY_FLOPS: usize = 4 * 1024;
 const PARALLEL_FLOPS: usize = 1 << 21;
 
 /// A borrowed strided matrix: pointer to element (0, 0) plus row and column strides.
-#[derive(Clone, Copy)]
-struct MatRef {
-    ptr: *const f32,
+pub(crate) struct MatRef<T> {
+    ptr: *const T,
     rows: usize,
     cols: usize,
     row_stride: isize,
@@ -35,30 +35,100 @@ struct MatRef {
 /// An output pointer that may be shared across rayon workers because each
 /// worker writes a disjoint block.
 #[cfg(not(feature = "gemm"))]
-#[derive(Clone, Copy)]
-struct OutPtr(*mut f32);
+struct OutPtr<T>(*mut T);
 // SAFETY: used only to hand disjoint output blocks to worker threads.
 #[cfg(not(feature = "gemm"))]
-unsafe impl Send for OutPtr {}
+unsafe impl<T> Send for OutPtr<T> {}
 #[cfg(not(feature = "gemm"))]
-unsafe impl Sync for OutPtr {}
+unsafe impl<T> Sync for OutPtr<T> {}
 
 #[cfg(not(feature = "gemm"))]
-impl OutPtr {
+impl<T> Clone for OutPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+#[cfg(not(feature = "gemm"))]
+impl<T> Copy for OutPtr<T> {}
+
+#[cfg(not(feature = "gemm"))]
+impl<T> OutPtr<T> {
     /// Taking `self` makes closures capture the whole (Send) wrapper.
-    fn get(self) -> *mut f32 {
+    fn get(self) -> *mut T {
         self.0
     }
 }
 // SAFETY: the pointed-to inputs are only read during the product while the
 // owning tensors are borrowed.
-unsafe impl Send for MatRef {}
-unsafe impl Sync for MatRef {}
+unsafe impl<T> Send for MatRef<T> {}
+unsafe impl<T> Sync for MatRef<T> {}
+
+impl<T> Clone for MatRef<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for MatRef<T> {}
+
+/// The element types of matrix products (float32, float64) and their
+/// blocked kernels.
+pub(crate) trait GemmElement: Float {
+    /// `c = a · b` with `matrixmultiply`'s kernel for this type.
+    ///
+    /// # Safety
+    /// As [`gemm_tiny`].
+    #[cfg(not(feature = "gemm"))]
+    unsafe fn blocked(a: MatRef<Self>, b: MatRef<Self>, c: *mut Self, ldc: usize);
+}
+
+impl GemmElement for f32 {
+    #[cfg(not(feature = "gemm"))]
+    unsafe fn blocked(a: MatRef<f32>, b: MatRef<f32>, c: *mut f32, ldc: usize) {
+        matrixmultiply::sgemm(
+            a.rows,
+            a.cols,
+            b.cols,
+            1.0,
+            a.ptr,
+            a.row_stride,
+            a.col_stride,
+            b.ptr,
+            b.row_stride,
+            b.col_stride,
+            0.0,
+            c,
+            ldc as isize,
+            1,
+        )
+    }
+}
+
+impl GemmElement for f64 {
+    #[cfg(not(feature = "gemm"))]
+    unsafe fn blocked(a: MatRef<f64>, b: MatRef<f64>, c: *mut f64, ldc: usize) {
+        matrixmultiply::dgemm(
+            a.rows,
+            a.cols,
+            b.cols,
+            1.0,
+            a.ptr,
+            a.row_stride,
+            a.col_stride,
+            b.ptr,
+            b.row_stride,
+            b.col_stride,
+            0.0,
+            c,
+            ldc as isize,
+            1,
+        )
+    }
+}
 
 #[cfg(not(feature = "gemm"))]
-impl MatRef {
+impl<T> MatRef<T> {
     /// Rows `start..start + len` of this matrix.
-    fn rows(self, start: usize, len: usize) -> MatRef {
+    fn rows(self, start: usize, len: usize) -> MatRef<T> {
         MatRef {
             // SAFETY: start < rows, so the offset stays inside the matrix.
             ptr: unsafe { self.ptr.offset(start as isize * self.row_stride) },
@@ -68,7 +138,7 @@ impl MatRef {
     }
 
     /// Columns `start..start + len` of this matrix.
-    fn cols(self, start: usize, len: usize) -> MatRef {
+    fn cols(self, start: usize, len: usize) -> MatRef<T> {
         MatRef {
             // SAFETY: start < cols, so the offset stays inside the matrix.
             ptr: unsafe { self.ptr.offset(start as isize * self.col_stride) },
@@ -83,11 +153,11 @@ impl MatRef {
 /// # Safety
 /// `a` and `b` must describe readable matrices, `c` a writable `a.rows × b.cols`
 /// block with row stride `ldc` that nothing else accesses during the call.
-unsafe fn gemm_tiny(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
+unsafe fn gemm_tiny<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize) {
     for i in 0..a.rows {
         let c_row = c.add(i * ldc);
         for j in 0..b.cols {
-            *c_row.add(j) = 0.0;
+            *c_row.add(j) = T::zero();
         }
         for p in 0..a.cols {
             let a_ip = *a
@@ -95,7 +165,8 @@ unsafe fn gemm_tiny(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
                 .offset(i as isize * a.row_stride + p as isize * a.col_stride);
             let b_row = b.ptr.offset(p as isize * b.row_stride);
             for j in 0..b.cols {
-                *c_row.add(j) += a_ip * *b_row.offset(j as isize * b.col_stride);
+                let c = c_row.add(j);
+                *c = (*c).add(a_ip.mul(*b_row.offset(j as isize * b.col_stride)));
             }
         }
     }
@@ -106,7 +177,13 @@ unsafe fn gemm_tiny(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
 /// # Safety
 /// As [`gemm_tiny`].
 #[cfg(feature = "gemm")]
-unsafe fn gemm_kernel(a: MatRef, b: MatRef, c: *mut f32, ldc: usize, parallel: bool) {
+unsafe fn gemm_kernel<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: *mut T,
+    ldc: usize,
+    parallel: bool,
+) {
     let parallelism = if parallel {
         gemm::Parallelism::Rayon(rayon::current_num_threads())
     } else {
@@ -126,8 +203,8 @@ unsafe fn gemm_kernel(a: MatRef, b: MatRef, c: *mut f32, ldc: usize, parallel: b
         b.ptr,
         b.col_stride,
         b.row_stride,
-        0.0,
-        1.0,
+        T::zero(),
+        T::from_f64(1.0),
         false,
         false,
         false,
@@ -142,25 +219,14 @@ unsafe fn gemm_kernel(a: MatRef, b: MatRef, c: *mut f32, ldc: usize, parallel: b
 /// # Safety
 /// As [`gemm_tiny`].
 #[cfg(not(feature = "gemm"))]
-unsafe fn gemm_kernel(a: MatRef, b: MatRef, c: *mut f32, ldc: usize, parallel: bool) {
-    let serial = |a: MatRef, b: MatRef, c: *mut f32| {
-        matrixmultiply::sgemm(
-            a.rows,
-            a.cols,
-            b.cols,
-            1.0,
-            a.ptr,
-            a.row_stride,
-            a.col_stride,
-            b.ptr,
-            b.row_stride,
-            b.col_stride,
-            0.0,
-            c,
-            ldc as isize,
-            1,
-        )
-    };
+unsafe fn gemm_kernel<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: *mut T,
+    ldc: usize,
+    parallel: bool,
+) {
+    let serial = |a: MatRef<T>, b: MatRef<T>, c: *mut T| T::blocked(a, b, c, ldc);
     if !parallel {
         return serial(a, b, c);
     }
@@ -188,7 +254,7 @@ unsafe fn gemm_kernel(a: MatRef, b: MatRef, c: *mut f32, ldc: usize, parallel: b
 ///
 /// # Safety
 /// As [`gemm_tiny`].
-unsafe fn gemm(a: MatRef, b: MatRef, c: *mut f32, ldc: usize) {
+unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 {
         return;
@@ -216,9 +282,21 @@ impl Tensor {
     /// [`TensorError::Broadcast`] if the batch dims cannot be broadcast;
     /// [`TensorError::InvalidArgument`] for a 0-d operand.
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor> {
-        self.expect_dtype("matmul", DType::Float32)?;
-        other.expect_dtype("matmul", DType::Float32)?;
-        if let Some(out) = self.small_matmul(other) {
+        match (self.dtype, other.dtype) {
+            (DType::Float32, DType::Float32) => self.matmul_as::<f32>(other),
+            (DType::Float64, DType::Float64) => self.matmul_as::<f64>(other),
+            (DType::Float32 | DType::Float64, _) => {
+                other.expect_dtype("matmul", self.dtype)?;
+                unreachable!("dtypes differ")
+            }
+            _ => self
+                .expect_dtype("matmul", DType::Float32)
+                .map(|_| unreachable!()),
+        }
+    }
+
+    fn matmul_as<T: GemmElement>(&self, other: &Tensor) -> Result<Tensor> {
+        if let Some(out) = self.small_matmul::<T>(other) {
             return out;
         }
         let (ls, rs) = (self.shape(), other.shape());
@@ -273,7 +351,7 @@ impl Tensor {
         if numel == 0 || k == 0 {
             // Nothing to compute (the output is empty or all sums are empty):
             // don't walk what may be a huge number of empty batch entries.
-            return Tensor::try_zeros_of("matmul", DType::Float32, &shape);
+            return Tensor::try_zeros_of("matmul", T::DTYPE, &shape);
         }
 
         let batch_strides = |t: &Tensor| -> Vec<isize> {
@@ -293,9 +371,9 @@ impl Tensor {
         };
         let (lbs, rbs) = (batch_strides(&lhs), batch_strides(&rhs));
         let (lstr, rstr) = (lhs.stride(), rhs.stride());
-        let (lread, rread) = (lhs.read::<f32>(), rhs.read::<f32>());
+        let (lread, rread) = (lhs.read::<T>(), rhs.read::<T>());
         let (lptr, rptr) = (lread.as_ptr(), rread.as_ptr());
-        Tensor::try_build::<f32>("matmul", &shape, |out| {
+        Tensor::try_build::<T>("matmul", &shape, |out| {
             let mut index = vec![0usize; batch.len()];
             for b in 0..batch_count {
                 let offset = |strides: &[isize]| -> isize {
@@ -339,7 +417,7 @@ impl Tensor {
     /// Tiny contiguous matrix-matrix and matrix-vector products, computed
     /// directly: the general path's promotions and bookkeeping would cost
     /// more than the arithmetic. `None` when the fast path does not apply.
-    fn small_matmul(&self, other: &Tensor) -> Option<Result<Tensor>> {
+    fn small_matmul<T: GemmElement>(&self, other: &Tensor) -> Option<Result<Tensor>> {
         let (ls, rs) = (self.shape(), other.shape());
         if ls.len() != 2 || rs.is_empty() || rs.len() > 2 {
             return None;
@@ -351,23 +429,28 @@ impl Tensor {
         if rs[0] != k || flops >= TINY_FLOPS || out_numel >= TINY_FLOPS {
             return None;
         }
-        let (ra, rb) = (self.read::<f32>(), other.read::<f32>());
+        let (ra, rb) = (self.read::<T>(), other.read::<T>());
         let (a, b) = (ra.slice()?, rb.slice()?);
         if n == 1 && k > 0 {
             // Matrix-vector: one dot product per row.
             let shape: &[usize] = if rs.len() == 2 { &[m, 1] } else { &[m] };
-            return Some(Tensor::try_build::<f32>("matmul", shape, |out| {
+            return Some(Tensor::try_build::<T>("matmul", shape, |out| {
                 for (o, row) in out.iter_mut().zip(a.chunks_exact(k)) {
-                    *o = row.iter().zip(b).map(|(&x, &y)| x * y).sum();
+                    *o = row
+                        .iter()
+                        .zip(b)
+                        .fold(T::zero(), |acc, (&x, &y)| acc.add(x.mul(y)));
                 }
             }));
         }
         let shape: &[usize] = if rs.len() == 2 { &[m, n] } else { &[m] };
-        Some(Tensor::try_build::<f32>("matmul", shape, |out| {
+        Some(Tensor::try_build::<T>("matmul", shape, |out| {
             for (row, c) in a.chunks_exact(k.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
                 for (p, &x) in row.iter().enumerate() {
                     let b_row = &b[p * n..(p + 1) * n];
-                    c.iter_mut().zip(b_row).for_each(|(c, &y)| *c += x * y);
+                    c.iter_mut()
+                        .zip(b_row)
+                        .for_each(|(c, &y)| *c = c.add(x.mul(y)));
                 }
             }
         }))

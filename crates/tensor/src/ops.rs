@@ -1,6 +1,10 @@
 //! Operator sugar: `+ - * /` between tensors (owned or borrowed, in every
 //! combination) and with `f32` scalars on either side, unary `-`, and the
-//! compound assignments `+= -= *= /=`.
+//! compound assignments `+= -= *= /=`. On the right, scalars are any
+//! [`IntoScalar`](crate::IntoScalar) (`f32`, `f64`, `i32`, `i64`, `bool`): a
+//! float literal (`x * 0.1`) is an `f64`, as a Python float is a double, and
+//! is rounded to a float32 tensor's dtype. On the left (`2.0 * x`) they are
+//! `f32` or `i64`: one impl per literal kind keeps `2.0 * x` inferable.
 //!
 //! Tensor-tensor operators broadcast and panic (at the caller's location) with
 //! the error of the matching `try_*` method when shapes are incompatible.
@@ -66,30 +70,21 @@ macro_rules! impl_tensor_operators {
                 <$T>::$op(&self, &rhs)
             }
         }
-        impl ::std::ops::$Trait<f32> for &$T {
+        impl<S: $crate::IntoScalar> ::std::ops::$Trait<S> for &$T {
             type Output = $T;
-            fn $method(self, rhs: f32) -> $T {
+            #[track_caller]
+            fn $method(self, rhs: S) -> $T {
                 <$T>::$scalar(self, rhs)
             }
         }
-        impl ::std::ops::$Trait<f32> for $T {
+        impl<S: $crate::IntoScalar> ::std::ops::$Trait<S> for $T {
             type Output = $T;
-            fn $method(self, rhs: f32) -> $T {
+            #[track_caller]
+            fn $method(self, rhs: S) -> $T {
                 <$T>::$scalar(&self, rhs)
             }
         }
-        impl ::std::ops::$Trait<&$T> for f32 {
-            type Output = $T;
-            fn $method(self, rhs: &$T) -> $T {
-                <$T>::$rscalar(rhs, self)
-            }
-        }
-        impl ::std::ops::$Trait<$T> for f32 {
-            type Output = $T;
-            fn $method(self, rhs: $T) -> $T {
-                <$T>::$rscalar(&rhs, self)
-            }
-        }
+        $crate::impl_tensor_operators!(@left $T, $Trait, $method, $rscalar, f32, i64);
         impl ::std::ops::$Assign<&$T> for $T {
             #[track_caller]
             fn $assign(&mut self, rhs: &$T) {
@@ -102,57 +97,29 @@ macro_rules! impl_tensor_operators {
                 <$T>::$op_(self, &rhs);
             }
         }
-        impl ::std::ops::$Assign<f32> for $T {
+        impl<S: $crate::IntoScalar> ::std::ops::$Assign<S> for $T {
             #[track_caller]
-            fn $assign(&mut self, rhs: f32) {
+            fn $assign(&mut self, rhs: S) {
                 <$T>::$scalar_(self, rhs);
             }
         }
     };
+    (@left $T:ty, $Trait:ident, $method:ident, $rscalar:ident, $($S:ty),*) => {$(
+        impl ::std::ops::$Trait<&$T> for $S {
+            type Output = $T;
+            #[track_caller]
+            fn $method(self, rhs: &$T) -> $T {
+                <$T>::$rscalar(rhs, self)
+            }
+        }
+        impl ::std::ops::$Trait<$T> for $S {
+            type Output = $T;
+            #[track_caller]
+            fn $method(self, rhs: $T) -> $T {
+                <$T>::$rscalar(&rhs, self)
+            }
+        }
+    )*};
 }
 
 crate::impl_tensor_operators!(Tensor);
-
-/// Scalar forms behind the operators (`x + 2.0`, `x *= 3.0`, ...).
-macro_rules! scalar_ops {
-    ($($name:ident, $name_:ident, $f:expr, $torch:literal;)*) => {
-        impl Tensor {
-            $(
-                #[doc = concat!("Elementwise `x ", $torch, " s`. PyTorch equivalent: `x ", $torch, " s`.")]
-                #[inline]
-                pub fn $name(&self, s: f32) -> Tensor {
-                    let f = $f;
-                    self.map(move |x| f(x, s))
-                }
-
-                #[doc = concat!("In place `x ", $torch, "= s`. PyTorch equivalent: `x ", $torch, "= s`.")]
-                #[track_caller]
-                pub fn $name_(&self, s: f32) -> &Tensor {
-                    let f = $f;
-                    self.map_(move |x| f(x, s))
-                }
-            )*
-        }
-    };
-}
-
-scalar_ops! {
-    add_scalar, add_scalar_, |x: f32, y: f32| x + y, "+";
-    sub_scalar, sub_scalar_, |x: f32, y: f32| x - y, "-";
-    mul_scalar, mul_scalar_, |x: f32, y: f32| x * y, "*";
-    div_scalar, div_scalar_, |x: f32, y: f32| x / y, "/";
-}
-
-impl Tensor {
-    /// Elementwise `s - x`. PyTorch equivalent: `s - x`.
-    pub fn rsub_scalar(&self, s: f32) -> Tensor {
-        self.map(move |x| s - x)
-    }
-
-    /// Elementwise `s / x`, computed as PyTorch computes it
-    /// (`x.reciprocal() * s`), so results agree to the last bit.
-    /// PyTorch equivalent: `s / x`.
-    pub fn rdiv_scalar(&self, s: f32) -> Tensor {
-        self.map(move |x| (1.0 / x) * s)
-    }
-}

@@ -5,14 +5,15 @@
 
 use ndarray::{ArrayD, Axis};
 
-use crate::dtype::Element;
+use crate::arith::Num;
+use crate::dtype::{dispatch, DType, Element};
 use crate::error::{Result, TensorError};
 use crate::shape::normalize_dim;
 use crate::tensor::{or_panic, Tensor};
 
 /// Keeps the first NaN, else the larger (`greater == true`) or smaller value;
 /// ties keep the earlier index, as PyTorch's max/min do.
-fn better(candidate: f32, best: f32, greater: bool) -> bool {
+fn better<T: Num>(candidate: T, best: T, greater: bool) -> bool {
     if best.is_nan() {
         return false;
     }
@@ -24,14 +25,48 @@ fn better(candidate: f32, best: f32, greater: bool) -> bool {
         }
 }
 
-fn arg_extreme<'a>(values: impl Iterator<Item = &'a f32>, greater: bool) -> (f32, usize) {
-    let mut best = (f32::NAN, usize::MAX);
+fn arg_extreme<'a, T: Num>(values: impl Iterator<Item = &'a T>, greater: bool) -> (T, usize) {
+    let mut best = (T::zero(), usize::MAX);
     for (i, &v) in values.enumerate() {
         if i == 0 || better(v, best.0, greater) {
             best = (v, i);
         }
     }
     best
+}
+
+/// The dtype PyTorch's `sum` returns: int64 for integers and bools.
+fn sum_dtype(dtype: DType) -> DType {
+    if dtype.is_floating_point() {
+        dtype
+    } else {
+        DType::Int64
+    }
+}
+
+/// `shape` with dim `d` reduced (kept as 1, or removed).
+fn reduced_shape(shape: &[usize], d: usize, keepdim: bool) -> Vec<usize> {
+    let mut out = shape.to_vec();
+    if keepdim {
+        out[d] = 1;
+    } else {
+        out.remove(d);
+    }
+    out
+}
+
+/// A pairwise (cascade) sum of float64 values: error grows like log n.
+fn pairwise_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let values: Vec<f64> = values.collect();
+    fn sum(v: &[f64]) -> f64 {
+        if v.len() <= 16 {
+            v.iter().sum()
+        } else {
+            let (a, b) = v.split_at(v.len() / 2);
+            sum(a) + sum(b)
+        }
+    }
+    sum(&values)
 }
 
 // ----- PyTorch's summation order ---------------------------------------------
@@ -176,8 +211,23 @@ fn sum_rows(data: &[f32], rows: usize, width: usize, out: &mut [f32]) {
 }
 
 impl Tensor {
-    /// The sums along dim `d` of a non-empty dim, accurate for long dims.
+    /// The sums along dim `d` of a non-empty dim, accurate for long dims,
+    /// in the dtype of PyTorch's sum (int64 for integers and bools).
     fn sum_along(&self, op: &'static str, d: usize, keepdim: bool) -> Result<Tensor> {
+        match self.dtype {
+            DType::Float32 => {}
+            DType::Float64 => {
+                return self.reduce_dim::<f64, f64>(op, d as isize, keepdim, |lane| {
+                    pairwise_sum(lane.iter().copied())
+                })
+            }
+            _ => {
+                let x = self.try_to_dtype(DType::Int64)?;
+                return x.reduce_dim::<i64, i64>(op, d as isize, keepdim, |lane| {
+                    lane.iter().fold(0i64, |a, &b| a.wrapping_add(b))
+                });
+            }
+        }
         let shape = self.shape();
         let (len, inner) = (shape[d], shape[d + 1..].iter().product::<usize>());
         let outer = shape[..d].iter().product::<usize>();
@@ -211,15 +261,15 @@ impl Tensor {
     }
 
     /// Reduces along `dim` with `f`, which sees each lane and returns one value.
-    fn reduce_dim<T: Element>(
+    fn reduce_dim<S: Element, T: Element>(
         &self,
         op: &'static str,
         dim: isize,
         keepdim: bool,
-        f: impl Fn(ndarray::ArrayView1<'_, f32>) -> T,
+        f: impl Fn(ndarray::ArrayView1<'_, S>) -> T,
     ) -> Result<Tensor> {
         let d = normalize_dim(op, dim, self.shape())?;
-        let read = self.read::<f32>();
+        let read = self.read::<S>();
         if self.dim() == 0 {
             let value = f(read.array().into_shape_with_order(1).expect("one element"));
             return Ok(Tensor::scalar_of(value));
@@ -285,10 +335,21 @@ impl Tensor {
     /// The additions happen in the order of PyTorch's single-threaded CPU
     /// kernel on contiguous data (see `cascade_sum`), so such sums agree with
     /// PyTorch's to the last bit.
+    /// Bool and int64 tensors sum to int64, as in PyTorch.
     pub fn sum(&self) -> Tensor {
-        let read = self.read::<f32>();
-        let mut scratch = Vec::new();
-        Tensor::scalar(cascade_sum(read.contiguous(&mut scratch)))
+        match self.dtype {
+            DType::Float32 => {
+                let read = self.read::<f32>();
+                let mut scratch = Vec::new();
+                Tensor::scalar(cascade_sum(read.contiguous(&mut scratch)))
+            }
+            DType::Float64 => Tensor::scalar_of(pairwise_sum(self.to_vec_as::<f64>().into_iter())),
+            _ => Tensor::scalar_of(
+                self.to_vec_as::<i64>()
+                    .into_iter()
+                    .fold(0i64, i64::wrapping_add),
+            ),
+        }
     }
 
     /// Sum along `dim`. PyTorch equivalent: `x.sum(dim, keepdim)`.
@@ -298,10 +359,14 @@ impl Tensor {
     pub fn try_sum_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let d = normalize_dim("sum", dim, self.shape())?;
         if self.dim() == 0 {
-            return Ok(self.clone());
+            return self.try_to_dtype(sum_dtype(self.dtype))?.try_clone();
         }
         if self.shape()[d] == 0 {
-            return self.reduce_empty_lanes("sum", d, keepdim, 0.0);
+            return Tensor::try_zeros_of(
+                "sum",
+                sum_dtype(self.dtype),
+                &reduced_shape(self.shape(), d, keepdim),
+            );
         }
         self.sum_along("sum", d, keepdim)
     }
@@ -317,8 +382,33 @@ impl Tensor {
 
     /// Mean of all elements (NaN for an empty tensor), computed as PyTorch's
     /// CPU kernel does: the sum, divided by the count. PyTorch equivalent: `x.mean()`.
+    ///
+    /// # Errors
+    /// [`TensorError::UnsupportedDType`] for an integer or bool tensor, as in PyTorch.
+    pub fn try_mean(&self) -> Result<Tensor> {
+        self.floating("mean")?;
+        Ok(self.sum().div_scalar(self.numel() as f64))
+    }
+
+    /// Panicking form of [`try_mean`](Tensor::try_mean).
+    ///
+    /// # Panics
+    /// For an integer or bool tensor.
+    #[track_caller]
     pub fn mean(&self) -> Tensor {
-        Tensor::scalar(self.sum().item() / self.numel() as f32)
+        or_panic(self.try_mean())
+    }
+
+    /// [`TensorError::UnsupportedDType`] unless the dtype is floating point.
+    pub(crate) fn floating(&self, op: &'static str) -> Result<()> {
+        if !self.dtype.is_floating_point() {
+            return Err(TensorError::UnsupportedDType {
+                op,
+                dtype: self.dtype,
+                expected: "a floating point tensor (could not infer output dtype)",
+            });
+        }
+        Ok(())
     }
 
     /// Mean along `dim`. PyTorch equivalent: `x.mean(dim, keepdim)`.
@@ -327,10 +417,16 @@ impl Tensor {
     /// [`TensorError::DimOutOfRange`] if `dim` is out of range.
     pub fn try_mean_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let d = normalize_dim("mean", dim, self.shape())?;
+        self.floating("mean")?;
         if self.shape().get(d) == Some(&0) {
-            return self.reduce_empty_lanes("mean", d, keepdim, f32::NAN);
+            return Ok(Tensor::try_zeros_of(
+                "mean",
+                self.dtype,
+                &reduced_shape(self.shape(), d, keepdim),
+            )?
+            .add_scalar(f64::NAN));
         }
-        let n = self.shape().get(d).copied().unwrap_or(1) as f32;
+        let n = self.shape().get(d).copied().unwrap_or(1) as f64;
         Ok(self.try_sum_dim(dim, keepdim)? / n)
     }
 
@@ -350,9 +446,9 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_max(&self) -> Result<Tensor> {
         self.nonempty("max")?;
-        Ok(Tensor::scalar(
-            arg_extreme(self.read::<f32>().array().iter(), true).0,
-        ))
+        Ok(dispatch!(self.dtype, T => Tensor::scalar_of(
+            arg_extreme(self.read::<T>().array().iter(), true).0,
+        )))
     }
 
     /// Panicking form of [`try_max`](Tensor::try_max).
@@ -371,9 +467,9 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_min(&self) -> Result<Tensor> {
         self.nonempty("min")?;
-        Ok(Tensor::scalar(
-            arg_extreme(self.read::<f32>().array().iter(), false).0,
-        ))
+        Ok(dispatch!(self.dtype, T => Tensor::scalar_of(
+            arg_extreme(self.read::<T>().array().iter(), false).0,
+        )))
     }
 
     /// Panicking form of [`try_min`](Tensor::try_min).
@@ -392,7 +488,8 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_argmax(&self) -> Result<Tensor> {
         self.nonempty("argmax")?;
-        let index = arg_extreme(self.read::<f32>().array().iter(), true).1;
+        let index =
+            dispatch!(self.dtype, T => arg_extreme(self.read::<T>().array().iter(), true).1);
         Ok(Tensor::scalar_of(index as i64))
     }
 
@@ -412,7 +509,8 @@ impl Tensor {
     /// [`TensorError::InvalidArgument`] on an empty tensor.
     pub fn try_argmin(&self) -> Result<Tensor> {
         self.nonempty("argmin")?;
-        let index = arg_extreme(self.read::<f32>().array().iter(), false).1;
+        let index =
+            dispatch!(self.dtype, T => arg_extreme(self.read::<T>().array().iter(), false).1);
         Ok(Tensor::scalar_of(index as i64))
     }
 
@@ -505,12 +603,15 @@ impl Tensor {
         greater: bool,
     ) -> Result<(Tensor, Tensor)> {
         self.nonempty_dim(op, dim)?;
-        let values =
-            self.reduce_dim(op, dim, keepdim, |lane| arg_extreme(lane.iter(), greater).0)?;
-        let indices = self.reduce_dim(op, dim, keepdim, |lane| {
-            arg_extreme(lane.iter(), greater).1 as i64
-        })?;
-        Ok((values, indices))
+        dispatch!(self.dtype, T => {
+            let values = self.reduce_dim::<T, T>(op, dim, keepdim, |lane| {
+                arg_extreme(lane.iter(), greater).0
+            })?;
+            let indices = self.reduce_dim::<T, i64>(op, dim, keepdim, |lane| {
+                arg_extreme(lane.iter(), greater).1 as i64
+            })?;
+            Ok((values, indices))
+        })
     }
 
     /// L2 norm of all elements, as a 0-d tensor: the square root of the
@@ -520,6 +621,10 @@ impl Tensor {
     /// If the squares do not fit in memory.
     #[track_caller]
     pub fn norm(&self) -> Tensor {
+        if self.dtype == DType::Float64 {
+            return self.square().sum().sqrt();
+        }
+        or_panic(self.floating("norm"));
         Tensor::scalar(
             or_panic(self.try_map("norm", |x| x * x))
                 .sum()
@@ -538,13 +643,15 @@ impl Tensor {
         if self.dim() == 0 {
             return Ok(self.abs());
         }
+        self.floating("norm")?;
         if self.shape()[d] == 0 {
-            return self.reduce_empty_lanes("norm", d, keepdim, 0.0);
+            return Tensor::try_zeros_of(
+                "norm",
+                self.dtype,
+                &reduced_shape(self.shape(), d, keepdim),
+            );
         }
-        Ok(self
-            .try_map("norm", |x| x * x)?
-            .sum_along("norm", d, keepdim)?
-            .sqrt())
+        Ok(self.square().sum_along("norm", d, keepdim)?.sqrt())
     }
 
     /// Panicking form of [`try_norm_dim`](Tensor::try_norm_dim).
@@ -580,10 +687,10 @@ impl Tensor {
         let lead = own.len() - shape.len();
         if self.is_empty() {
             // Sums of nothing: zeros, possibly far more of them than the input holds.
-            return Tensor::filled("sum_to_size", shape, 0.0);
+            return Tensor::try_zeros_of("sum_to_size", sum_dtype(self.dtype), shape);
         }
-        // Only leading dims summed away, contiguous input: sum rows.
-        if own[lead..] == *shape {
+        // Only leading dims summed away, contiguous float32 input: sum rows.
+        if own[lead..] == *shape && self.dtype == DType::Float32 {
             let read = self.read::<f32>();
             if let Some(values) = read.slice() {
                 let width: usize = shape.iter().product();

@@ -34,7 +34,10 @@ fn forward(case: &OpCase) -> (Tensor, Option<Tensor>) {
         "relu" => x(0).relu(),
         "sigmoid" => x(0).sigmoid(),
         "tanh" => x(0).tanh(),
-        "clamp" => x(0).clamp(case.f32("min"), case.f32("max")),
+        "clamp" => x(0).clamp(
+            case.f32("min").map(f64::from),
+            case.f32("max").map(f64::from),
+        ),
         "sum_exact" => x(0).sum(),
         "sum_pattern" => {
             let n = case.isize("n").unwrap() as u64;

@@ -4,6 +4,7 @@ use super::{grad_shared, grad_where, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
+use tensor::{IntoScalar, Scalar};
 
 const SAVE_BOTH: Save<'static> = Save {
     inputs: &[0, 1],
@@ -110,26 +111,28 @@ impl Tensor {
                 // convention, whatever the incoming gradient).
                 let base = match needs[0] {
                     true => {
-                        let d = a.zip_with("pow", b, |x, e| e * x.powf(e - 1.0))?;
-                        Some(grad_where(&(g * &d), b, |e| e != 0.0)?)
+                        let d = tensor::float_zip!(a, b, "pow", |x, e| e * x.powf(e - 1.0))?;
+                        Some(grad_where!(&(g * &d), b, |e| e != 0.0)?)
                     }
                     false => None,
                 };
                 // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
                 let exponent = match needs[1] {
                     true => {
-                        let ln_or_zero =
-                            a.zip_with(
-                                "pow",
-                                b,
-                                |x, e| if x == 0.0 && e >= 0.0 { 0.0 } else { x.ln() },
-                            )?;
-                        let masked =
-                            a.zip_with(
-                                "pow",
-                                b,
-                                |x, e| if x == 0.0 && e >= 0.0 { 0.0 } else { 1.0 },
-                            )?;
+                        let ln_or_zero = tensor::float_zip!(a, b, "pow", |x, e| {
+                            if x == 0.0 && e >= 0.0 {
+                                0.0
+                            } else {
+                                x.ln()
+                            }
+                        })?;
+                        let masked = tensor::float_zip!(a, b, "pow", |x, e| {
+                            if x == 0.0 && e >= 0.0 {
+                                0.0
+                            } else {
+                                1.0
+                            }
+                        })?;
                         Some(g * &(&(out * &masked) * &ln_or_zero))
                     }
                     false => None,
@@ -173,7 +176,7 @@ impl Tensor {
                 // Share of the gradient for `x` against `y`, as PyTorch: ½ on a
                 // tie, 0 where `x` strictly loses, else 1 (so a NaN takes it all).
                 let share = |x: &RawTensor, y: &RawTensor| {
-                    x.zip_with(name, y, |x, y| {
+                    tensor::float_zip!(x, y, name, |x, y| {
                         if x == y {
                             0.5
                         } else if (larger && x < y) || (!larger && x > y) {
@@ -231,7 +234,7 @@ impl Tensor {
     }
 
     /// Adds a scalar. PyTorch equivalent: `x + s`.
-    pub fn add_scalar(&self, s: f32) -> Tensor {
+    pub fn add_scalar(&self, s: impl IntoScalar) -> Tensor {
         Tensor::from_op(
             "AddBackward0",
             self.raw() + s,
@@ -242,7 +245,7 @@ impl Tensor {
     }
 
     /// Subtracts a scalar. PyTorch equivalent: `x - s`.
-    pub fn sub_scalar(&self, s: f32) -> Tensor {
+    pub fn sub_scalar(&self, s: impl IntoScalar) -> Tensor {
         Tensor::from_op(
             "SubBackward0",
             self.raw() - s,
@@ -253,10 +256,10 @@ impl Tensor {
     }
 
     /// `s - x`. PyTorch equivalent: `s - x`.
-    pub fn rsub_scalar(&self, s: f32) -> Tensor {
+    pub fn rsub_scalar(&self, s: impl IntoScalar) -> Tensor {
         Tensor::from_op(
             "RsubBackward1",
-            s - self.raw(),
+            self.raw().rsub_scalar(s),
             &[self],
             Save::NOTHING,
             |g, _, _| Ok(vec![Some(g.neg())]),
@@ -264,7 +267,8 @@ impl Tensor {
     }
 
     /// Multiplies by a scalar. PyTorch equivalent: `x * s`.
-    pub fn mul_scalar(&self, s: f32) -> Tensor {
+    pub fn mul_scalar(&self, s: impl IntoScalar) -> Tensor {
+        let s = s.into_scalar();
         Tensor::from_op(
             "MulBackward0",
             self.raw() * s,
@@ -275,7 +279,8 @@ impl Tensor {
     }
 
     /// Divides by a scalar. PyTorch equivalent: `x / s`.
-    pub fn div_scalar(&self, s: f32) -> Tensor {
+    pub fn div_scalar(&self, s: impl IntoScalar) -> Tensor {
+        let s = s.into_scalar();
         Tensor::from_op(
             "DivBackward0",
             self.raw() / s,
@@ -286,13 +291,13 @@ impl Tensor {
     }
 
     /// `s / x`, computed as PyTorch does: `x.reciprocal() * s`.
-    pub fn rdiv_scalar(&self, s: f32) -> Tensor {
+    pub fn rdiv_scalar(&self, s: impl IntoScalar) -> Tensor {
         self.reciprocal().mul_scalar(s)
     }
 
     /// Elementwise `1 / x`. PyTorch equivalent: `x.reciprocal()`.
     pub fn reciprocal(&self) -> Tensor {
-        let value = self.raw().map(|x| 1.0 / x);
+        let value = self.raw().reciprocal();
         Tensor::from_op(
             "ReciprocalBackward0",
             value,
@@ -303,7 +308,8 @@ impl Tensor {
     }
 
     /// Elementwise power with a scalar exponent. PyTorch equivalent: `x ** e`.
-    pub fn pow_scalar(&self, exponent: f32) -> Tensor {
+    pub fn pow_scalar(&self, exponent: impl IntoScalar) -> Tensor {
+        let exponent = exponent.into_scalar();
         let value = self.raw().pow_scalar(exponent);
         Tensor::from_op(
             "PowBackward0",
@@ -314,17 +320,16 @@ impl Tensor {
                 // PyTorch's pow_backward: zeros for exponent 0 (even for a NaN
                 // or infinite gradient), else grad * (e * x.pow(e - 1)) with
                 // x.pow as specialised as the forward's.
-                if exponent == 0.0 {
+                let e = match exponent {
+                    Scalar::Float(e) => e,
+                    Scalar::Int(i) => i as f64,
+                    Scalar::Bool(b) => f64::from(u8::from(b)),
+                };
+                if e == 0.0 {
                     return Ok(vec![Some(g.zeros_like())]);
                 }
-                // e - 1 as PyTorch's double scalar: rounding it to f32 first
-                // (0.1 - 1 = -0.9 to 7 digits) would cost ~25 ulp.
-                let lowered = exponent as f64 - 1.0;
-                let power = if (lowered as f32) as f64 == lowered {
-                    s[0].pow_scalar(lowered as f32)
-                } else {
-                    s[0].map(move |x| (x as f64).powf(lowered) as f32)
-                };
+                // e - 1 in double precision, as PyTorch's Scalar arithmetic.
+                let power = s[0].pow_scalar(e - 1.0);
                 Ok(vec![Some(g * &(&power * exponent))])
             },
         )
@@ -387,7 +392,7 @@ impl Tensor {
             &[self],
             SAVE_INPUT,
             |g, s, _| {
-                let sign = s[0].map(|x| {
+                let sign = tensor::float_map!(s[0], "abs", |x| {
                     if x > 0.0 {
                         1.0
                     } else if x < 0.0 {
@@ -395,7 +400,7 @@ impl Tensor {
                     } else {
                         0.0
                     }
-                });
+                })?;
                 Ok(vec![Some(g * &sign)])
             },
         )
@@ -410,7 +415,11 @@ impl Tensor {
             Save::OUTPUT,
             // PyTorch's threshold_backward: `y <= 0 ? 0 : g`, so a NaN input
             // passes its gradient.
-            |g, s, _| Ok(vec![Some(grad_where(g, &s[0], |y| y > 0.0 || y.is_nan())?)]),
+            |g, s, _| {
+                Ok(vec![
+                    Some(grad_where!(g, &s[0], |y| y > 0.0 || y.is_nan())?),
+                ])
+            },
         )
     }
 
@@ -423,9 +432,12 @@ impl Tensor {
             Save::OUTPUT,
             // (g * (1 - y)) * y, PyTorch's sigmoid_backward, in its order.
             |g, s, _| {
-                Ok(vec![Some(
-                    g.zip_with("sigmoid", &s[0], |g, y| (g * (1.0 - y)) * y)?,
-                )])
+                Ok(vec![Some(tensor::float_zip!(
+                    g,
+                    &s[0],
+                    "sigmoid",
+                    |g, y| (g * (1.0 - y)) * y
+                )?)])
             },
         )
     }
@@ -444,7 +456,7 @@ impl Tensor {
     /// Elementwise clamp into `[min, max]` (either bound optional); the
     /// gradient passes strictly inside the bounds (`min < x < max`; at a
     /// bound it is 0), as in PyTorch. PyTorch equivalent: `x.clamp(min, max)`.
-    pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Tensor {
+    pub fn clamp(&self, min: Option<f64>, max: Option<f64>) -> Tensor {
         let value = self.raw().clamp(min, max);
         Tensor::from_op(
             "ClampBackward1",
@@ -452,9 +464,22 @@ impl Tensor {
             &[self],
             SAVE_INPUT,
             move |g, s, _| {
-                let inside =
-                    move |x: f32| min.is_none_or(|lo| x > lo) && max.is_none_or(|hi| x < hi);
-                Ok(vec![Some(grad_where(g, &s[0], inside)?)])
+                // Bounds as the input's dtype, as PyTorch compares them.
+                let (lo, hi) = (
+                    min.unwrap_or(f64::NEG_INFINITY),
+                    max.unwrap_or(f64::INFINITY),
+                );
+                let (lo32, hi32) = (lo as f32, hi as f32);
+                let inside = s[0].try_map_float(
+                    "clamp",
+                    move |x| f32::from((min.is_none() || x > lo32) && (max.is_none() || x < hi32)),
+                    move |x| {
+                        f64::from(u8::from(
+                            (min.is_none() || x > lo) && (max.is_none() || x < hi),
+                        ))
+                    },
+                )?;
+                Ok(vec![Some(grad_where!(g, &inside, |k| k != 0.0)?)])
             },
         )
     }

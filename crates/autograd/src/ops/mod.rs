@@ -30,21 +30,25 @@ pub(crate) use panicking;
 
 use crate::tensor::RawTensor;
 
-/// `grad` where `keep(x)` holds and exactly `0` elsewhere, as PyTorch's
-/// `where(mask, grad, 0)`: a masked-out position stays `0` even when the
-/// incoming gradient is NaN or infinite (multiplying by a 0/1 mask would
-/// make it NaN). `grad` and `x` broadcast together.
-pub(crate) fn grad_where(
-    grad: &RawTensor,
-    x: &RawTensor,
-    keep: impl Fn(f32) -> bool + Send + Sync,
-) -> tensor::Result<RawTensor> {
-    grad.zip_with("backward", x, move |g, x| if keep(x) { g } else { 0.0 })
+/// `grad` where `keep` (an expression in the element `x`) holds and exactly
+/// `0` elsewhere, as PyTorch's `where(mask, grad, 0)`: a masked-out position
+/// stays `0` even when the incoming gradient is NaN or infinite (multiplying
+/// by a 0/1 mask would make it NaN). `grad` and `x` broadcast together; the
+/// expression is compiled for float32 and float64.
+macro_rules! grad_where {
+    ($grad:expr, $x:expr, |$v:ident| $keep:expr) => {
+        tensor::float_zip!($grad, $x, "backward", |g, $v| if $keep { g } else { 0.0 })
+    };
 }
+pub(crate) use grad_where;
 
 /// `grad * share` where `share` is non-zero and exactly `0` where it is zero
 /// (see [`grad_where`]); `share` holds the fraction of the gradient each
 /// position receives (1, or ½ on ties).
 pub(crate) fn grad_shared(grad: &RawTensor, share: &RawTensor) -> tensor::Result<RawTensor> {
-    grad.zip_with("backward", share, |g, s| if s == 0.0 { 0.0 } else { g * s })
+    tensor::float_zip!(grad, share, "backward", |g, s| if s == 0.0 {
+        0.0
+    } else {
+        g * s
+    })
 }

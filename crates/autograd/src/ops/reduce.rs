@@ -120,19 +120,16 @@ impl Tensor {
             |g, s, _| {
                 // Every element equal to the result shares the gradient (every
                 // NaN when the result is NaN), as PyTorch's evenly_distribute_backward.
-                let extreme = s[1].item();
-                let hit = move |x: f32| {
-                    if extreme.is_nan() {
-                        x.is_nan()
+                let hits = tensor::float_zip!(s[0], &s[1], "backward", |x, e| {
+                    if x == e || (x.is_nan() && e.is_nan()) {
+                        1.0
                     } else {
-                        x == extreme
+                        0.0
                     }
-                };
-                let count = s[0].to_vec().into_iter().filter(|&x| hit(x)).count().max(1);
-                let share = g.item() / count as f32;
-                Ok(vec![Some(
-                    s[0].map(move |x| if hit(x) { share } else { 0.0 }),
-                )])
+                })?;
+                let count = hits.sum().item().max(1.0);
+                let share = g.div_scalar(count);
+                Ok(vec![Some(super::grad_where!(&share, &hits, |h| h != 0.0)?)])
             },
         ))
     }
@@ -281,8 +278,13 @@ impl Tensor {
             SAVE_INPUT_AND_OUTPUT,
             move |g, s, _| {
                 let norm = unreduce(&s[1], dim, keepdim, &shape);
-                let direction =
-                    s[0].zip_with("norm", &norm, |x, n| if n == 0.0 { 0.0 } else { x / n })?;
+                let direction = tensor::float_zip!(s[0], &norm, "norm", |x, n| {
+                    if n == 0.0 {
+                        0.0
+                    } else {
+                        x / n
+                    }
+                })?;
                 Ok(vec![Some(&direction * &unreduce(g, dim, keepdim, &shape))])
             },
         ))
