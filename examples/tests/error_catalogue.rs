@@ -288,10 +288,17 @@ fn rows() -> Vec<Row> {
             .map_err(panic_message)
             .map(|_| ())
         ),
+        row!("mean-int", "`mean()` of an int64 tensor", Raw::from_elems(&[1i64, 2]).try_mean(),
+            panics: Raw::from_elems(&[1i64, 2]).mean()),
+        row!("sub-bool", "`a - b` with a bool tensor", Raw::from_elems(&[true]).try_sub(&Raw::from_elems(&[false])),
+            panics: &Raw::from_elems(&[true]) - &Raw::from_elems(&[false])),
+        row!("requires-grad-int", "`requires_grad_(true)` on an int64 tensor",
+            Tensor::new(Raw::from_elems(&[1i64])).try_requires_grad_(true).map(|_| ()),
+            panics: Tensor::new(Raw::from_elems(&[1i64])).requires_grad_(true)),
         row!(
-            "dtype-unsupported",
-            "`matmul` of an int64 tensor",
-            Raw::from_elems(&[1i64, 2]).try_matmul(&Raw::from_elems(&[3i64, 4]))
+            "index-dtype",
+            "`index_select` with a float32 index tensor",
+            Raw::zeros(&[3]).try_index_select(0, &Raw::from_slice(&[0.0]))
         ),
         row!("unfold-size", "`unfold(0, 4, 1)` of a [3] tensor", Raw::zeros(&[3]).try_unfold(0, 4, 1),
             panics: Raw::zeros(&[3]).unfold(0, 4, 1)),
@@ -407,6 +414,8 @@ fn documented_rows() -> Vec<(String, String)> {
                 .unwrap()
                 .trim_end_matches(" |")
                 .trim_matches('`')
+                // A message holding backticks is written ``` `` like this `` ```.
+                .trim()
                 .to_string();
             (id, message)
         })
@@ -418,7 +427,12 @@ fn every_catalogued_error_has_its_documented_message() {
     let rows = rows();
     if std::env::var_os("PRINT_ERRORS_MD").is_some() {
         for row in &rows {
-            println!("| `{}` | {} | `{}` |", row.id, row.input, (row.error)());
+            let message = (row.error)();
+            let code = match message.contains('`') {
+                true => format!("`` {message} ``"),
+                false => format!("`{message}`"),
+            };
+            println!("| `{}` | {} | {code} |", row.id, row.input);
         }
     }
     let documented = documented_rows();

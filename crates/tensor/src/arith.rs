@@ -340,7 +340,7 @@ impl Tensor {
     #[inline(never)]
     fn binary_promoted<K: Binary>(&self, other: &Tensor) -> Result<Tensor> {
         let mut dtype = self.result_type(other);
-        if K::NO_BOOL && dtype == DType::Bool {
+        if K::NO_BOOL && (self.dtype == DType::Bool || other.dtype == DType::Bool) {
             return Err(bool_error(K::NAME));
         }
         if K::FLOAT_ONLY && !dtype.is_floating_point() {
@@ -367,7 +367,7 @@ impl Tensor {
     #[inline(never)]
     fn binary_scalar_promoted<K: Binary>(&self, scalar: Scalar, reversed: bool) -> Result<Tensor> {
         let mut dtype = self.result_type_scalar(scalar);
-        if K::NO_BOOL && dtype == DType::Bool {
+        if K::NO_BOOL && (self.dtype == DType::Bool || matches!(scalar, Scalar::Bool(_))) {
             return Err(bool_error(K::NAME));
         }
         if K::FLOAT_ONLY && !dtype.is_floating_point() {
@@ -402,7 +402,7 @@ impl Tensor {
                 ),
             ));
         }
-        if K::NO_BOOL && self.dtype == DType::Bool {
+        if K::NO_BOOL && (self.dtype == DType::Bool || other.dtype == DType::Bool) {
             return Err(bool_error(K::NAME));
         }
         let b = as_dtype(other, self.dtype)?;
@@ -577,7 +577,7 @@ fn in_place_name(name: &'static str) -> &'static str {
 fn bool_error(name: &'static str) -> TensorError {
     TensorError::invalid(
         name,
-        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
     )
 }
 
@@ -826,8 +826,8 @@ impl Tensor {
         })
     }
 
-    /// Elementwise sign: -1, 0 or 1 (NaN stays NaN), in the tensor's dtype.
-    /// PyTorch equivalent: `torch.sign(x)`.
+    /// Elementwise sign: -1, 0 or 1 (0 for NaN and both zeros, as PyTorch's
+    /// `(0 < x) - (x < 0)`), in the tensor's dtype. PyTorch equivalent: `torch.sign(x)`.
     #[track_caller]
     #[allow(clippy::bool_comparison)] // one generic body; `T` is bool in one arm
     pub fn sign(&self) -> Tensor {
@@ -840,7 +840,7 @@ impl Tensor {
                 } else if x < zero {
                     minus_one
                 } else {
-                    x
+                    zero
                 }
             }))
         })

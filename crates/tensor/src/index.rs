@@ -192,8 +192,9 @@ impl Tensor {
     }
 }
 
-/// Indices along one dim: an int64 tensor (0-d or 1-D; negative values
-/// count from the end, as in PyTorch) or a Rust list of `usize`.
+/// Indices along one dim: an int64 tensor (0-d or 1-D) or a Rust list of
+/// `usize`. As in PyTorch's `index_select`, `gather` and `scatter`, a
+/// negative index is out of range (only Python's `x[i]` wraps them).
 pub trait Indices {
     /// The indices, checked against dim `dim` of `of` (errors name `op`).
     fn to_indices(&self, op: &'static str, of: &Tensor, dim: usize) -> Result<Cow<'_, [usize]>>;
@@ -246,9 +247,9 @@ impl Indices for Tensor {
     }
 }
 
-/// An int64 index into a dim of `size`, negative counting from the end.
+/// An int64 index into a dim of `size`.
 fn wrap_index(op: &'static str, of: &Tensor, dim: usize, size: usize, i: i64) -> Result<usize> {
-    let wrapped = if i < 0 { i + size as i64 } else { i };
+    let wrapped = i;
     if wrapped < 0 || wrapped as usize >= size {
         return Err(TensorError::invalid(
             op,

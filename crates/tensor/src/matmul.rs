@@ -12,7 +12,7 @@
 use rayon::prelude::*;
 
 use crate::alloc::checked_numel;
-use crate::arith::Float;
+use crate::arith::Num;
 use crate::dtype::DType;
 use crate::error::{Result, TensorError};
 use crate::shape::broadcast_shapes;
@@ -70,9 +70,9 @@ impl<T> Clone for MatRef<T> {
 }
 impl<T> Copy for MatRef<T> {}
 
-/// The element types of matrix products (float32, float64) and their
-/// blocked kernels.
-pub(crate) trait GemmElement: Float {
+/// The element types of matrix products (float32, float64 with blocked
+/// kernels; int64 with the plain loop, in wrapping arithmetic).
+pub(crate) trait GemmElement: Num {
     /// `c = a · b` with `matrixmultiply`'s kernel for this type.
     ///
     /// # Safety
@@ -122,6 +122,13 @@ impl GemmElement for f64 {
             ldc as isize,
             1,
         )
+    }
+}
+
+impl GemmElement for i64 {
+    #[cfg(not(feature = "gemm"))]
+    unsafe fn blocked(a: MatRef<i64>, b: MatRef<i64>, c: *mut i64, ldc: usize) {
+        gemm_tiny(a, b, c, ldc)
     }
 }
 
@@ -260,7 +267,7 @@ unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize
         return;
     }
     let flops = m.saturating_mul(k).saturating_mul(n);
-    if flops < TINY_FLOPS {
+    if flops < TINY_FLOPS || T::DTYPE == DType::Int64 {
         return gemm_tiny(a, b, c, ldc);
     }
     let parallel = flops >= PARALLEL_FLOPS
@@ -285,6 +292,7 @@ impl Tensor {
         match (self.dtype, other.dtype) {
             (DType::Float32, DType::Float32) => self.matmul_as::<f32>(other),
             (DType::Float64, DType::Float64) => self.matmul_as::<f64>(other),
+            (DType::Int64, DType::Int64) => self.matmul_as::<i64>(other),
             (DType::Float32 | DType::Float64, _) => {
                 other.expect_dtype("matmul", self.dtype)?;
                 unreachable!("dtypes differ")
