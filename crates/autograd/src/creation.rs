@@ -66,14 +66,36 @@ impl Tensor {
         Ok(Tensor::new(RawTensor::from_vec(values, shape)?))
     }
 
-    /// PyTorch equivalent: `torch.zeros_like(x)`.
-    pub fn zeros_like(&self) -> Tensor {
-        Tensor::zeros(&self.shape())
+    /// A leaf holding `values` of any dtype (`&[i64]` gives int64 class
+    /// labels, `&[bool]` a mask) with `shape`.
+    /// PyTorch equivalent: `torch.tensor(values, dtype=...).reshape(shape)`.
+    ///
+    /// # Errors
+    /// If `values.len()` is not the product of `shape`.
+    pub fn from_data<T: tensor::Element>(values: &[T], shape: &[usize]) -> Result<Tensor> {
+        Ok(Tensor::new(RawTensor::from_data(values, shape)?))
     }
 
-    /// PyTorch equivalent: `torch.ones_like(x)`.
+    /// A 1-D leaf of any dtype: `Tensor::from_elems(&[2i64, 0, 1])`.
+    /// PyTorch equivalent: `torch.tensor([2, 0, 1])`.
+    pub fn from_elems<T: tensor::Element>(values: &[T]) -> Tensor {
+        Tensor::new(RawTensor::from_elems(values))
+    }
+
+    /// Zeros of `dtype`. PyTorch equivalent: `torch.zeros(shape, dtype=dtype)`.
+    #[track_caller]
+    pub fn zeros_dtype(shape: &[usize], dtype: tensor::DType) -> Tensor {
+        Tensor::new(RawTensor::zeros_dtype(shape, dtype))
+    }
+
+    /// PyTorch equivalent: `torch.zeros_like(x)` (same shape and dtype).
+    pub fn zeros_like(&self) -> Tensor {
+        Tensor::new(self.raw().zeros_like())
+    }
+
+    /// PyTorch equivalent: `torch.ones_like(x)` (same shape and dtype).
     pub fn ones_like(&self) -> Tensor {
-        Tensor::ones(&self.shape())
+        Tensor::new(self.raw().ones_like())
     }
 
     /// PyTorch equivalent: `torch.randn_like(x)`.
@@ -82,8 +104,8 @@ impl Tensor {
     }
 
     /// PyTorch equivalent: `torch.full_like(x, value)`.
-    pub fn full_like(&self, value: f32) -> Tensor {
-        Tensor::full(&self.shape(), value)
+    pub fn full_like(&self, value: impl tensor::IntoScalar) -> Tensor {
+        Tensor::new(self.raw().full_like(value))
     }
 
     /// PyTorch equivalent: `torch.rand_like(x)`.

@@ -1,5 +1,7 @@
 //! Deterministic constructors: zeros, ones, full, arange, linspace and their `*_like` forms.
 
+use crate::arith::IntoScalar;
+use crate::dtype::{dispatch, DType};
 use crate::error::{Result, TensorError};
 use crate::tensor::{or_panic, write_all, Tensor};
 
@@ -56,19 +58,51 @@ impl Tensor {
         or_panic(Tensor::try_ones(shape))
     }
 
-    /// Zeros with `self`'s shape. PyTorch equivalent: `torch.zeros_like(x)`.
+    /// Zeros of `dtype`. PyTorch equivalent: `torch.zeros(shape, dtype=dtype)`.
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`] for a
+    /// shape too large to hold.
+    pub fn try_zeros_dtype(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        Tensor::try_zeros_of("zeros", dtype, shape)
+    }
+
+    /// Panicking form of [`try_zeros_dtype`](Tensor::try_zeros_dtype).
+    ///
+    /// # Panics
+    /// If the shape is too large to hold.
+    #[track_caller]
+    pub fn zeros_dtype(shape: &[usize], dtype: DType) -> Tensor {
+        or_panic(Tensor::try_zeros_dtype(shape, dtype))
+    }
+
+    /// `value` (converted to `dtype`) everywhere. PyTorch equivalent:
+    /// `torch.full(shape, value, dtype=dtype)`.
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`] for a
+    /// shape too large to hold.
+    pub fn try_full_dtype(shape: &[usize], value: impl IntoScalar, dtype: DType) -> Result<Tensor> {
+        let value = value.into_scalar();
+        dispatch!(dtype, T => Tensor::try_filled::<T>("full", shape, value.to::<T>()))
+    }
+
+    /// Zeros with `self`'s shape and dtype. PyTorch equivalent: `torch.zeros_like(x)`.
+    #[track_caller]
     pub fn zeros_like(&self) -> Tensor {
-        Tensor::zeros(self.shape())
+        Tensor::zeros_dtype(self.shape(), self.dtype)
     }
 
-    /// Ones with `self`'s shape. PyTorch equivalent: `torch.ones_like(x)`.
+    /// Ones with `self`'s shape and dtype. PyTorch equivalent: `torch.ones_like(x)`.
+    #[track_caller]
     pub fn ones_like(&self) -> Tensor {
-        Tensor::ones(self.shape())
+        or_panic(Tensor::try_full_dtype(self.shape(), 1i64, self.dtype))
     }
 
-    /// `value` with `self`'s shape. PyTorch equivalent: `torch.full_like(x, value)`.
-    pub fn full_like(&self, value: f32) -> Tensor {
-        Tensor::full(self.shape(), value)
+    /// `value` with `self`'s shape and dtype. PyTorch equivalent: `torch.full_like(x, value)`.
+    #[track_caller]
+    pub fn full_like(&self, value: impl IntoScalar) -> Tensor {
+        or_panic(Tensor::try_full_dtype(self.shape(), value, self.dtype))
     }
 
     /// The values `start, start + step, ...` below `end` (above it for a

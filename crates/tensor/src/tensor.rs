@@ -458,7 +458,7 @@ impl Tensor {
             return Err(TensorError::invalid(
                 op,
                 format!(
-                    "unsupported operation: more than one element of the written-to tensor (shape {:?}, strides {:?}) refers to a single memory location. Please clone() the tensor before performing the operation.",
+                    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation. (shape {:?}, strides {:?})",
                     self.shape(),
                     self.stride()
                 ),

@@ -4,24 +4,48 @@ use super::panicking;
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
+use tensor::Indices;
 
 /// Gradient of selecting `indices` along `dim` from a tensor of `shape`.
 fn scatter_add(shape: &[usize], dim: isize, indices: &[usize], g: &RawTensor) -> Result<RawTensor> {
-    let grad = RawTensor::try_zeros(shape)?;
+    let grad = RawTensor::try_zeros_dtype(shape, g.dtype())?;
     grad.try_index_add_(dim, indices, g)?;
     Ok(grad)
 }
 
 impl Tensor {
+    /// Panicking form of [`try_index_select`](Tensor::try_index_select).
+    ///
+    /// # Panics
+    /// If `dim` or an index is out of range.
+    #[track_caller]
+    pub fn index_select(&self, dim: isize, indices: &(impl Indices + ?Sized)) -> Tensor {
+        crate::error::or_panic(self.try_index_select(dim, indices))
+    }
+
     /// The slices at `indices` along `dim` (repeats allowed); the gradient
     /// accumulates over repeats. PyTorch equivalent: `x.index_select(dim, indices)`,
     /// and `x[indices]` for `dim = 0`.
     ///
     /// # Errors
     /// If `dim` or an index is out of range.
-    pub fn try_index_select(&self, dim: isize, indices: &[usize]) -> Result<Tensor> {
+    pub fn try_index_select(
+        &self,
+        dim: isize,
+        indices: &(impl Indices + ?Sized),
+    ) -> Result<Tensor> {
         let value = self.raw().try_index_select(dim, indices)?;
-        let (shape, indices) = (self.shape(), indices.to_vec());
+        let d = if dim < 0 {
+            dim + self.dim() as isize
+        } else {
+            dim
+        } as usize;
+        let (shape, indices) = (
+            self.shape(),
+            indices
+                .to_indices("index_select", self.raw(), d)?
+                .into_owned(),
+        );
         Ok(Tensor::from_op(
             "IndexSelectBackward0",
             value,
@@ -85,7 +109,7 @@ impl Tensor {
 }
 
 panicking! {
-    index_select => try_index_select(dim: isize, indices: &[usize]) -> Tensor;
+
     narrow => try_narrow(dim: isize, start: usize, length: usize) -> Tensor;
     select => try_select(dim: isize, index: usize) -> Tensor;
 }

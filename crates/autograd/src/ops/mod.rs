@@ -2,6 +2,7 @@
 //! crate and, in the same place, states its backward rule through
 //! [`Tensor::from_op`](crate::Tensor::from_op).
 
+mod dtype;
 mod elementwise;
 mod index;
 mod inplace;
