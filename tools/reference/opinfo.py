@@ -217,6 +217,19 @@ def where_inputs(op):
         yield {}, [(make((3, 1), BOOL), "c"), (make((1, 4), da), "c"), (make((), db), "c")]
 
 
+def sort_inputs(op):
+    # Distinct floats (PyTorch's topk breaks ties in an unspecified order),
+    # plus NaN for sort and ties among integers.
+    for dtype in [F32, F64]:
+        for dim in [1, 0, -1]:
+            yield {"dim": dim}, [(make((3, 4), dtype), "c")]
+        yield {"dim": 1}, [(make((4, 3), dtype), "t")]
+    if op.name.startswith("sort"):
+        yield {"dim": 1}, [(make((2, 3), F32, special=True), "c")]
+        yield {"dim": 0}, [(make((5, 2), I64), "c")]
+    yield {"dim": 2}, [(make((3, 4), F32), "c")]
+
+
 def convert_inputs(op):
     for dtype in ALL:
         yield {}, [(make((3, 4), dtype), "c")]
@@ -240,7 +253,7 @@ KINDS = {
     "reduce": reduce_inputs, "reduce_dim": reduce_dim_inputs, "matmul": matmul_inputs,
     "view": view_inputs, "index": index_inputs, "gather": gather_inputs,
     "scatter": scatter_inputs, "mask": mask_inputs, "where": where_inputs,
-    "convert": convert_inputs, "stack": stack_inputs,
+    "convert": convert_inputs, "stack": stack_inputs, "sort": sort_inputs,
 }
 
 
@@ -326,6 +339,15 @@ OPS = [
     Op("to_int64", lambda x: x.to(I64), "convert"),
     Op("to_bool", lambda x: x.to(BOOL), "convert"),
     Op("stack", lambda a, b, dim: torch.stack([a, b], dim), "stack"),
+    # Sorting: values and int64 indices.
+    Op("sort", lambda x, dim: x.sort(dim), "sort"),
+    Op("sort_descending", lambda x, dim: x.sort(dim, descending=True), "sort"),
+    Op("topk", lambda x, dim: x.topk(2, dim), "sort"),
+    Op("topk_smallest", lambda x, dim: x.topk(2, dim, largest=False), "sort"),
+    # Views as differentiable ops.
+    Op("view", lambda x: x.view(-1, x.shape[-1]) if x.is_contiguous() else x.reshape(-1, x.shape[-1]), "view"),
+    Op("split", lambda x: x.split(2, -1)[1], "view"),
+    Op("chunk", lambda x: x.chunk(2, 0)[-1], "view"),
 ]
 
 
@@ -335,7 +357,7 @@ def call(op, args, tensors):
         return op.fn(tensors[0], args["s"])
     if kind == "reduce_dim":
         return op.fn(tensors[0], args["dim"], args["keepdim"])
-    if kind in ("index", "gather", "scatter", "stack"):
+    if kind in ("index", "gather", "scatter", "stack", "sort"):
         return op.fn(*tensors, args["dim"])
     if kind == "mask":
         return op.fn(*tensors, args["s"])

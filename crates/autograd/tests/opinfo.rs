@@ -142,8 +142,18 @@ const OPS: &[OpInfo] = &[
     op!("flatten", raw: |x, _| one(x[0].try_reshape(&[-1])), grad: |t, _| t[0].try_reshape(&[-1])),
     op!("narrow", view: |x, _| one(x[0].try_narrow(-1, 1, 2)), grad: |t, _| t[0].try_narrow(-1, 1, 2)),
     op!("select", view: |x, _| one(x[0].try_select(-1, 1)), grad: |t, _| t[0].try_select(-1, 1)),
-    op!("slice_step", view: |x, _| one(x[0].try_slice(1, Some(1), None, 2)), grad: |t, _| t[0].try_narrow(1, 1, 1)),
-    op!("unfold", view: |x, _| one(x[0].try_unfold(-1, 2, 1)), grad: |t, _| t[0].try_narrow(-1, 0, 1)),
+    op!("slice_step", view: |x, _| one(x[0].try_slice(1, Some(1), None, 2)), grad: |t, _| t[0].try_slice(1, Some(1), None, 2)),
+    op!("unfold", view: |x, _| one(x[0].try_unfold(-1, 2, 1)), grad: |t, _| t[0].try_unfold(-1, 2, 1)),
+    op!("view", raw: |x, _| {
+            let last = *x[0].shape().last().unwrap() as isize;
+            one(if x[0].is_contiguous() { x[0].try_view(&[-1, last]) } else { x[0].try_reshape(&[-1, last]) })
+        },
+        grad: |t, _| {
+            let last = *t[0].shape().last().unwrap() as isize;
+            t[0].try_reshape(&[-1, last])
+        }),
+    op!("split", view: |x, _| x[0].try_split(2, -1).map(|mut p| vec![p.remove(1)]), grad: |t, _| t[0].try_split(2, -1).map(|mut p| p.remove(1))),
+    op!("chunk", view: |x, _| x[0].try_chunk(2, 0).map(|mut p| vec![p.pop().unwrap()]), grad: |t, _| t[0].try_chunk(2, 0).map(|mut p| p.pop().unwrap())),
     op!("expand", view: |x, _| one(x[0].try_unsqueeze(0).and_then(|u| {
             let mut shape = vec![2isize];
             shape.extend(x[0].shape().iter().map(|&d| d as isize));
@@ -168,6 +178,11 @@ const OPS: &[OpInfo] = &[
     op!("to_int64", raw: |x, _| one(x[0].try_to_dtype(DType::Int64))),
     op!("to_bool", raw: |x, _| one(x[0].try_to_dtype(DType::Bool))),
     op!("stack", raw: |x, a| one(Raw::try_stack(x, a.dim)), grad: |t, a| Tensor::try_stack(t, a.dim)),
+    // Sorting: values (differentiable) and int64 indices.
+    op!("sort", raw: |x, a| x[0].try_sort(a.dim, false).map(|(v, i)| vec![v, i]), grad: |t, a| t[0].try_sort(a.dim, false).map(|(v, _)| v)),
+    op!("sort_descending", raw: |x, a| x[0].try_sort(a.dim, true).map(|(v, i)| vec![v, i]), grad: |t, a| t[0].try_sort(a.dim, true).map(|(v, _)| v)),
+    op!("topk", raw: |x, a| x[0].try_topk(2, a.dim, true).map(|(v, i)| vec![v, i]), grad: |t, a| t[0].try_topk(2, a.dim, true).map(|(v, _)| v)),
+    op!("topk_smallest", raw: |x, a| x[0].try_topk(2, a.dim, false).map(|(v, i)| vec![v, i]), grad: |t, a| t[0].try_topk(2, a.dim, false).map(|(v, _)| v)),
 ];
 
 /// An int64 index tensor as the usize list the autograd op takes

@@ -1,4 +1,5 @@
-//! Dense n-dimensional `f32` tensors with PyTorch's semantics and names.
+//! Dense n-dimensional tensors (float32, float64, int64, bool) with PyTorch's
+//! semantics and names.
 //!
 //! ```
 //! use tensor::Tensor;
@@ -10,7 +11,11 @@
 //! assert_eq!(x.matmul(&w).shape(), &[3]);
 //! ```
 //!
-//! * Storage is shared between clones and copied on write ([`Tensor`]).
+//! * A tensor is a view (shape, strides, offset) of a shared storage: views
+//!   such as `t()`, `narrow` and `expand` copy nothing, and an in-place write
+//!   through any view shows through all of them, as in PyTorch ([`Tensor`]).
+//! * dtypes promote as in PyTorch ([`Tensor::result_type`]); comparisons give
+//!   bool tensors, `argmax` and indices int64 ones.
 //! * Binary operations broadcast like NumPy/PyTorch; operators (`&a + &b`,
 //!   `2.0 * &x`) panic on incompatible shapes, and every fallible method has a
 //!   `try_*` form returning [`Result`] with a [`TensorError`] that names the
@@ -38,6 +43,7 @@ mod ops;
 pub mod random;
 mod reduce;
 mod shape;
+mod sort;
 mod storage;
 mod tensor;
 mod view;

@@ -227,7 +227,42 @@ comparisons! {
     ge, try_ge, ge_scalar, try_ge_scalar, "x >= y";
 }
 
+impl Tensor {
+    /// Sorts along `dim`: the sorted values (differentiable: the gradient
+    /// scatters back through the indices) and int64 indices (no gradient).
+    /// Stable; NaN sorts above every number. PyTorch equivalent: `x.sort(dim, descending)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range.
+    pub fn try_sort(&self, dim: isize, descending: bool) -> Result<(Tensor, Tensor)> {
+        let (_, indices) = self.raw().try_sort(dim, descending)?;
+        self.values_at(dim, indices)
+    }
+
+    /// The `k` largest (or smallest) entries along `dim` and their int64
+    /// indices; ties go to the lower index. PyTorch equivalent: `x.topk(k, dim, largest)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or `k` exceeds its size.
+    pub fn try_topk(&self, k: usize, dim: isize, largest: bool) -> Result<(Tensor, Tensor)> {
+        let (_, indices) = self.raw().try_topk(k, dim, largest)?;
+        self.values_at(dim, indices)
+    }
+
+    /// The values at `indices` along `dim` (a differentiable gather) and the
+    /// indices as a tensor.
+    fn values_at(&self, dim: isize, indices: RawTensor) -> Result<(Tensor, Tensor)> {
+        let indices = Tensor::new(indices);
+        if self.dim() == 0 {
+            return Ok((self.clone(), indices));
+        }
+        Ok((self.try_gather(dim, &indices)?, indices))
+    }
+}
+
 panicking! {
+    sort => try_sort(dim: isize, descending: bool) -> (Tensor, Tensor);
+    topk => try_topk(k: usize, dim: isize, largest: bool) -> (Tensor, Tensor);
     to_dtype => try_to_dtype(dtype: DType) -> Tensor;
     gather => try_gather(dim: isize, index: &Tensor) -> Tensor;
 }

@@ -3,13 +3,148 @@
 use super::panicking;
 use crate::error::Result;
 use crate::graph::Save;
-use crate::tensor::Tensor;
+use crate::tensor::{RawTensor, Tensor};
 
 fn as_isize(shape: &[usize]) -> Vec<isize> {
     shape.iter().map(|&d| d as isize).collect()
 }
 
 impl Tensor {
+    /// A view with a new shape (one `-1` inferred), sharing storage; fails
+    /// where the strides cannot express it, as PyTorch's does.
+    /// PyTorch equivalent: `x.view(shape)`.
+    ///
+    /// # Errors
+    /// If the shape does not hold the tensor's element count, or the
+    /// tensor's strides do not allow the view (use `reshape`).
+    pub fn try_view(&self, shape: &[isize]) -> Result<Tensor> {
+        let input_shape = as_isize(self.raw().shape());
+        let value = self.raw().try_view(shape)?;
+        Ok(Tensor::from_op(
+            "ViewBackward0",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| Ok(vec![Some(g.try_reshape(&input_shape)?)]),
+        ))
+    }
+
+    /// Elements `start, start + step, ...` before `end` along `dim`, a view
+    /// (Python's slice rules for the bounds). PyTorch equivalent: `x[start:end:step]` on `dim`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or `step` is 0.
+    pub fn try_slice(
+        &self,
+        dim: isize,
+        start: Option<isize>,
+        end: Option<isize>,
+        step: usize,
+    ) -> Result<Tensor> {
+        let value = self.raw().try_slice(dim, start, end, step)?;
+        let (shape, dtype) = (self.shape(), self.dtype());
+        Ok(Tensor::from_op(
+            "SliceBackward0",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| {
+                let grad = RawTensor::try_zeros_dtype(&shape, dtype)?;
+                grad.try_slice(dim, start, end, step)?.try_add_(g)?;
+                Ok(vec![Some(grad)])
+            },
+        ))
+    }
+
+    /// Windows of `size` elements `step` apart along `dim`, as a new last
+    /// dim (a view; windows may overlap, and their gradients add up).
+    /// PyTorch equivalent: `x.unfold(dim, size, step)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range, `size` exceeds it or `step` is 0.
+    pub fn try_unfold(&self, dim: isize, size: usize, step: usize) -> Result<Tensor> {
+        let value = self.raw().try_unfold(dim, size, step)?;
+        let (shape, dtype) = (self.shape(), self.dtype());
+        let d = if dim < 0 {
+            dim + shape.len().max(1) as isize
+        } else {
+            dim
+        };
+        Ok(Tensor::from_op(
+            "UnfoldBackward0",
+            value,
+            &[self],
+            Save::NOTHING,
+            move |g, _, _| {
+                let grad = RawTensor::try_zeros_dtype(&shape, dtype)?;
+                if shape.is_empty() {
+                    grad.try_add_(&g.try_reshape(&[])?)?;
+                    return Ok(vec![Some(grad)]);
+                }
+                // Window w covers [w * step, w * step + size) of dim d; its
+                // gradient (the trailing dim of g's slice) moves back to d.
+                let last = g.dim() as isize - 2;
+                for w in 0..g.shape()[d as usize] {
+                    let window = g
+                        .try_select(d, w)?
+                        .try_unsqueeze(d)?
+                        .try_transpose(d, last + 1)?;
+                    let window = window.try_squeeze_dim(last + 1)?;
+                    grad.try_narrow(d, w * step, size)?.try_add_(&window)?;
+                }
+                Ok(vec![Some(grad)])
+            },
+        ))
+    }
+
+    /// Consecutive pieces of `split_size` along `dim` (the last may be
+    /// smaller), each differentiable. PyTorch equivalent: `x.split(split_size, dim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range, or `split_size` is 0 on a non-empty dim.
+    pub fn try_split(&self, split_size: usize, dim: isize) -> Result<Vec<Tensor>> {
+        let pieces = self.raw().try_split(split_size, dim)?;
+        let d = if dim < 0 {
+            dim + self.dim() as isize
+        } else {
+            dim
+        } as usize;
+        let mut start = 0;
+        pieces
+            .iter()
+            .map(|piece| {
+                let length = piece.shape()[d];
+                let out = self.try_narrow(d as isize, start, length);
+                start += length;
+                out
+            })
+            .collect()
+    }
+
+    /// At most `chunks` pieces of (nearly) equal size along `dim`.
+    /// PyTorch equivalent: `x.chunk(chunks, dim)`.
+    ///
+    /// # Errors
+    /// If `dim` is out of range or `chunks` is 0.
+    pub fn try_chunk(&self, chunks: usize, dim: isize) -> Result<Vec<Tensor>> {
+        let pieces = self.raw().try_chunk(chunks, dim)?;
+        let d = if dim < 0 {
+            dim + self.dim() as isize
+        } else {
+            dim
+        } as usize;
+        let mut start = 0;
+        pieces
+            .iter()
+            .map(|piece| {
+                let length = piece.shape()[d];
+                let out = self.try_narrow(d as isize, start, length);
+                start += length;
+                out
+            })
+            .collect()
+    }
+
     /// The same elements in a new shape (one `-1` inferred), in logical
     /// row-major order. PyTorch equivalent: `x.reshape(shape)`.
     ///
@@ -171,4 +306,9 @@ panicking! {
     unsqueeze => try_unsqueeze(dim: isize) -> Tensor;
     expand => try_expand(shape: &[isize]) -> Tensor;
     broadcast_to => try_broadcast_to(shape: &[usize]) -> Tensor;
+    view => try_view(shape: &[isize]) -> Tensor;
+    slice => try_slice(dim: isize, start: Option<isize>, end: Option<isize>, step: usize) -> Tensor;
+    unfold => try_unfold(dim: isize, size: usize, step: usize) -> Tensor;
+    split => try_split(split_size: usize, dim: isize) -> Vec<Tensor>;
+    chunk => try_chunk(chunks: usize, dim: isize) -> Vec<Tensor>;
 }
