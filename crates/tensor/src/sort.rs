@@ -42,7 +42,7 @@ impl Tensor {
         let (values, indices) = dispatch!(self.dtype, T => {
             let read = moved.read::<T>();
             let data = read.slice().expect("contiguous");
-            let lanes = if n == 0 { 0 } else { data.len() / n };
+            let lanes = data.len().checked_div(n).unwrap_or(0);
             let mut order: Vec<usize> = Vec::with_capacity(n);
             let mut idx = Vec::with_capacity(lanes * k);
             let mut vals: Vec<T> = Vec::with_capacity(lanes * k);
