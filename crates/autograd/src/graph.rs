@@ -463,28 +463,77 @@ fn accumulate(buffer: &mut RawTensor, g: &RawTensor) -> Result<()> {
     Ok(())
 }
 
+/// The gradients waiting for their node or leaf, newest creation id first.
+/// The ordered index holds only `(id, slot)` pairs; the gradients (and
+/// their 128-byte tensors) stay put in a slab, so reordering moves no tensor.
+#[derive(Default)]
+struct Pending {
+    order: BTreeMap<u64, usize>,
+    slots: Vec<Option<(Edge, RawTensor)>>,
+    free: Vec<usize>,
+}
+
+impl Pending {
+    /// Adds a gradient for `id` (summed into one already waiting); returns
+    /// whether it is the first for `id`.
+    fn add(&mut self, id: u64, edge: impl FnOnce() -> Edge, grad: RawTensor) -> Result<bool> {
+        match self.order.entry(id) {
+            Entry::Occupied(entry) => {
+                let (_, buffer) = self.slots[*entry.get()].as_mut().expect("occupied slot");
+                accumulate(buffer, &grad)?;
+                Ok(false)
+            }
+            Entry::Vacant(entry) => {
+                let item = Some((edge(), grad));
+                let slot = match self.free.pop() {
+                    Some(slot) => {
+                        self.slots[slot] = item;
+                        slot
+                    }
+                    None => {
+                        self.slots.push(item);
+                        self.slots.len() - 1
+                    }
+                };
+                entry.insert(slot);
+                Ok(true)
+            }
+        }
+    }
+
+    /// The newest waiting gradient, removed.
+    fn pop_newest(&mut self) -> Option<(u64, Edge, RawTensor)> {
+        let (id, slot) = self.order.pop_last()?;
+        self.free.push(slot);
+        let (edge, grad) = self.slots[slot].take().expect("occupied slot");
+        Some((id, edge, grad))
+    }
+
+    fn edges(&self) -> impl Iterator<Item = &Edge> {
+        self.slots.iter().flatten().map(|(edge, _)| edge)
+    }
+}
+
 fn run_backward(
     roots: impl IntoIterator<Item = (Edge, RawTensor)>,
     retain_graph: bool,
     wanted: Option<&[u64]>,
 ) -> Result<Vec<Option<RawTensor>>> {
-    // Keyed by creation id: the last entry is always the next to process.
-    let mut pending: BTreeMap<u64, (Edge, RawTensor)> = BTreeMap::new();
+    let mut pending = Pending::default();
     for (edge, seed) in roots {
-        match pending.entry(edge.id()) {
-            Entry::Occupied(mut entry) => accumulate(&mut entry.get_mut().1, &seed)?,
-            Entry::Vacant(entry) => drop(entry.insert((edge, seed))),
-        }
+        pending.add(edge.id(), || edge, seed)?;
     }
     let mut captured: Vec<Option<RawTensor>> = vec![None; wanted.map_or(0, <[u64]>::len)];
     let oldest_wanted = wanted.and_then(|ids| ids.iter().min().copied());
     // With `wanted`, only edges on a path to a wanted tensor are followed.
-    let useful = wanted.map(|ids| useful_edges(pending.values().map(|(edge, _)| edge), ids));
+    let useful = wanted.map(|ids| useful_edges(pending.edges(), ids));
     let follows = |edge: &Edge| useful.as_ref().is_none_or(|u| u.contains(&edge.id()));
     // In anomaly mode: the node that first passed a gradient to each node.
     let mut anomaly = is_anomaly_enabled().then(HashMap::<u64, (&'static str, u64)>::new);
 
-    while let Some((id, (edge, grad))) = pending.pop_last() {
+    // A gradient that can run at once, bypassing `pending` (see below).
+    let mut next: Option<(u64, Edge, RawTensor)> = None;
+    while let Some((id, edge, grad)) = next.take().or_else(|| pending.pop_newest()) {
         if oldest_wanted.is_some_and(|oldest| id < oldest) {
             break;
         }
@@ -514,22 +563,29 @@ fn run_backward(
         if let Some(parents) = &anomaly {
             node.check_finite(&grads, parents)?;
         }
-        for (index, (input, g)) in node.inputs.iter().zip(grads).enumerate() {
-            let (Some(input), Some(g)) = (input, g) else {
-                continue;
-            };
-            if !follows(input) {
-                continue;
-            }
+        let mut outgoing = node
+            .inputs
+            .iter()
+            .zip(grads)
+            .enumerate()
+            .filter_map(|(index, (input, g))| match (input, g) {
+                (Some(input), Some(g)) if follows(input) => Some((index, input, g)),
+                _ => None,
+            })
+            .peekable();
+        while let Some((index, input, g)) = outgoing.next() {
             let g = input.fit(node.name, index, g)?;
-            match pending.entry(input.id()) {
-                Entry::Occupied(mut entry) => accumulate(&mut entry.get_mut().1, &g)?,
-                Entry::Vacant(entry) => {
-                    if let Some(parents) = &mut anomaly {
-                        parents.insert(input.id(), (node.name, node.id));
-                    }
-                    entry.insert((input.clone_edge(), g));
-                }
+            if let Some(parents) = &mut anomaly {
+                parents.entry(input.id()).or_insert((node.name, node.id));
+            }
+            // The only gradient of a node, with nothing else waiting: every
+            // newer node has run, so no other contribution to this input
+            // can come, and it runs next without a trip through `pending`
+            // (a chain of ops never touches it).
+            if outgoing.peek().is_none() && pending.order.is_empty() {
+                next = Some((input.id(), input.clone_edge(), g));
+            } else {
+                pending.add(input.id(), || input.clone_edge(), g)?;
             }
         }
     }
