@@ -520,19 +520,30 @@ fn run_backward(
     wanted: Option<&[u64]>,
 ) -> Result<Vec<Option<RawTensor>>> {
     let mut pending = Pending::default();
+    let mut roots: Vec<(Edge, RawTensor)> = roots.into_iter().collect();
+    // A gradient that can run at once, bypassing `pending` (see below): a
+    // single root does.
+    let mut next: Option<(u64, Edge, RawTensor)> = None;
+    if roots.len() == 1 {
+        let (edge, seed) = roots.pop().expect("one root");
+        next = Some((edge.id(), edge, seed));
+    }
     for (edge, seed) in roots {
         pending.add(edge.id(), || edge, seed)?;
     }
     let mut captured: Vec<Option<RawTensor>> = vec![None; wanted.map_or(0, <[u64]>::len)];
     let oldest_wanted = wanted.and_then(|ids| ids.iter().min().copied());
     // With `wanted`, only edges on a path to a wanted tensor are followed.
-    let useful = wanted.map(|ids| useful_edges(pending.edges(), ids));
+    let useful = wanted.map(|ids| {
+        let roots = pending
+            .edges()
+            .chain(next.as_ref().map(|(_, edge, _)| edge));
+        useful_edges(roots, ids)
+    });
     let follows = |edge: &Edge| useful.as_ref().is_none_or(|u| u.contains(&edge.id()));
     // In anomaly mode: the node that first passed a gradient to each node.
     let mut anomaly = is_anomaly_enabled().then(HashMap::<u64, (&'static str, u64)>::new);
 
-    // A gradient that can run at once, bypassing `pending` (see below).
-    let mut next: Option<(u64, Edge, RawTensor)> = None;
     while let Some((id, edge, grad)) = next.take().or_else(|| pending.pop_newest()) {
         if oldest_wanted.is_some_and(|oldest| id < oldest) {
             break;
