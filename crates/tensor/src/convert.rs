@@ -31,28 +31,36 @@ impl Tensor {
     pub fn to_dtype(&self, dtype: DType) -> Tensor {
         or_panic(self.try_to_dtype(dtype))
     }
-
-    /// Converted to float32. PyTorch equivalent: `x.float()`.
-    #[track_caller]
-    pub fn float(&self) -> Tensor {
-        self.to_dtype(DType::Float32)
-    }
-
-    /// Converted to float64. PyTorch equivalent: `x.double()`.
-    #[track_caller]
-    pub fn double(&self) -> Tensor {
-        self.to_dtype(DType::Float64)
-    }
-
-    /// Converted to int64. PyTorch equivalent: `x.long()`.
-    #[track_caller]
-    pub fn long(&self) -> Tensor {
-        self.to_dtype(DType::Int64)
-    }
-
-    /// Converted to bool. PyTorch equivalent: `x.bool()`.
-    #[track_caller]
-    pub fn bool(&self) -> Tensor {
-        self.to_dtype(DType::Bool)
-    }
 }
+
+/// The shorthand conversions `float()`, `double()`, `long()` and `bool()`
+/// on a tensor type with a panicking `to_dtype(DType) -> Self` (this
+/// crate's, and the `autograd` crate's, where float to float is
+/// differentiable).
+#[macro_export]
+macro_rules! impl_dtype_conversions {
+    ($T:ty) => {
+        $crate::impl_dtype_conversions!(@methods $T,
+            float => Float32, "x.float()";
+            double => Float64, "x.double()";
+            long => Int64, "x.long()";
+            bool => Bool, "x.bool()";
+        );
+    };
+    (@methods $T:ty, $($name:ident => $dtype:ident, $torch:literal;)*) => {
+        impl $T {
+            $(
+                #[doc = concat!("Converted to ", stringify!($dtype), ". PyTorch equivalent: `", $torch, "`.")]
+                ///
+                /// # Panics
+                /// If the result does not fit in memory.
+                #[track_caller]
+                pub fn $name(&self) -> $T {
+                    self.to_dtype($crate::DType::$dtype)
+                }
+            )*
+        }
+    };
+}
+
+crate::impl_dtype_conversions!(Tensor);

@@ -81,49 +81,21 @@ pub(crate) trait GemmElement: Num {
     unsafe fn blocked(a: MatRef<Self>, b: MatRef<Self>, c: *mut Self, ldc: usize);
 }
 
-impl GemmElement for f32 {
-    #[cfg(not(feature = "gemm"))]
-    unsafe fn blocked(a: MatRef<f32>, b: MatRef<f32>, c: *mut f32, ldc: usize) {
-        matrixmultiply::sgemm(
-            a.rows,
-            a.cols,
-            b.cols,
-            1.0,
-            a.ptr,
-            a.row_stride,
-            a.col_stride,
-            b.ptr,
-            b.row_stride,
-            b.col_stride,
-            0.0,
-            c,
-            ldc as isize,
-            1,
-        )
-    }
+/// The float types, with `matrixmultiply`'s kernel of each.
+macro_rules! float_gemm {
+    ($($T:ty => $kernel:ident),*) => {$(
+        impl GemmElement for $T {
+            #[cfg(not(feature = "gemm"))]
+            unsafe fn blocked(a: MatRef<$T>, b: MatRef<$T>, c: *mut $T, ldc: usize) {
+                matrixmultiply::$kernel(
+                    a.rows, a.cols, b.cols, 1.0, a.ptr, a.row_stride, a.col_stride, b.ptr,
+                    b.row_stride, b.col_stride, 0.0, c, ldc as isize, 1,
+                )
+            }
+        }
+    )*};
 }
-
-impl GemmElement for f64 {
-    #[cfg(not(feature = "gemm"))]
-    unsafe fn blocked(a: MatRef<f64>, b: MatRef<f64>, c: *mut f64, ldc: usize) {
-        matrixmultiply::dgemm(
-            a.rows,
-            a.cols,
-            b.cols,
-            1.0,
-            a.ptr,
-            a.row_stride,
-            a.col_stride,
-            b.ptr,
-            b.row_stride,
-            b.col_stride,
-            0.0,
-            c,
-            ldc as isize,
-            1,
-        )
-    }
-}
+float_gemm!(f32 => sgemm, f64 => dgemm);
 
 impl GemmElement for i64 {
     #[cfg(not(feature = "gemm"))]

@@ -119,16 +119,21 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::DataLength`] if `values.len()` is not the product of `shape`.
     pub fn from_data<T: Element>(values: &[T], shape: &[usize]) -> Result<Tensor> {
-        let numel = checked_numel("from_data", shape)?;
+        Tensor::copied_from("from_data", values, shape)
+    }
+
+    /// A tensor of `shape` holding a copy of `values`; errors name `op`.
+    fn copied_from<T: Element>(op: &'static str, values: &[T], shape: &[usize]) -> Result<Tensor> {
+        let numel = checked_numel(op, shape)?;
         if numel != values.len() {
             return Err(TensorError::DataLength {
-                op: "from_data",
+                op,
                 len: values.len(),
                 shape: shape.to_vec(),
                 numel,
             });
         }
-        Tensor::try_build::<T>("from_data", shape, |out| out.copy_from_slice(values))
+        Tensor::try_build::<T>(op, shape, |out| out.copy_from_slice(values))
     }
 
     /// A float32 tensor of `shape` holding `values` in row-major order.
@@ -137,16 +142,7 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::DataLength`] if `values.len()` is not the product of `shape`.
     pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
-        let numel = checked_numel("from_vec", shape)?;
-        if numel != values.len() {
-            return Err(TensorError::DataLength {
-                op: "from_vec",
-                len: values.len(),
-                shape: shape.to_vec(),
-                numel,
-            });
-        }
-        Tensor::try_build::<f32>("from_vec", shape, |out| out.copy_from_slice(&values))
+        Tensor::copied_from("from_vec", &values, shape)
     }
 
     /// A 1-D float32 tensor copied from `values`.

@@ -68,30 +68,6 @@ impl Tensor {
         ))
     }
 
-    /// Converted to float32. PyTorch equivalent: `x.float()`.
-    #[track_caller]
-    pub fn float(&self) -> Tensor {
-        self.to_dtype(DType::Float32)
-    }
-
-    /// Converted to float64. PyTorch equivalent: `x.double()`.
-    #[track_caller]
-    pub fn double(&self) -> Tensor {
-        self.to_dtype(DType::Float64)
-    }
-
-    /// Converted to int64 (no gradient). PyTorch equivalent: `x.long()`.
-    #[track_caller]
-    pub fn long(&self) -> Tensor {
-        self.to_dtype(DType::Int64)
-    }
-
-    /// Converted to bool (no gradient). PyTorch equivalent: `x.bool()`.
-    #[track_caller]
-    pub fn bool(&self) -> Tensor {
-        self.to_dtype(DType::Bool)
-    }
-
     /// Gathers along `dim` at the int64 `index`; the gradient scatters back
     /// (adding over repeats). PyTorch equivalent: `torch.gather(x, dim, index)`.
     ///
@@ -259,6 +235,8 @@ impl Tensor {
         Ok((self.try_gather(dim, &indices)?, indices))
     }
 }
+
+tensor::impl_dtype_conversions!(Tensor);
 
 panicking! {
     sort => try_sort(dim: isize, descending: bool) -> (Tensor, Tensor);

@@ -60,18 +60,15 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range or the range does not fit.
     pub fn try_narrow(&self, dim: isize, start: usize, length: usize) -> Result<Tensor> {
-        let value = self.raw().try_narrow(dim, start, length)?;
-        let shape = self.shape();
-        Ok(Tensor::from_op(
-            "SliceBackward0",
-            value,
-            &[self],
-            Save::NOTHING,
-            move |g, _, _| {
-                let indices: Vec<usize> = (start..start + length).collect();
-                Ok(vec![Some(scatter_add(&shape, dim, &indices, g)?)])
-            },
-        ))
+        // The range check (and its error) is narrow's; the view and its
+        // backward are the slice's.
+        self.raw().try_narrow(dim, start, length)?;
+        self.try_slice(
+            dim,
+            Some(start as isize),
+            Some((start + length) as isize),
+            1,
+        )
     }
 
     /// The slice at `index` along `dim`, with that dim removed.

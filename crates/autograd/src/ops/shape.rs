@@ -104,21 +104,7 @@ impl Tensor {
     /// If `dim` is out of range, or `split_size` is 0 on a non-empty dim.
     pub fn try_split(&self, split_size: usize, dim: isize) -> Result<Vec<Tensor>> {
         let pieces = self.raw().try_split(split_size, dim)?;
-        let d = if dim < 0 {
-            dim + self.dim() as isize
-        } else {
-            dim
-        } as usize;
-        let mut start = 0;
-        pieces
-            .iter()
-            .map(|piece| {
-                let length = piece.shape()[d];
-                let out = self.try_narrow(d as isize, start, length);
-                start += length;
-                out
-            })
-            .collect()
+        self.pieces_like(&pieces, dim)
     }
 
     /// At most `chunks` pieces of (nearly) equal size along `dim`.
@@ -128,6 +114,11 @@ impl Tensor {
     /// If `dim` is out of range or `chunks` is 0.
     pub fn try_chunk(&self, chunks: usize, dim: isize) -> Result<Vec<Tensor>> {
         let pieces = self.raw().try_chunk(chunks, dim)?;
+        self.pieces_like(&pieces, dim)
+    }
+
+    /// Differentiable consecutive pieces along `dim` with the sizes of `pieces`.
+    fn pieces_like(&self, pieces: &[RawTensor], dim: isize) -> Result<Vec<Tensor>> {
         let d = if dim < 0 {
             dim + self.dim() as isize
         } else {
