@@ -48,7 +48,9 @@ impl Tensor {
     }
 
     /// Applies `f` to every element of a float32 tensor. PyTorch has no
-    /// single equivalent; it is the building block of the unary ops.
+    /// single equivalent; it is the building block of the unary ops. `f`
+    /// runs while the storage is locked for reading: it must not write in
+    /// place to this tensor or a view of it (that write would never start).
     ///
     /// # Errors
     /// [`TensorError::Allocation`] (naming `op`) if the result does not fit

@@ -375,7 +375,8 @@ impl Tensor {
     }
 
     /// Runs `f` on an ndarray view of the elements (no copy), holding the
-    /// storage's read lock: `f` must not write to this tensor's storage.
+    /// storage's read lock. `f` must not write in place to this tensor or
+    /// any view of it: the write would wait for the lock `f` holds forever.
     ///
     /// # Panics
     /// If `T` is not the tensor's element type.
