@@ -205,18 +205,27 @@ impl Tensor {
         Ok(())
     }
 
-    /// Sets every element to `value` (converted to the tensor's dtype).
-    /// PyTorch equivalent: `x.fill_(value)`.
+    /// Sets every element to `value` (converted to the tensor's dtype, so
+    /// an int64 tensor takes any `i64` exactly). PyTorch equivalent: `x.fill_(value)`.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidArgument`] if the tensor is an expanded view.
+    pub fn try_fill_(&self, value: impl IntoScalar) -> Result<&Tensor> {
+        let value = value.into_scalar();
+        dispatch!(self.dtype, T => {
+            let v: T = value.to::<T>();
+            self.try_map_in_place::<T>("fill_", move |_| v)?;
+        });
+        Ok(self)
+    }
+
+    /// Panicking form of [`try_fill_`](Tensor::try_fill_).
     ///
     /// # Panics
     /// If the tensor is an expanded view.
     #[track_caller]
-    pub fn fill_(&self, value: f32) -> &Tensor {
-        dispatch!(self.dtype, T => {
-            let v: T = cast::<f32, T>(value);
-            or_panic(self.try_map_in_place::<T>("fill_", move |_| v));
-        });
-        self
+    pub fn fill_(&self, value: impl IntoScalar) -> &Tensor {
+        or_panic(self.try_fill_(value))
     }
 
     /// Sets every element to zero. PyTorch equivalent: `x.zero_()`.

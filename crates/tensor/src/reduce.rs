@@ -384,7 +384,7 @@ impl Tensor {
     /// CPU kernel does: the sum, divided by the count. PyTorch equivalent: `x.mean()`.
     ///
     /// # Errors
-    /// [`TensorError::UnsupportedDType`] for an integer or bool tensor, as in PyTorch.
+    /// [`TensorError::InvalidArgument`] for an integer or bool tensor, with PyTorch's message.
     pub fn try_mean(&self) -> Result<Tensor> {
         self.floating("mean")?;
         Ok(self.sum().div_scalar(self.numel() as f64))
@@ -402,11 +402,14 @@ impl Tensor {
     /// [`TensorError::UnsupportedDType`] unless the dtype is floating point.
     pub(crate) fn floating(&self, op: &'static str) -> Result<()> {
         if !self.dtype.is_floating_point() {
-            return Err(TensorError::UnsupportedDType {
+            let name = match self.dtype {
+                DType::Bool => "Bool",
+                _ => "Long",
+            };
+            return Err(TensorError::invalid(
                 op,
-                dtype: self.dtype,
-                expected: "a floating point tensor (could not infer output dtype)",
-            });
+                format!("could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {name}"),
+            ));
         }
         Ok(())
     }

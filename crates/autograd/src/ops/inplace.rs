@@ -25,11 +25,17 @@ impl Tensor {
     ///
     /// # Errors
     /// Outside `no_grad`, on a tensor that requires grad.
-    pub fn try_fill_(&self, value: f32) -> Result<Tensor> {
-        self.in_place("fill_", &[], |v| {
-            v.fill_(value);
-            Ok(())
-        })
+    pub fn try_fill_(&self, value: impl tensor::IntoScalar) -> Result<Tensor> {
+        self.in_place("fill_", &[], |v| v.try_fill_(value).map(drop))
+    }
+
+    /// Panicking form of [`try_fill_`](Tensor::try_fill_).
+    ///
+    /// # Panics
+    /// Where `try_fill_` errs.
+    #[track_caller]
+    pub fn fill_(&self, value: impl tensor::IntoScalar) -> Tensor {
+        crate::error::or_panic(self.try_fill_(value))
     }
 
     /// Sets every element to 0. PyTorch equivalent: `x.zero_()`.
@@ -136,7 +142,7 @@ impl Tensor {
 }
 
 panicking! {
-    fill_ => try_fill_(value: f32) -> Tensor;
+
     zero_ => try_zero_() -> Tensor;
     normal_ => try_normal_(mean: f32, std: f32) -> Tensor;
     uniform_ => try_uniform_(low: f32, high: f32) -> Tensor;
