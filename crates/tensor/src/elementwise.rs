@@ -167,7 +167,8 @@ impl Tensor {
     }
 
     /// Applies `f(self_elem, other_elem)` in place on float32 tensors,
-    /// broadcasting `other` to `self`'s shape (which must not change).
+    /// broadcasting `other` to `self`'s shape (which must not change). `f`
+    /// runs under the storage's write lock: it must not read this tensor.
     ///
     /// # Errors
     /// [`TensorError::Broadcast`] (naming `op`) if `other` does not broadcast
@@ -184,7 +185,9 @@ impl Tensor {
         self.zip_in_place::<f32, f32>(op, other, f)
     }
 
-    /// Applies `f` to every element of a float32 tensor in place.
+    /// Applies `f` to every element of a float32 tensor in place. `f` runs
+    /// while the storage is locked for writing: it must not read this
+    /// tensor or a view of it (that read would never start).
     ///
     /// # Panics
     /// If the tensor is not float32 or is an expanded view.

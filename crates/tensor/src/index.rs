@@ -279,13 +279,16 @@ impl Tensor {
                 format!("Expected dtype int64 for index, but got {}", index.dtype),
             ));
         }
-        if index.dim() != self.dim() && !(index.dim() <= 1 && self.dim() <= 1) {
+        let dims_differ =
+            |t: &Tensor| t.dim() != index.dim() && !(index.dim() <= 1 && t.dim() <= 1);
+        if dims_differ(self) || src.is_some_and(dims_differ) {
             return Err(TensorError::invalid(
                 op,
                 format!(
-                    "Index tensor must have the same number of dimensions as input tensor (index {:?}, input {:?})",
+                    "Index tensor must have the same number of dimensions as input tensor (index {:?}, input {:?}{})",
                     index.shape(),
-                    self.shape()
+                    self.shape(),
+                    src.map(|s| format!(", src {:?}", s.shape())).unwrap_or_default()
                 ),
             ));
         }

@@ -190,7 +190,7 @@ impl Layout {
     /// A layout with the given sizes, strides (of equal length) and offset.
     #[inline]
     pub(crate) fn new(shape: &[usize], strides: &[usize], offset: usize) -> Layout {
-        debug_assert_eq!(shape.len(), strides.len());
+        assert_eq!(shape.len(), strides.len(), "one stride per dim");
         let n = shape.len();
         let mut layout = Layout {
             sizes: [0; INLINE],

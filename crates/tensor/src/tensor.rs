@@ -261,7 +261,12 @@ impl Tensor {
 
     /// A view of the same storage with another layout.
     #[inline]
-    pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
+    pub(crate) fn with_layout(&self, mut layout: Layout) -> Tensor {
+        // An empty view addresses nothing: its offset (which the view ops
+        // compute without overflow checks) is normalised to the start.
+        if layout.shape().contains(&0) {
+            layout.offset = 0;
+        }
         Tensor {
             storage: self.storage.clone(),
             layout,

@@ -370,7 +370,9 @@ impl Tensor {
         }
         let mut layout = self.layout.clone();
         if length > 0 {
-            layout.offset += start * self.stride()[d];
+            layout.offset = layout
+                .offset
+                .wrapping_add(start.wrapping_mul(self.stride()[d]));
         }
         layout.dims_mut().0[d] = length;
         Ok(self.with_layout(layout))
@@ -418,11 +420,21 @@ impl Tensor {
         };
         let mut layout = self.layout.clone();
         if length > 0 {
-            layout.offset += start * self.stride()[d];
+            layout.offset = layout
+                .offset
+                .wrapping_add(start.wrapping_mul(self.stride()[d]));
         }
+        // Two or more elements lie inside the tensor, so their stride fits;
+        // a single one keeps the dim's stride (any step would do).
+        let stride = match length {
+            0 | 1 => self.stride()[d],
+            _ => self.stride()[d].checked_mul(step).ok_or_else(|| {
+                TensorError::invalid("slice", format!("step {step} overflows the stride"))
+            })?,
+        };
         let (sizes, strides) = layout.dims_mut();
         sizes[d] = length;
-        strides[d] *= step;
+        strides[d] = stride;
         Ok(self.with_layout(layout))
     }
 
@@ -450,7 +462,9 @@ impl Tensor {
         let d = self.dim_of_nonscalar("select", dim)?;
         self.check_index("select", d, index)?;
         let mut layout = self.layout.clone();
-        layout.offset += index * self.stride()[d];
+        layout.offset = layout
+            .offset
+            .wrapping_add(index.wrapping_mul(self.stride()[d]));
         layout.remove(d);
         Ok(self.with_layout(layout))
     }
@@ -511,11 +525,21 @@ impl Tensor {
         }
         let mut layout = self.layout.clone();
         if self.dim() > 0 {
+            let windows = (dim_size - size) / step + 1;
+            // As in slice: with one window the step never applies.
+            let stride = match windows {
+                0 | 1 => dim_stride,
+                _ => dim_stride.checked_mul(step).ok_or_else(|| {
+                    TensorError::invalid("unfold", format!("step {step} overflows the stride"))
+                })?,
+            };
             let (sizes, strides) = layout.dims_mut();
-            sizes[d] = (dim_size - size) / step + 1;
-            strides[d] = dim_stride * step;
+            sizes[d] = windows;
+            strides[d] = stride;
         }
         layout.push(size, dim_stride);
+        // Overlapping windows can hold far more elements than the input.
+        checked_numel("unfold", layout.shape())?;
         Ok(self.with_layout(layout))
     }
 

@@ -183,3 +183,33 @@ fn views_of_every_dtype() {
         "tensor([[ True,  True],\n        [False,  True],\n        [False,  True]])"
     );
 }
+
+#[test]
+fn views_with_extreme_arguments_stay_sound() {
+    // Empty views address nothing: their offset starts at 0, however far
+    // the view ops would have moved it.
+    let e = Tensor::zeros(&[3, 0]).select(0, 2);
+    assert_eq!((e.numel(), e.storage_offset()), (0, 0));
+    let mut t = Tensor::zeros(&[0]);
+    for _ in 0..6 {
+        t = t.view(&[1 << 62, 0]).select(0, (1 << 62) - 1);
+    }
+    assert_eq!(t.storage_offset(), 0);
+    // A step too large for the stride: harmless with one element, an error
+    // with two or more.
+    let x = Tensor::arange(0.0, 6.0, 1.0).reshape(&[2, 3]);
+    let one = x.slice(0, None, None, usize::MAX);
+    assert_eq!((one.shape(), one.to_vec()), (&[1, 3][..], vec![0., 1., 2.]));
+    let windows = x.unfold(0, 1, usize::MAX);
+    assert_eq!(windows.shape(), &[1, 3, 1]);
+    let big = Tensor::zeros(&[1]).expand(&[1 << 40]);
+    assert!(big.try_slice(0, None, None, usize::MAX).is_ok());
+    // Windows whose count overflows are an error, not a wrapped size.
+    let e = big.try_unfold(0, 1 << 39, 1).unwrap_err().to_string();
+    assert!(e.contains("overflows"), "{e}");
+    // scatter with a src of other rank is PyTorch's error, not a panic.
+    let index = Tensor::from_data(&[0i64], &[1, 1]).unwrap();
+    assert!(Tensor::zeros(&[3, 4])
+        .try_scatter(1, &index, &Tensor::zeros(&[5]))
+        .is_err());
+}
