@@ -35,10 +35,11 @@ impl Tensor {
     ) -> Result<Tensor> {
         let src = self.read::<S>();
         Tensor::try_build_like::<T>(op, self.shape(), Some(self), |out| match src.slice() {
-            Some(src) if use_parallel(src.len()) => out
-                .par_chunks_mut(CHUNK)
-                .zip(src.par_chunks(CHUNK))
-                .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x))),
+            Some(src) if use_parallel(src.len()) => crate::pool::install(|| {
+                out.par_chunks_mut(CHUNK)
+                    .zip(src.par_chunks(CHUNK))
+                    .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)))
+            }),
             Some(src) => out.iter_mut().zip(src).for_each(|(o, &x)| *o = f(x)),
             None => {
                 let mut slots = out.iter_mut();
@@ -386,13 +387,15 @@ fn zip_contiguous<A: Element, B: Element, T: Element>(
     if full_a && full_b {
         return Some(Tensor::try_build::<T>(op, shape, |out| {
             if use_parallel(out.len()) {
-                out.par_chunks_mut(CHUNK)
-                    .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-                    .for_each(|(o, (a, b))| {
-                        o.iter_mut()
-                            .zip(a.iter().zip(b))
-                            .for_each(|(o, (&x, &y))| *o = f(x, y))
-                    });
+                crate::pool::install(|| {
+                    out.par_chunks_mut(CHUNK)
+                        .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+                        .for_each(|(o, (a, b))| {
+                            o.iter_mut()
+                                .zip(a.iter().zip(b))
+                                .for_each(|(o, (&x, &y))| *o = f(x, y))
+                        })
+                });
             } else {
                 out.iter_mut()
                     .zip(a.iter().zip(b))
@@ -472,9 +475,11 @@ mod fused {
     /// `g * (1 - y²)` with a fused `1 - y²`, across rayon's pool when large.
     pub(super) fn tanh_backward(out: &mut [f32], g: &[f32], y: &[f32]) {
         if use_parallel(g.len()) {
-            out.par_chunks_mut(CHUNK)
-                .zip(g.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
-                .for_each(|(o, (g, y))| tanh_backward_into(o, g, y));
+            crate::pool::install(|| {
+                out.par_chunks_mut(CHUNK)
+                    .zip(g.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
+                    .for_each(|(o, (g, y))| tanh_backward_into(o, g, y))
+            });
         } else {
             tanh_backward_into(out, g, y);
         }

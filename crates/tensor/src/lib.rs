@@ -22,9 +22,10 @@
 //!   operation and the shapes.
 //! * Random constructors draw from a seedable [`Generator`]; see [`random`].
 //! * `Display` prints exactly what PyTorch's `repr` prints.
-//! * Large elementwise ops and matrix products use rayon's global thread pool
-//!   (size it with `RAYON_NUM_THREADS`); work is never split when already
-//!   running inside a rayon worker, so parallel sections never nest.
+//! * Large elementwise ops and matrix products split their work on a rayon
+//!   pool of their own, sized like the global one (`RAYON_NUM_THREADS`);
+//!   work is never split when already running inside a rayon worker, so
+//!   parallel sections never nest.
 //!
 //! This crate knows nothing of gradients; the `autograd` crate builds on it.
 
@@ -40,6 +41,7 @@ mod index;
 mod layout;
 mod matmul;
 mod ops;
+mod pool;
 pub mod random;
 mod reduce;
 mod shape;

@@ -242,10 +242,20 @@ unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize
     if flops < TINY_FLOPS || T::DTYPE == DType::Int64 {
         return gemm_tiny(a, b, c, ldc);
     }
-    let parallel = flops >= PARALLEL_FLOPS
-        && rayon::current_num_threads() > 1
-        && rayon::current_thread_index().is_none();
-    gemm_kernel(a, b, c, ldc, parallel);
+    if flops >= PARALLEL_FLOPS && rayon::current_thread_index().is_none() {
+        /// The output pointer, handed to the kernels' pool (one product).
+        struct Out<T>(*mut T);
+        // SAFETY: the product below is the only writer of the block.
+        unsafe impl<T> Send for Out<T> {}
+        let out = Out(c);
+        return crate::pool::install(move || {
+            let out = out;
+            let parallel = rayon::current_num_threads() > 1;
+            // SAFETY: as this function's contract; the caller waits for install.
+            unsafe { gemm_kernel(a, b, out.0, ldc, parallel) }
+        });
+    }
+    gemm_kernel(a, b, c, ldc, false);
 }
 
 impl Tensor {

@@ -213,3 +213,32 @@ fn views_with_extreme_arguments_stay_sound() {
         .try_scatter(1, &index, &Tensor::zeros(&[5]))
         .is_err());
 }
+
+#[test]
+fn a_large_kernel_finishes_while_pool_jobs_wait_to_write_its_input() {
+    // exp holds x's read lock while its chunks run; jobs on rayon's global
+    // pool spin to write x. The chunks run on the kernels' own pool, so the
+    // read finishes and the writes proceed.
+    let x = Tensor::zeros(&[1 << 20]);
+    let writers: Vec<_> = (0..2)
+        .map(|_| {
+            let w = x.alias();
+            std::thread::spawn(move || {
+                rayon::scope(|s| {
+                    s.spawn(move |_| {
+                        for _ in 0..50 {
+                            w.fill_(1.0);
+                        }
+                    })
+                })
+            })
+        })
+        .collect();
+    for _ in 0..5 {
+        drop(x.exp());
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(x.to_vec()[0], 1.0);
+}
