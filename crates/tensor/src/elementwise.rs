@@ -2,7 +2,7 @@
 //! and their in-place forms.
 //!
 //! Contiguous inputs of equal shape take a flat-slice path the compiler
-//! vectorises; large ones are split across rayon's pool. Everything else goes
+//! vectorises; large ones are split across the kernels' rayon pool (`pool.rs`). Everything else goes
 //! through ndarray's broadcasting `Zip`.
 
 use ndarray::{ArrayViewMut, IxDyn, Zip};
@@ -372,7 +372,7 @@ impl Tensor {
 }
 
 /// The common cases on contiguous operands without ndarray's general
-/// machinery: equal shapes (split across rayon's pool when large), one
+/// machinery: equal shapes (split across the kernels' pool when large), one
 /// operand a single value, or one operand repeated along the leading dims of
 /// the other (`[n, k] + [k]`). `None` for anything else.
 fn zip_contiguous<A: Element, B: Element, T: Element>(
@@ -472,7 +472,7 @@ mod fused {
 
     use super::{use_parallel, CHUNK};
 
-    /// `g * (1 - y²)` with a fused `1 - y²`, across rayon's pool when large.
+    /// `g * (1 - y²)` with a fused `1 - y²`, across the kernels' pool when large.
     pub(super) fn tanh_backward(out: &mut [f32], g: &[f32], y: &[f32]) {
         if use_parallel(g.len()) {
             crate::pool::install(|| {

@@ -4,7 +4,7 @@
 //! CPU (AVX-512, AVX2+FMA, ...): the `gemm` crate's by default (feature
 //! `gemm`), else `matrixmultiply`'s. Both accept arbitrary strides, so
 //! transposed operands are never copied. Products large enough to pay for it
-//! run across rayon's global pool (set `RAYON_NUM_THREADS` to limit it); small
+//! run across the kernels' rayon pool (set `RAYON_NUM_THREADS` to limit it); small
 //! ones run on the calling thread, and tiny ones use a plain loop that avoids
 //! the kernels' packing overhead.
 
@@ -151,7 +151,7 @@ unsafe fn gemm_tiny<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: 
     }
 }
 
-/// `c = a · b` with the `gemm` crate's kernel, using rayon's pool if `parallel`.
+/// `c = a · b` with the `gemm` crate's kernel, using the current rayon pool (the kernels' pool) if `parallel`.
 ///
 /// # Safety
 /// As [`gemm_tiny`].
@@ -228,7 +228,7 @@ unsafe fn gemm_kernel<T: GemmElement>(
 }
 
 /// `c = a · b`: a plain loop for tiny products, else the blocked kernel,
-/// across rayon's pool when the product is large enough and the caller is
+/// across the kernels' pool when the product is large enough and the caller is
 /// not already a rayon worker (parallel sections never nest).
 ///
 /// # Safety
