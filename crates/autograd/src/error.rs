@@ -57,6 +57,11 @@ pub enum AutogradError {
         index: usize,
         inputs: usize,
     },
+    /// A second derivative through an operation whose backward is not
+    /// differentiable (one made with [`Tensor::from_op`](crate::Tensor::from_op)
+    /// or a [`Function`](crate::Function)).
+    #[error("backward: trying to differentiate twice {node}, whose backward is not differentiable (PyTorch: a function marked with @once_differentiable); write it with Tensor::from_differentiable_op to allow gradients of gradients")]
+    OnceDifferentiable { node: &'static str },
     /// A backward function panicked; the graph's saved values are kept.
     #[error("backward: the backward function of {node} panicked: {message}")]
     BackwardPanicked { node: &'static str, message: String },

@@ -1,7 +1,7 @@
 //! User-defined differentiable operations.
 
 use crate::error::Result;
-use crate::graph::{Grads, Save};
+use crate::graph::{once_differentiable, Grads, Save};
 use crate::tensor::{RawTensor, Tensor};
 
 /// What a [`Function`]'s forward leaves for its backward.
@@ -154,13 +154,13 @@ pub trait Function: Send + Sync + 'static {
             inputs,
             save,
             others,
-            move |g, saved, _| {
+            once_differentiable(name, move |g, saved, _| {
                 let ctx = Context {
                     saved: positions.iter().map(|&p| saved[p].alias()).collect(),
                     needs_input_grad: needs_input_grad.clone(),
                 };
                 self.backward(&ctx, g)
-            },
+            }),
         ))
     }
 }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
 use crate::error::{AutogradError, Result};
-use crate::grad_mode::is_grad_enabled;
+use crate::grad_mode::{is_grad_enabled, set_grad_enabled};
 use crate::hooks::HookSlot;
 use crate::tensor::{RawTensor, Tensor};
 
@@ -26,8 +26,19 @@ use crate::tensor::{RawTensor, Tensor};
 /// back to the input's shape.
 pub type Grads = Vec<Option<RawTensor>>;
 
-/// A backward closure: `(grad_output, saved_values, needs_input_grad) -> grads`.
+/// A gradient-free backward closure, as [`Tensor::from_op`] takes:
+/// `(grad_output, saved_values, needs_input_grad) -> grads`.
 pub type BackwardFn = dyn Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync;
+
+/// The gradients a differentiable backward returns, one per input: inline
+/// up to three, so a backward step allocates nothing for the list.
+pub(crate) type GradList = InlineList<Option<Tensor>>;
+
+/// What a node runs: a backward written with differentiable operations on
+/// [`Tensor`]s (`grad_output, saved_values, needs_input_grad`), so that with
+/// `create_graph` the backward pass is itself recorded.
+pub(crate) type DifferentiableBackwardFn =
+    dyn Fn(&Tensor, &[Tensor], &[bool]) -> Result<GradList> + Send + Sync;
 
 /// Up to three items stored inline (every built-in op has at most three
 /// inputs), more in a spill vector: recording a node then allocates nothing
@@ -68,6 +79,24 @@ impl<T> InlineList<T> {
     }
 }
 
+impl<T> IntoIterator for InlineList<T> {
+    type Item = T;
+    type IntoIter = std::iter::Chain<
+        std::iter::Flatten<std::array::IntoIter<Option<T>, 3>>,
+        std::vec::IntoIter<T>,
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.inline.into_iter().flatten().chain(self.spill)
+    }
+}
+
+impl<T, const N: usize> From<[T; N]> for InlineList<T> {
+    fn from(items: [T; N]) -> Self {
+        items.into_iter().collect()
+    }
+}
+
 impl<T> FromIterator<T> for InlineList<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         let mut list = InlineList::new();
@@ -76,12 +105,33 @@ impl<T> FromIterator<T> for InlineList<T> {
     }
 }
 
-/// A value saved for backward (a view sharing the saved tensor's storage)
-/// and the storage's version when it was saved: a later in-place write, such
-/// as an optimizer step, shows as a version mismatch at backward time.
+/// A value saved for backward and its storage's version when it was saved:
+/// a later in-place write, such as an optimizer step, shows as a version
+/// mismatch at backward time.
 struct Saved {
-    value: RawTensor,
+    value: SavedValue,
     version: u64,
+}
+
+/// What a node keeps of a saved value (PyTorch's `SavedVariable`).
+enum SavedValue {
+    /// An input: its handle, so that a backward recorded with `create_graph`
+    /// connects to the input's own history.
+    Input(Tensor),
+    /// The node's own output: its values only (a handle would hold the node
+    /// that holds it); unpacked as a tensor whose `grad_fn` is the node.
+    Output(RawTensor),
+    /// Anything else a node keeps (indices, a `Function`'s extra values).
+    Other(RawTensor),
+}
+
+impl SavedValue {
+    fn raw(&self) -> &RawTensor {
+        match self {
+            SavedValue::Input(t) => t.raw(),
+            SavedValue::Output(v) | SavedValue::Other(v) => v,
+        }
+    }
 }
 
 /// The values a node saved for its backward: kept until the first backward
@@ -111,9 +161,9 @@ impl Edge {
     }
 
     /// Sums a broadcast gradient back to the input's shape; rejects anything else.
-    fn fit(&self, node: &'static str, index: usize, grad: RawTensor) -> Result<RawTensor> {
-        let sum_to = move |shape: &[usize]| -> Result<RawTensor> {
-            if grad.shape() == shape {
+    fn fit(&self, node: &'static str, index: usize, grad: Tensor) -> Result<Tensor> {
+        let sum_to = move |shape: &[usize]| -> Result<Tensor> {
+            if grad.raw().shape() == shape {
                 return Ok(grad);
             }
             grad.try_sum_to_size(shape)
@@ -128,7 +178,7 @@ impl Edge {
         };
         match self {
             Edge::Node(input) => sum_to(input.shape.as_slice()),
-            Edge::Leaf(leaf) => leaf.with_value(|v| sum_to(v.shape())),
+            Edge::Leaf(leaf) => sum_to(leaf.raw().shape()),
         }
     }
 }
@@ -165,7 +215,7 @@ impl Dims {
 /// One recorded operation. The tensor it produced holds it, and so do the
 /// nodes of the operations that used that tensor; it holds its inputs'
 /// edges and the values it saved (its own output only if it saved it).
-pub(crate) struct Node<F: ?Sized = BackwardFn> {
+pub(crate) struct Node<F: ?Sized = DifferentiableBackwardFn> {
     pub(crate) name: &'static str,
     /// The output's creation id.
     id: u64,
@@ -212,8 +262,12 @@ impl Tensor {
     /// `backward` is called during the backward pass with the output's
     /// gradient, the values named by `save`, and which inputs need a gradient.
     ///
-    /// This is the single entry point by which every differentiable operation,
-    /// built-in or user-defined (see [`Function`](crate::Function)), joins the graph.
+    /// `backward` works on gradient-free values, so it is differentiated only
+    /// once: a backward with `create_graph` through this node records that
+    /// its result cannot be differentiated again, and differentiating it
+    /// fails with [`AutogradError::OnceDifferentiable`] (PyTorch's
+    /// `@once_differentiable`). [`from_differentiable_op`](Tensor::from_differentiable_op)
+    /// takes a backward written with differentiable operations instead.
     ///
     /// # Errors
     /// [`AutogradError::InvalidSave`] if `save` names an input that does not exist.
@@ -224,20 +278,14 @@ impl Tensor {
         save: Save<'_>,
         backward: impl Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
     ) -> Result<Tensor> {
-        if let Some(&index) = save.inputs.iter().find(|&&i| i >= inputs.len()) {
-            return Err(AutogradError::InvalidSave {
-                node: name,
-                index,
-                inputs: inputs.len(),
-            });
-        }
+        check_save(name, inputs, save)?;
         Ok(Tensor::record(
             name,
             value,
             inputs,
             save,
             Vec::new(),
-            backward,
+            once_differentiable(name, backward),
         ))
     }
 
@@ -256,8 +304,75 @@ impl Tensor {
         crate::error::or_panic(Tensor::try_from_op(name, value, inputs, save, backward))
     }
 
-    /// [`from_op`](Tensor::from_op) with `save` already checked, plus
-    /// `extra` values saved after those `save` names (a [`Function`](crate::Function)'s
+    /// As [`try_from_op`](Tensor::try_from_op), with a backward written with
+    /// differentiable operations on [`Tensor`]s: the gradient, the saved
+    /// values (inputs as the caller's handles, the output as a tensor whose
+    /// `grad_fn` is this node) and which inputs need a gradient. A backward
+    /// with `create_graph` records what it does, so gradients of gradients
+    /// follow. PyTorch equivalent: a `torch.autograd.Function` whose
+    /// `backward` uses differentiable operations.
+    ///
+    /// ```
+    /// use autograd::{grad, GradOptions, Save, Tensor};
+    ///
+    /// // cube(x) = x³, with backward 3x²·g in differentiable operations.
+    /// let x = Tensor::from_slice(&[2.0]).requires_grad_(true);
+    /// let y = Tensor::try_from_differentiable_op(
+    ///     "CubeBackward",
+    ///     x.value().pow_scalar(3.0),
+    ///     &[&x],
+    ///     Save { inputs: &[0], output: false },
+    ///     |g, s, _| Ok(vec![Some(g * &(&s[0].square() * 3.0))]),
+    /// )?;
+    /// let options = GradOptions { create_graph: true, ..GradOptions::default() };
+    /// let dy = grad(&[&y], &[&x], None, options)?.remove(0).unwrap();
+    /// assert_eq!(dy.to_vec(), vec![12.0]); // 3x²
+    /// dy.backward();
+    /// assert_eq!(x.grad().unwrap().to_vec(), vec![12.0]); // 6x
+    /// # Ok::<(), autograd::AutogradError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AutogradError::InvalidSave`] if `save` names an input that does not exist.
+    pub fn try_from_differentiable_op(
+        name: &'static str,
+        value: RawTensor,
+        inputs: &[&Tensor],
+        save: Save<'_>,
+        backward: impl Fn(&Tensor, &[Tensor], &[bool]) -> Result<Vec<Option<Tensor>>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Result<Tensor> {
+        check_save(name, inputs, save)?;
+        Ok(Tensor::record(
+            name,
+            value,
+            inputs,
+            save,
+            Vec::new(),
+            move |g: &Tensor, s: &[Tensor], needs: &[bool]| {
+                Ok(backward(g, s, needs)?.into_iter().collect())
+            },
+        ))
+    }
+
+    /// The built-in ops' entry point: [`try_from_differentiable_op`](Tensor::try_from_differentiable_op)
+    /// with `save` known to be valid and the gradients returned inline.
+    pub(crate) fn from_differentiable(
+        name: &'static str,
+        value: RawTensor,
+        inputs: &[&Tensor],
+        save: Save<'_>,
+        backward: impl Fn(&Tensor, &[Tensor], &[bool]) -> Result<GradList> + Send + Sync + 'static,
+    ) -> Tensor {
+        debug_assert!(check_save(name, inputs, save).is_ok());
+        Tensor::record(name, value, inputs, save, Vec::new(), backward)
+    }
+
+    /// Records a node (when grad mode is on and an input requires grad),
+    /// with `save` already checked, plus `extra` values saved after those
+    /// `save` names (indices, or a [`Function`](crate::Function)'s
     /// `ctx.save_for_backward`).
     pub(crate) fn record<F>(
         name: &'static str,
@@ -268,7 +383,7 @@ impl Tensor {
         backward: F,
     ) -> Tensor
     where
-        F: Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
+        F: Fn(&Tensor, &[Tensor], &[bool]) -> Result<GradList> + Send + Sync + 'static,
     {
         if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
             return Tensor::new(value);
@@ -299,20 +414,20 @@ impl Tensor {
             };
             for &i in save.inputs {
                 saved.push(Saved {
-                    value: inputs[i].value(),
+                    value: SavedValue::Input(inputs[i].clone()),
                     version: inputs[i].version(),
                 });
             }
             if save.output {
                 saved.push(Saved {
-                    value: value.alias(),
+                    value: SavedValue::Output(value.alias()),
                     version: value.version(),
                 });
             }
             for extra in extra {
                 saved.push(Saved {
                     version: extra.version(),
-                    value: extra,
+                    value: SavedValue::Other(extra),
                 });
             }
             let saves_values = saved.len() > 0;
@@ -341,31 +456,96 @@ impl Tensor {
         retain_graph: bool,
     ) -> Result<()> {
         let seed = self.seed(gradient)?;
-        run_backward([(self.edge(), seed)], retain_graph, None)?;
+        run_backward([(self.edge(), seed)], retain_graph, false, None)?;
         Ok(())
+    }
+
+    /// Backward that records itself: the gradients accumulated into `.grad`
+    /// carry their own graph, so they can be differentiated again (the graph
+    /// is retained). PyTorch equivalent: `y.backward(gradient, create_graph=True)`.
+    ///
+    /// As in PyTorch, a leaf's `.grad` then holds a graph that holds the
+    /// leaf: set it to `None` ([`clear_grad`](Tensor::clear_grad)) when done,
+    /// or prefer [`grad`] with `create_graph`, which accumulates nothing.
+    ///
+    /// # Errors
+    /// As [`try_backward_with_options`](Tensor::try_backward_with_options).
+    pub fn try_backward_create_graph(&self, gradient: Option<&Tensor>) -> Result<()> {
+        let seed = self.seed(gradient)?;
+        run_backward([(self.edge(), seed)], true, true, None)?;
+        Ok(())
+    }
+}
+
+/// Checks that `save` names only existing inputs.
+fn check_save(name: &'static str, inputs: &[&Tensor], save: Save<'_>) -> Result<()> {
+    match save.inputs.iter().find(|&&i| i >= inputs.len()) {
+        Some(&index) => Err(AutogradError::InvalidSave {
+            node: name,
+            index,
+            inputs: inputs.len(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Runs a gradient-free backward on a node's differentiable arguments, with
+/// grad mode on (it may build and differentiate a graph of its own). Under
+/// `create_graph`, each gradient it returns gets a node that refuses to be
+/// differentiated (PyTorch's `DelayedError`), so a second derivative through
+/// it fails loudly instead of silently missing terms.
+pub(crate) fn once_differentiable(
+    name: &'static str,
+    backward: impl Fn(&RawTensor, &[RawTensor], &[bool]) -> Result<Grads> + Send + Sync + 'static,
+) -> impl Fn(&Tensor, &[Tensor], &[bool]) -> Result<GradList> + Send + Sync + 'static {
+    move |g: &Tensor, saved: &[Tensor], needs: &[bool]| {
+        let values: Vec<RawTensor> = saved.iter().map(Tensor::value).collect();
+        let differentiable = is_grad_enabled()
+            && (g.requires_grad() || saved.iter().any(Tensor::requires_grad));
+        // Its values carry no graph, so grad mode is on while it runs: a
+        // graph it builds and differentiates (a re-entrant backward) records.
+        let grads = {
+            let _mode = crate::grad_mode::enable_grad();
+            backward(g.raw(), &values, needs)?
+        };
+        Ok(grads
+            .into_iter()
+            .map(|grad| {
+                grad.map(|grad| match differentiable {
+                    true => Tensor::record(
+                        "DelayedError",
+                        grad,
+                        &std::iter::once(g).chain(saved).collect::<Vec<_>>(),
+                        Save::NOTHING,
+                        Vec::new(),
+                        move |_, _, _| Err(AutogradError::OnceDifferentiable { node: name }),
+                    ),
+                    false => Tensor::new(grad),
+                })
+            })
+            .collect())
     }
 }
 
 impl Tensor {
     /// The gradient a backward from this output starts with: `gradient`
     /// (checked against the output's shape), or ones for a one-element output.
-    fn seed(&self, gradient: Option<&Tensor>) -> Result<RawTensor> {
+    fn seed(&self, gradient: Option<&Tensor>) -> Result<Tensor> {
         if !self.requires_grad() {
             return Err(AutogradError::NoGraph);
         }
         let shape = self.shape();
         match gradient {
             Some(g) => {
-                let g = g.value();
-                if g.shape() != shape.as_slice() {
+                if g.raw().shape() != shape.as_slice() {
                     return Err(AutogradError::GradientShape {
-                        gradient: g.shape().to_vec(),
+                        gradient: g.shape(),
                         output: shape,
                     });
                 }
-                Ok(g)
+                Ok(g.clone())
             }
-            None if self.numel() == 1 => Ok(RawTensor::try_ones(&shape)?),
+            None if self.numel() == 1 => Ok(Tensor::new(RawTensor::try_ones(&shape)?)),
             None => Err(AutogradError::NonScalarOutput { shape }),
         }
     }
@@ -375,7 +555,11 @@ impl Tensor {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GradOptions {
     /// Keep the graph's saved values for another backward (`retain_graph=True`).
+    /// Implied by `create_graph`, as in PyTorch.
     pub retain_graph: bool,
+    /// Record the backward pass, so the returned gradients can be
+    /// differentiated again (`create_graph=True`).
+    pub create_graph: bool,
     /// Return `None` for an input the outputs do not depend on, instead of
     /// an error (`allow_unused=True`).
     pub allow_unused: bool,
@@ -384,8 +568,10 @@ pub struct GradOptions {
 /// The gradients of `outputs` with respect to `inputs`, returned instead of
 /// accumulated into any `.grad`: `grad_outputs` are the gradients of the
 /// outputs (`None`: ones, for one-element outputs). Inputs may be leaves or
-/// computed tensors. PyTorch equivalent: `torch.autograd.grad(outputs, inputs,
-/// grad_outputs, retain_graph, allow_unused=...)` (without `create_graph`).
+/// computed tensors. With `create_graph`, the gradients carry the graph of
+/// their computation, for Hessian-vector products or gradient penalties.
+/// PyTorch equivalent: `torch.autograd.grad(outputs, inputs, grad_outputs,
+/// retain_graph, create_graph, allow_unused=...)`.
 ///
 /// ```
 /// use autograd::{grad, GradOptions, Tensor};
@@ -397,6 +583,12 @@ pub struct GradOptions {
 /// assert_eq!(g[0].as_ref().unwrap().to_vec(), vec![2.0, 4.0]);
 /// assert_eq!(g[1].as_ref().unwrap().to_vec(), vec![1.0, 1.0]);
 /// assert!(x.grad().is_none()); // nothing accumulated
+///
+/// // Second derivative: d²/dx² of x³ is 6x.
+/// let options = GradOptions { create_graph: true, ..GradOptions::default() };
+/// let dx = grad(&[&x.pow_scalar(3.0).sum()], &[&x], None, options)?.remove(0).unwrap();
+/// let ddx = grad(&[&dx.sum()], &[&x], None, GradOptions::default())?;
+/// assert_eq!(ddx[0].as_ref().unwrap().to_vec(), vec![6.0, 12.0]);
 /// # Ok::<(), autograd::AutogradError>(())
 /// ```
 ///
@@ -431,32 +623,27 @@ pub fn grad(
         roots.push((output.edge(), seed));
     }
     let wanted: Vec<u64> = inputs.iter().map(|t| t.id()).collect();
-    let captured = run_backward(roots, options.retain_graph, Some(&wanted))?;
+    let retain_graph = options.retain_graph || options.create_graph;
+    let captured = run_backward(roots, retain_graph, options.create_graph, Some(&wanted))?;
     captured
         .into_iter()
         .enumerate()
         .map(|(index, g)| match g {
-            Some(g) => Ok(Some(Tensor::new(g))),
+            Some(g) => Ok(Some(g)),
             None if options.allow_unused => Ok(None),
             None => Err(AutogradError::UnusedInput { index }),
         })
         .collect()
 }
 
-/// The backward pass proper: process edges newest first, so every gradient
-/// contribution to a node has arrived before it runs.
-///
-/// Without `wanted`, leaves that require grad accumulate their gradients.
-/// With `wanted` (creation ids), nothing accumulates: the gradients reaching
-/// those tensors are returned, one per id (`None` where none arrived), and
-/// the pass stops once it is past the oldest of them.
 /// Adds a gradient contribution into a node's pending gradient: in place
-/// when nothing else can see the buffer's storage (PyTorch's InputBuffer
-/// rule), else into a new tensor, so that a gradient handed to a hook, to a
-/// retained `.grad` or to another edge is never changed behind its back.
-fn accumulate(buffer: &mut RawTensor, g: &RawTensor) -> Result<()> {
-    if buffer.is_unique() && buffer.is_contiguous() {
-        buffer.try_add_(g)?;
+/// when nothing else can see the buffer (PyTorch's InputBuffer rule), else
+/// into a new tensor, so that a gradient handed to a hook, to a retained
+/// `.grad` or to another edge is never changed behind its back. Recorded
+/// (out of place) under `create_graph`.
+fn accumulate(buffer: &mut Tensor, g: &Tensor) -> Result<()> {
+    if !is_grad_enabled() && buffer.is_unique_buffer() {
+        buffer.raw().try_add_(g.raw())?;
     } else {
         *buffer = buffer.try_add(g)?;
     }
@@ -464,19 +651,19 @@ fn accumulate(buffer: &mut RawTensor, g: &RawTensor) -> Result<()> {
 }
 
 /// The gradients waiting for their node or leaf, newest creation id first.
-/// The ordered index holds only `(id, slot)` pairs; the gradients (and
-/// their 128-byte tensors) stay put in a slab, so reordering moves no tensor.
+/// The ordered index holds only `(id, slot)` pairs; the gradients stay put
+/// in a slab, so reordering moves nothing.
 #[derive(Default)]
 struct Pending {
     order: BTreeMap<u64, usize>,
-    slots: Vec<Option<(Edge, RawTensor)>>,
+    slots: Vec<Option<(Edge, Tensor)>>,
     free: Vec<usize>,
 }
 
 impl Pending {
     /// Adds a gradient for `id` (summed into one already waiting); returns
     /// whether it is the first for `id`.
-    fn add(&mut self, id: u64, edge: impl FnOnce() -> Edge, grad: RawTensor) -> Result<bool> {
+    fn add(&mut self, id: u64, edge: impl FnOnce() -> Edge, grad: Tensor) -> Result<bool> {
         match self.order.entry(id) {
             Entry::Occupied(entry) => {
                 let (_, buffer) = self.slots[*entry.get()].as_mut().expect("occupied slot");
@@ -502,7 +689,7 @@ impl Pending {
     }
 
     /// The newest waiting gradient, removed.
-    fn pop_newest(&mut self) -> Option<(u64, Edge, RawTensor)> {
+    fn pop_newest(&mut self) -> Option<(u64, Edge, Tensor)> {
         let (id, slot) = self.order.pop_last()?;
         self.free.push(slot);
         let (edge, grad) = self.slots[slot].take().expect("occupied slot");
@@ -514,16 +701,27 @@ impl Pending {
     }
 }
 
+/// The backward pass proper: process edges newest first, so every gradient
+/// contribution to a node has arrived before it runs. Grad mode is
+/// `create_graph` throughout: with it, every backward closure's operations
+/// are recorded, and the gradients carry their own graph.
+///
+/// Without `wanted`, leaves that require grad accumulate their gradients.
+/// With `wanted` (creation ids), nothing accumulates: the gradients reaching
+/// those tensors are returned, one per id (`None` where none arrived), and
+/// the pass stops once it is past the oldest of them.
 fn run_backward(
-    roots: impl IntoIterator<Item = (Edge, RawTensor)>,
+    roots: impl IntoIterator<Item = (Edge, Tensor)>,
     retain_graph: bool,
+    create_graph: bool,
     wanted: Option<&[u64]>,
-) -> Result<Vec<Option<RawTensor>>> {
+) -> Result<Vec<Option<Tensor>>> {
+    let _mode = set_grad_enabled(create_graph);
     let mut pending = Pending::default();
-    let mut roots: Vec<(Edge, RawTensor)> = roots.into_iter().collect();
+    let mut roots: Vec<(Edge, Tensor)> = roots.into_iter().collect();
     // A gradient that can run at once, bypassing `pending` (see below): a
     // single root does.
-    let mut next: Option<(u64, Edge, RawTensor)> = None;
+    let mut next: Option<(u64, Edge, Tensor)> = None;
     if roots.len() == 1 {
         let (edge, seed) = roots.pop().expect("one root");
         next = Some((edge.id(), edge, seed));
@@ -531,7 +729,7 @@ fn run_backward(
     for (edge, seed) in roots {
         pending.add(edge.id(), || edge, seed)?;
     }
-    let mut captured: Vec<Option<RawTensor>> = vec![None; wanted.map_or(0, <[u64]>::len)];
+    let mut captured: Vec<Option<Tensor>> = vec![None; wanted.map_or(0, <[u64]>::len)];
     let oldest_wanted = wanted.and_then(|ids| ids.iter().min().copied());
     // With `wanted`, only edges on a path to a wanted tensor are followed.
     let useful = wanted.map(|ids| {
@@ -554,13 +752,13 @@ fn run_backward(
         };
         if let Some(ids) = wanted {
             for (slot, _) in captured.iter_mut().zip(ids).filter(|(_, &w)| w == id) {
-                *slot = Some(grad.alias());
+                *slot = Some(grad.clone());
             }
         }
         let node = match edge {
             Edge::Leaf(leaf) => {
                 if wanted.is_none() && leaf.requires_grad() {
-                    leaf.accumulate_grad(grad);
+                    leaf.accumulate_grad(grad)?;
                 }
                 continue;
             }
@@ -570,7 +768,7 @@ fn run_backward(
         if !node.inputs.iter().flatten().any(follows) {
             continue;
         }
-        let grads = node.run(&grad, retain_graph)?;
+        let grads = node.run(&grad, retain_graph, create_graph)?;
         if let Some(parents) = &anomaly {
             node.check_finite(&grads, parents)?;
         }
@@ -656,13 +854,13 @@ impl Node {
     /// produced, naming it, its creation site, and the backward path to it.
     fn check_finite(
         &self,
-        grads: &Grads,
+        grads: &GradList,
         parents: &HashMap<u64, (&'static str, u64)>,
     ) -> Result<()> {
         let Some((input, value)) = grads
             .iter()
             .enumerate()
-            .find_map(|(i, g)| Some((i, bad_value(g.as_ref()?)?)))
+            .find_map(|(i, g)| Some((i, bad_value(g.as_ref()?.raw())?)))
         else {
             return Ok(());
         };
@@ -691,10 +889,10 @@ impl Node {
     /// changed; frees the saved values afterwards unless `retain_graph`.
     /// No lock is held while the closure runs, and a panic inside it becomes
     /// [`AutogradError::BackwardPanicked`] with the saved values left in place.
-    fn run(&self, grad: &RawTensor, retain_graph: bool) -> Result<Grads> {
+    fn run(self: &Arc<Node>, grad: &Tensor, retain_graph: bool, create_graph: bool) -> Result<GradList> {
         // Most nodes save nothing: they skip the lock.
         let values = match self.saves_values {
-            true => self.saved_values()?,
+            true => self.saved_values(create_graph)?,
             false => Vec::new(),
         };
         let mut needs = [false; 3];
@@ -734,15 +932,19 @@ impl Node {
         self.saved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Handles to the saved values, checked against in-place changes.
-    fn saved_values(&self) -> Result<Vec<RawTensor>> {
+    /// The saved values as tensors, checked against in-place changes
+    /// (PyTorch's `SavedVariable::unpack`): an input is its own handle; the
+    /// output is a new handle on its values whose `grad_fn`, under
+    /// `create_graph`, is this node, so a recorded backward that uses it
+    /// reaches the node's inputs through it.
+    fn saved_values(self: &Arc<Node>, create_graph: bool) -> Result<Vec<Tensor>> {
         let saved = self.lock_saved();
         let SavedValues::Kept(saved) = &*saved else {
             return Err(AutogradError::GraphFreed { node: self.name });
         };
         let mut values = Vec::with_capacity(saved.len());
         for saved in saved.iter() {
-            let found = saved.value.version();
+            let found = saved.value.raw().version();
             if found != saved.version {
                 return Err(AutogradError::SavedTensorModified {
                     node: self.name,
@@ -750,7 +952,13 @@ impl Node {
                     expected: saved.version,
                 });
             }
-            values.push(saved.value.alias());
+            values.push(match &saved.value {
+                SavedValue::Input(input) => input.clone(),
+                SavedValue::Output(value) if create_graph => {
+                    Tensor::with_id(self.id, value.alias(), Some(self.clone()), true)
+                }
+                SavedValue::Output(value) | SavedValue::Other(value) => Tensor::new(value.alias()),
+            });
         }
         Ok(values)
     }

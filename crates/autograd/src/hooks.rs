@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::error::{or_panic, AutogradError, Result};
-use crate::tensor::{Inner, RawTensor, Tensor};
+use crate::tensor::{Inner, Tensor};
 
 /// A gradient hook: given the gradient, `Some(replacement)` or `None` to keep it.
 pub type HookFn = dyn Fn(&Tensor) -> Option<Tensor> + Send + Sync;
@@ -38,7 +38,7 @@ impl HookSlot {
     }
 
     /// Passes `grad` through the hooks, if any (see [`Hooks::apply`]).
-    pub(crate) fn apply(&self, grad: RawTensor) -> Result<RawTensor> {
+    pub(crate) fn apply(&self, grad: Tensor) -> Result<Tensor> {
         match self.0.get() {
             None => Ok(grad),
             Some(hooks) => hooks.apply(grad),
@@ -79,16 +79,15 @@ impl Hooks {
     ///
     /// # Errors
     /// [`AutogradError::HookShape`] if a hook returns a gradient of another shape.
-    fn apply(&self, grad: RawTensor) -> Result<RawTensor> {
+    fn apply(&self, grad: Tensor) -> Result<Tensor> {
         let hooks: Vec<Arc<HookFn>> = self.lock().iter().map(|(_, h)| h.clone()).collect();
         let mut grad = grad;
         for hook in hooks {
-            if let Some(replacement) = hook(&Tensor::new(grad.alias())) {
-                let replacement = replacement.value();
-                if replacement.shape() != grad.shape() {
+            if let Some(replacement) = hook(&grad) {
+                if replacement.raw().shape() != grad.raw().shape() {
                     return Err(AutogradError::HookShape {
-                        expected: grad.shape().to_vec(),
-                        got: replacement.shape().to_vec(),
+                        expected: grad.shape(),
+                        got: replacement.shape(),
                     });
                 }
                 grad = replacement;
@@ -101,7 +100,7 @@ impl Hooks {
             .as_ref()
             .and_then(Weak::upgrade);
         if let Some(inner) = retained {
-            Tensor(inner).accumulate_grad(grad.alias());
+            Tensor(inner).accumulate_grad(grad.clone())?;
         }
         Ok(grad)
     }

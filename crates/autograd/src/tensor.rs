@@ -193,21 +193,46 @@ impl Tensor {
         *self.0.grad.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// Adds `gradient` to `.grad` (the leaf side of backward).
-    pub(crate) fn accumulate_grad(&self, gradient: RawTensor) {
+    /// Adds `gradient` to `.grad` (the leaf side of backward), as PyTorch's
+    /// `AccumulateGrad`: in place when nothing is recorded; under
+    /// `create_graph`, out of place, so `.grad` carries the graph of its
+    /// computation (a first gradient is copied, shown as `CopyBackwards`).
+    pub(crate) fn accumulate_grad(&self, gradient: Tensor) -> Result<()> {
         let mut slot = self.0.grad.lock().unwrap_or_else(|e| e.into_inner());
+        let recording = is_grad_enabled();
         match slot.as_ref() {
-            Some(existing) => existing
-                .write_value(|v| v.try_add_(&gradient).map(drop))
-                .expect("a gradient always has its tensor's shape"),
-            // As PyTorch's AccumulateGrad: keep the gradient itself if
-            // nothing else can see its storage, else a copy, so later
-            // accumulation in place never writes into another tensor.
-            None if gradient.is_unique() && gradient.is_contiguous() => {
-                *slot = Some(Tensor::new(gradient))
-            }
-            None => *slot = Some(Tensor::new(gradient.clone())),
+            Some(existing) if recording => *slot = Some(existing.try_add(&gradient)?),
+            Some(existing) => existing.write_value(|v| v.try_add_(gradient.raw()).map(drop))?,
+            None if recording => *slot = Some(gradient.copy_recorded()),
+            // Keep the gradient itself if nothing else can see it, else a
+            // copy, so later accumulation in place never writes into
+            // another tensor.
+            None if gradient.is_unique_buffer() => *slot = Some(gradient),
+            None => *slot = Some(Tensor::new(gradient.raw().clone())),
         }
+        Ok(())
+    }
+
+    /// Whether this handle is the only way to reach its values: no other
+    /// handle, no other view of the storage, contiguous, and no history. A
+    /// backward may then add into it in place.
+    pub(crate) fn is_unique_buffer(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+            && self.0.grad_fn.is_none()
+            && self.0.value.is_unique()
+            && self.0.value.is_contiguous()
+    }
+
+    /// A recorded copy (PyTorch's `CopyBackwards`, which a first gradient
+    /// accumulated under `create_graph` shows).
+    fn copy_recorded(&self) -> Tensor {
+        Tensor::from_differentiable(
+            "CopyBackwards",
+            self.raw().clone(),
+            &[self],
+            crate::graph::Save::NOTHING,
+            |g, _, _| Ok([Some(g.clone())].into()),
+        )
     }
 
     /// A new leaf sharing this tensor's storage, with no history and no

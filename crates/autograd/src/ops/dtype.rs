@@ -2,7 +2,7 @@
 //! float dtypes), comparisons (never differentiable, like PyTorch's bool
 //! results), and the ops that take masks and int64 indices.
 
-use super::{grad_where, panicking};
+use super::{keep_mask, linear_map, masked, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -59,12 +59,12 @@ impl Tensor {
             return Ok(Tensor::new(value));
         }
         let from = self.dtype();
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "ToCopyBackward0",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g.try_to_dtype(from)?)]),
+            move |g, _, _| Ok([Some(g.try_to_dtype(from)?)].into()),
         ))
     }
 
@@ -76,14 +76,19 @@ impl Tensor {
     pub fn try_gather(&self, dim: isize, index: &Tensor) -> Result<Tensor> {
         let value = self.raw().try_gather(dim, index.raw())?;
         let (shape, dtype, index) = (self.shape(), self.dtype(), index.value());
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "GatherBackward0",
             value,
             &[self],
             Save::NOTHING,
             move |g, _, _| {
-                let zeros = RawTensor::try_zeros_dtype(&shape, dtype)?;
-                Ok(vec![Some(zeros.try_scatter_add(dim, &index, g)?)])
+                let scatter = |g: &RawTensor| {
+                    let zeros = RawTensor::try_zeros_dtype(&shape, dtype)?;
+                    Ok(zeros.try_scatter_add(dim, &index, g)?)
+                };
+                let index = Tensor::new(index.alias());
+                let gather = move |gg: &Tensor| gg.try_gather(dim, &index);
+                one(linear_map("GatherBackwardBackward0", g, scatter, gather)?)
             },
         ))
     }
@@ -97,14 +102,13 @@ impl Tensor {
     pub fn try_masked_fill(&self, mask: &Tensor, value: impl IntoScalar) -> Result<Tensor> {
         let out = self.raw().try_masked_fill(mask.raw(), value)?;
         let keep = mask.raw().logical_not();
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "MaskedFillBackward0",
             out,
             &[self],
             Save::NOTHING,
             move |g, _, _| {
-                let keep = keep.try_to_dtype(g.dtype())?;
-                Ok(vec![Some(grad_where!(g, &keep, |k| k != 0.0)?)])
+                one(masked("WhereBackward0", g, keep.try_to_dtype(g.dtype())?)?)
             },
         ))
     }
@@ -118,7 +122,7 @@ impl Tensor {
     pub fn try_where_cond(condition: &Tensor, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         let value = RawTensor::try_where_cond(condition.raw(), x.raw(), y.raw())?;
         let cond = condition.value();
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "WhereBackward0",
             value,
             &[x, y],
@@ -126,14 +130,17 @@ impl Tensor {
             move |g, _, needs| {
                 let picked = cond.try_to_dtype(g.dtype())?;
                 let gx = match needs[0] {
-                    true => Some(grad_where!(g, &picked, |k| k != 0.0)?),
+                    true => Some(masked("WhereBackward0", g, picked.alias())?),
                     false => None,
                 };
                 let gy = match needs[1] {
-                    true => Some(grad_where!(g, &picked, |k| k == 0.0)?),
+                    true => {
+                        let other = keep_mask!(picked, |k| k == 0.0)?;
+                        Some(masked("WhereBackward0", g, other)?)
+                    }
                     false => None,
                 };
-                Ok(vec![gx, gy])
+                Ok([gx, gy].into())
             },
         ))
     }

@@ -1,6 +1,6 @@
 //! Elementwise operations and their derivatives.
 
-use super::{grad_shared, grad_where, panicking};
+use super::{keep_mask, masked, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -22,12 +22,12 @@ impl Tensor {
     /// If the shapes cannot be broadcast together.
     pub fn try_add(&self, other: &Tensor) -> Result<Tensor> {
         let value = self.raw().try_add(other.raw())?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "AddBackward0",
             value,
             &[self, other],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.alias()), Some(g.alias())]),
+            |g, _, _| Ok([Some(g.clone()), Some(g.clone())].into()),
         ))
     }
 
@@ -37,12 +37,12 @@ impl Tensor {
     /// If the shapes cannot be broadcast together.
     pub fn try_sub(&self, other: &Tensor) -> Result<Tensor> {
         let value = self.raw().try_sub(other.raw())?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "SubBackward0",
             value,
             &[self, other],
             Save::NOTHING,
-            |g, _, needs| Ok(vec![Some(g.alias()), needs[1].then(|| g.neg())]),
+            |g, _, needs| Ok([Some(g.clone()), needs[1].then(|| g.neg())].into()),
         ))
     }
 
@@ -52,16 +52,13 @@ impl Tensor {
     /// If the shapes cannot be broadcast together.
     pub fn try_mul(&self, other: &Tensor) -> Result<Tensor> {
         let value = self.raw().try_mul(other.raw())?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "MulBackward0",
             value,
             &[self, other],
             SAVE_BOTH,
             |g, s, needs| {
-                Ok(vec![
-                    needs[0].then(|| g * &s[1]),
-                    needs[1].then(|| g * &s[0]),
-                ])
+                Ok([needs[0].then(|| g * &s[1]), needs[1].then(|| g * &s[0])].into())
             },
         ))
     }
@@ -72,7 +69,7 @@ impl Tensor {
     /// If the shapes cannot be broadcast together.
     pub fn try_div(&self, other: &Tensor) -> Result<Tensor> {
         let value = self.raw().try_div(other.raw())?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "DivBackward0",
             value,
             &[self, other],
@@ -81,10 +78,11 @@ impl Tensor {
                 let (a, b) = (&s[0], &s[1]);
                 // -g * ((a / b) / b), in PyTorch's order: (g * a) / (b * b)
                 // overflows and underflows where this does not.
-                Ok(vec![
+                Ok([
                     needs[0].then(|| g / b),
                     needs[1].then(|| &g.neg() * &(&(a / b) / b)),
-                ])
+                ]
+                .into())
             },
         ))
     }
@@ -100,7 +98,7 @@ impl Tensor {
             inputs: &[0, 1],
             output: true,
         };
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "PowBackward1",
             value,
             &[self, exponent],
@@ -111,33 +109,29 @@ impl Tensor {
                 // convention, whatever the incoming gradient).
                 let base = match needs[0] {
                     true => {
-                        let d = tensor::float_zip!(a, b, "pow", |x, e| e * x.powf(e - 1.0))?;
-                        Some(grad_where!(&(g * &d), b, |e| e != 0.0)?)
+                        let d = b * &a.try_pow(&b.sub_scalar(1.0))?;
+                        let nonzero = keep_mask!(b.raw(), |e| e != 0.0)?;
+                        Some(masked("WhereBackward0", &(g * &d), nonzero)?)
                     }
                     false => None,
                 };
                 // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
                 let exponent = match needs[1] {
                     true => {
-                        let ln_or_zero = tensor::float_zip!(a, b, "pow", |x, e| {
-                            if x == 0.0 && e >= 0.0 {
-                                0.0
-                            } else {
-                                x.ln()
-                            }
-                        })?;
-                        let masked = tensor::float_zip!(a, b, "pow", |x, e| {
-                            if x == 0.0 && e >= 0.0 {
-                                0.0
-                            } else {
-                                1.0
-                            }
-                        })?;
-                        Some(g * &(&(out * &masked) * &ln_or_zero))
+                        let defined = a
+                            .raw()
+                            .try_zip_float(
+                                "pow",
+                                b.raw(),
+                                |x: f32, e: f32| f32::from(u8::from(!(x == 0.0 && e >= 0.0))),
+                                |x: f64, e: f64| f64::from(u8::from(!(x == 0.0 && e >= 0.0))),
+                            )?;
+                        let ln = masked("WhereBackward0", &a.log(), defined)?;
+                        Some(g * &(out * &ln))
                     }
                     false => None,
                 };
-                Ok(vec![base, exponent])
+                Ok([base, exponent].into())
             },
         ))
     }
@@ -167,7 +161,7 @@ impl Tensor {
         } else {
             a.try_minimum(b)?
         };
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             name,
             value,
             &[self, other],
@@ -175,8 +169,8 @@ impl Tensor {
             move |g, s, needs| {
                 // Share of the gradient for `x` against `y`, as PyTorch: ½ on a
                 // tie, 0 where `x` strictly loses, else 1 (so a NaN takes it all).
-                let share = |x: &RawTensor, y: &RawTensor| {
-                    tensor::float_zip!(x, y, name, |x, y| {
+                let share = |x: &Tensor, y: &Tensor| {
+                    tensor::float_zip!(x.raw(), y.raw(), name, |x, y| {
                         if x == y {
                             0.5
                         } else if (larger && x < y) || (!larger && x > y) {
@@ -188,14 +182,14 @@ impl Tensor {
                 };
                 let (a, b) = (&s[0], &s[1]);
                 let ga = match needs[0] {
-                    true => Some(grad_shared(g, &share(a, b)?)?),
+                    true => Some(masked(name, g, share(a, b)?)?),
                     false => None,
                 };
                 let gb = match needs[1] {
-                    true => Some(grad_shared(g, &share(b, a)?)?),
+                    true => Some(masked(name, g, share(b, a)?)?),
                     false => None,
                 };
-                Ok(vec![ga, gb])
+                Ok([ga, gb].into())
             },
         ))
     }
@@ -209,7 +203,7 @@ impl Tensor {
         let values: Vec<RawTensor> = tensors.iter().map(Tensor::value).collect();
         let value = RawTensor::try_stack(&values, dim)?;
         let inputs: Vec<&Tensor> = tensors.iter().collect();
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "StackBackward0",
             value,
             &inputs,
@@ -235,58 +229,58 @@ impl Tensor {
 
     /// Adds a scalar. PyTorch equivalent: `x + s`.
     pub fn add_scalar(&self, s: impl IntoScalar) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "AddBackward0",
             self.raw() + s,
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.alias())]),
+            |g, _, _| Ok([Some(g.clone())].into()),
         )
     }
 
     /// Subtracts a scalar. PyTorch equivalent: `x - s`.
     pub fn sub_scalar(&self, s: impl IntoScalar) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "SubBackward0",
             self.raw() - s,
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.alias())]),
+            |g, _, _| Ok([Some(g.clone())].into()),
         )
     }
 
     /// `s - x`. PyTorch equivalent: `s - x`.
     pub fn rsub_scalar(&self, s: impl IntoScalar) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "RsubBackward1",
             self.raw().rsub_scalar(s),
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.neg())]),
+            |g, _, _| Ok([Some(g.neg())].into()),
         )
     }
 
     /// Multiplies by a scalar. PyTorch equivalent: `x * s`.
     pub fn mul_scalar(&self, s: impl IntoScalar) -> Tensor {
         let s = s.into_scalar();
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "MulBackward0",
             self.raw() * s,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g * s)]),
+            move |g, _, _| Ok([Some(g * s)].into()),
         )
     }
 
     /// Divides by a scalar. PyTorch equivalent: `x / s`.
     pub fn div_scalar(&self, s: impl IntoScalar) -> Tensor {
         let s = s.into_scalar();
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "DivBackward0",
             self.raw() / s,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g / s)]),
+            move |g, _, _| Ok([Some(g / s)].into()),
         )
     }
 
@@ -298,12 +292,12 @@ impl Tensor {
     /// Elementwise `1 / x`. PyTorch equivalent: `x.reciprocal()`.
     pub fn reciprocal(&self) -> Tensor {
         let value = self.raw().reciprocal();
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "ReciprocalBackward0",
             value,
             &[self],
             Save::OUTPUT,
-            |g, s, _| Ok(vec![Some(-(g * &s[0].square()))]),
+            |g, s, _| Ok([Some(-(g * &s[0].square()))].into()),
         )
     }
 
@@ -311,7 +305,7 @@ impl Tensor {
     pub fn pow_scalar(&self, exponent: impl IntoScalar) -> Tensor {
         let exponent = exponent.into_scalar();
         let value = self.raw().pow_scalar(exponent);
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "PowBackward0",
             value,
             &[self],
@@ -326,11 +320,11 @@ impl Tensor {
                     Scalar::Bool(b) => f64::from(u8::from(b)),
                 };
                 if e == 0.0 {
-                    return Ok(vec![Some(g.zeros_like())]);
+                    return one(Tensor::new(g.raw().zeros_like()));
                 }
                 // e - 1 in double precision, as PyTorch's Scalar arithmetic.
                 let power = s[0].pow_scalar(e - 1.0);
-                Ok(vec![Some(g * &(&power * exponent))])
+                Ok([Some(g * &(&power * exponent))].into())
             },
         )
     }
@@ -342,57 +336,57 @@ impl Tensor {
 
     /// Elementwise negation. PyTorch equivalent: `-x`.
     pub fn neg(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "NegBackward0",
             self.raw().neg(),
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.neg())]),
+            |g, _, _| Ok([Some(g.neg())].into()),
         )
     }
 
     /// Elementwise `e^x`. PyTorch equivalent: `x.exp()`.
     pub fn exp(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "ExpBackward0",
             self.raw().exp(),
             &[self],
             Save::OUTPUT,
-            |g, s, _| Ok(vec![Some(g * &s[0])]),
+            |g, s, _| Ok([Some(g * &s[0])].into()),
         )
     }
 
     /// Elementwise natural logarithm. PyTorch equivalent: `x.log()`.
     pub fn log(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "LogBackward0",
             self.raw().log(),
             &[self],
             SAVE_INPUT,
-            |g, s, _| Ok(vec![Some(g / &s[0])]),
+            |g, s, _| Ok([Some(g / &s[0])].into()),
         )
     }
 
     /// Elementwise square root. PyTorch equivalent: `x.sqrt()`.
     pub fn sqrt(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "SqrtBackward0",
             self.raw().sqrt(),
             &[self],
             Save::OUTPUT,
-            |g, s, _| Ok(vec![Some(g / &(&s[0] * 2.0))]),
+            |g, s, _| Ok([Some(g / &(&s[0] * 2.0))].into()),
         )
     }
 
     /// Elementwise absolute value (gradient 0 at 0). PyTorch equivalent: `x.abs()`.
     pub fn abs(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "AbsBackward0",
             self.raw().abs(),
             &[self],
             SAVE_INPUT,
             |g, s, _| {
-                let sign = tensor::float_map!(s[0], "abs", |x| {
+                let sign = tensor::float_map!(s[0].raw(), "abs", |x| {
                     if x > 0.0 {
                         1.0
                     } else if x < 0.0 {
@@ -401,14 +395,14 @@ impl Tensor {
                         0.0
                     }
                 })?;
-                Ok(vec![Some(g * &sign)])
+                one(g * &Tensor::new(sign))
             },
         )
     }
 
     /// Elementwise `max(x, 0)` (gradient 0 at 0). PyTorch equivalent: `x.relu()`.
     pub fn relu(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "ReluBackward0",
             self.raw().relu(),
             &[self],
@@ -416,41 +410,79 @@ impl Tensor {
             // PyTorch's threshold_backward: `y <= 0 ? 0 : g`, so a NaN input
             // passes its gradient.
             |g, s, _| {
-                Ok(vec![
-                    Some(grad_where!(g, &s[0], |y| y > 0.0 || y.is_nan())?),
-                ])
+                let keep = keep_mask!(s[0].raw(), |y| y > 0.0 || y.is_nan())?;
+                one(masked("ThresholdBackwardBackward0", g, keep)?)
             },
         )
     }
 
     /// Elementwise logistic function. PyTorch equivalent: `x.sigmoid()`.
     pub fn sigmoid(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "SigmoidBackward0",
             self.raw().sigmoid(),
             &[self],
             Save::OUTPUT,
-            // (g * (1 - y)) * y, PyTorch's sigmoid_backward, in its order.
-            |g, s, _| {
-                Ok(vec![Some(tensor::float_zip!(
-                    g,
-                    &s[0],
-                    "sigmoid",
-                    |g, y| (g * (1.0 - y)) * y
-                )?)])
-            },
+            |g, s, _| one(g.sigmoid_backward(&s[0])?),
         )
+    }
+
+    /// The gradient of `sigmoid` from its output `y`: `(g * (1 - y)) * y`,
+    /// in PyTorch's order; differentiable in both (PyTorch's
+    /// `SigmoidBackwardBackward0`), for gradients of gradients.
+    fn sigmoid_backward(&self, y: &Tensor) -> Result<Tensor> {
+        let value =
+            tensor::float_zip!(self.raw(), y.raw(), "sigmoid", |g, y| (g * (1.0 - y)) * y)?;
+        Ok(Tensor::from_differentiable(
+            "SigmoidBackwardBackward0",
+            value,
+            &[self, y],
+            SAVE_BOTH,
+            |gg, s, needs| {
+                let (g, y) = (&s[0], &s[1]);
+                // Linear in g; d/dy of g (1 - y) y is g (1 - 2y).
+                let dg = match needs[0] {
+                    true => Some(gg.sigmoid_backward(y)?),
+                    false => None,
+                };
+                let dy = needs[1].then(|| &(gg * g) * &y.mul_scalar(-2.0).add_scalar(1.0));
+                Ok([dg, dy].into())
+            },
+        ))
     }
 
     /// Elementwise hyperbolic tangent. PyTorch equivalent: `x.tanh()`.
     pub fn tanh(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "TanhBackward0",
             self.raw().tanh(),
             &[self],
             Save::OUTPUT,
-            |g, s, _| Ok(vec![Some(g.try_tanh_backward(&s[0])?)]),
+            |g, s, _| one(g.tanh_backward(&s[0])?),
         )
+    }
+
+    /// The gradient of `tanh` from its output `y`: `g * (1 - y²)` (fused as
+    /// PyTorch's kernel); differentiable in both (PyTorch's
+    /// `TanhBackwardBackward0`), for gradients of gradients.
+    fn tanh_backward(&self, y: &Tensor) -> Result<Tensor> {
+        let value = self.raw().try_tanh_backward(y.raw())?;
+        Ok(Tensor::from_differentiable(
+            "TanhBackwardBackward0",
+            value,
+            &[self, y],
+            SAVE_BOTH,
+            |gg, s, needs| {
+                let (g, y) = (&s[0], &s[1]);
+                // Linear in g; d/dy of g (1 - y²) is -2 g y.
+                let dg = match needs[0] {
+                    true => Some(gg.tanh_backward(y)?),
+                    false => None,
+                };
+                let dy = needs[1].then(|| &(gg * g) * &y.mul_scalar(-2.0));
+                Ok([dg, dy].into())
+            },
+        ))
     }
 
     /// Elementwise clamp into `[min, max]` (either bound optional); the
@@ -458,7 +490,7 @@ impl Tensor {
     /// bound it is 0), as in PyTorch. PyTorch equivalent: `x.clamp(min, max)`.
     pub fn clamp(&self, min: Option<f64>, max: Option<f64>) -> Tensor {
         let value = self.raw().clamp(min, max);
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "ClampBackward1",
             value,
             &[self],
@@ -470,7 +502,7 @@ impl Tensor {
                     max.unwrap_or(f64::INFINITY),
                 );
                 let (lo32, hi32) = (lo as f32, hi as f32);
-                let inside = s[0].try_map_float(
+                let inside = s[0].raw().try_map_float(
                     "clamp",
                     move |x| f32::from((min.is_none() || x > lo32) && (max.is_none() || x < hi32)),
                     move |x| {
@@ -479,7 +511,7 @@ impl Tensor {
                         ))
                     },
                 )?;
-                Ok(vec![Some(grad_where!(g, &inside, |k| k != 0.0)?)])
+                one(masked("WhereBackward0", g, inside)?)
             },
         )
     }

@@ -1,16 +1,28 @@
 //! Indexing and its derivatives: the gradient of a gather is a scatter-add.
 
-use super::panicking;
+use super::{linear_map, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
 use tensor::Indices;
 
-/// Gradient of selecting `indices` along `dim` from a tensor of `shape`.
-fn scatter_add(shape: &[usize], dim: isize, indices: &[usize], g: &RawTensor) -> Result<RawTensor> {
-    let grad = RawTensor::try_zeros_dtype(shape, g.dtype())?;
-    grad.try_index_add_(dim, indices, g)?;
-    Ok(grad)
+/// Gradient of selecting `indices` along `dim` from a tensor of `shape`:
+/// `g` added into zeros at `indices`; under `create_graph` its own
+/// gradient selects the same slices again.
+fn index_add_into_zeros(
+    shape: &[usize],
+    dim: isize,
+    indices: Vec<usize>,
+    g: &Tensor,
+) -> Result<Tensor> {
+    let scatter = |g: &RawTensor| -> Result<RawTensor> {
+        let grad = RawTensor::try_zeros_dtype(shape, g.dtype())?;
+        grad.try_index_add_(dim, indices.as_slice(), g)?;
+        Ok(grad)
+    };
+    let scattered = scatter(g.raw())?;
+    let select = move |gg: &Tensor| gg.try_index_select(dim, indices.as_slice());
+    linear_map("IndexSelectBackwardBackward0", g, move |_| Ok(scattered), select)
 }
 
 impl Tensor {
@@ -46,12 +58,12 @@ impl Tensor {
                 .to_indices("index_select", self.raw(), d)?
                 .into_owned(),
         );
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "IndexSelectBackward0",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(scatter_add(&shape, dim, &indices, g)?)]),
+            move |g, _, _| one(index_add_into_zeros(&shape, dim, indices.clone(), g)?),
         ))
     }
 
@@ -79,18 +91,19 @@ impl Tensor {
     pub fn try_select(&self, dim: isize, index: usize) -> Result<Tensor> {
         let value = self.raw().try_select(dim, index)?;
         let shape = self.shape();
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "SelectBackward0",
             value,
             &[self],
             Save::NOTHING,
             move |g, _, _| {
-                Ok(vec![Some(scatter_add(
-                    &shape,
-                    dim,
-                    &[index],
-                    &g.try_unsqueeze(dim)?,
-                )?)])
+                let embed = |g: &RawTensor| {
+                    let grad = RawTensor::try_zeros_dtype(&shape, g.dtype())?;
+                    grad.try_index_add_(dim, &[index], &g.try_unsqueeze(dim)?)?;
+                    Ok(grad)
+                };
+                let select = move |gg: &Tensor| gg.try_select(dim, index);
+                one(linear_map("SelectBackwardBackward0", g, embed, select)?)
             },
         ))
     }

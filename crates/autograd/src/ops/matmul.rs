@@ -5,7 +5,7 @@
 use super::panicking;
 use crate::error::Result;
 use crate::graph::Save;
-use crate::tensor::{RawTensor, Tensor};
+use crate::tensor::Tensor;
 
 /// The name PyTorch's graph shows for each `matmul` form.
 fn node_name(lhs_dim: usize, rhs_dim: usize) -> &'static str {
@@ -36,7 +36,7 @@ impl Tensor {
             inputs: &[0, 1],
             output: false,
         };
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             name,
             value,
             &[self, other],
@@ -47,27 +47,24 @@ impl Tensor {
                 let a2 = if a.dim() == 1 {
                     a.unsqueeze(0)
                 } else {
-                    a.alias()
+                    a.clone()
                 };
                 let b2 = if b.dim() == 1 {
                     b.unsqueeze(1)
                 } else {
-                    b.alias()
+                    b.clone()
                 };
                 // Restore the dims the 1-D operands removed from the output: the
                 // column dim first, so a 0-d gradient of a dot product becomes [1, 1].
-                let mut g2 = g.alias();
+                let mut g2 = g.clone();
                 if b.dim() == 1 {
                     g2 = g2.unsqueeze(-1);
                 }
                 if a.dim() == 1 {
                     g2 = g2.unsqueeze(-2);
                 }
-                let back = |grad: RawTensor,
-                            promoted: &RawTensor,
-                            original: &RawTensor|
-                 -> Result<RawTensor> {
-                    let grad = grad.try_sum_to_size(promoted.shape())?;
+                let back = |grad: Tensor, promoted: &Tensor, original: &Tensor| -> Result<Tensor> {
+                    let grad = grad.try_sum_to_size(promoted.raw().shape())?;
                     let shape: Vec<isize> = original.shape().iter().map(|&d| d as isize).collect();
                     Ok(grad.try_reshape(&shape)?)
                 };
@@ -79,7 +76,7 @@ impl Tensor {
                     true => Some(back(a2.transpose(-1, -2).try_matmul(&g2)?, &b2, b)?),
                     false => None,
                 };
-                Ok(vec![ga, gb])
+                Ok([ga, gb].into())
             },
         ))
     }

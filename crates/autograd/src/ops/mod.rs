@@ -29,27 +29,66 @@ macro_rules! panicking {
 }
 pub(crate) use panicking;
 
-use crate::tensor::RawTensor;
+use crate::error::Result;
+use crate::graph::{GradList, Save};
+use crate::tensor::{RawTensor, Tensor};
+
+/// One gradient, as a backward closure returns it.
+pub(crate) fn one(grad: Tensor) -> Result<GradList> {
+    Ok([Some(grad)].into())
+}
 
 /// `grad` where `keep` (an expression in the element `x`) holds and exactly
 /// `0` elsewhere, as PyTorch's `where(mask, grad, 0)`: a masked-out position
 /// stays `0` even when the incoming gradient is NaN or infinite (multiplying
 /// by a 0/1 mask would make it NaN). `grad` and `x` broadcast together; the
-/// expression is compiled for float32 and float64.
-macro_rules! grad_where {
-    ($grad:expr, $x:expr, |$v:ident| $keep:expr) => {
-        tensor::float_zip!($grad, $x, "backward", |g, $v| if $keep { g } else { 0.0 })
+/// expression is compiled for float32 and float64. Gives the 0/1 mask as a
+/// gradient-free tensor for [`masked`].
+macro_rules! keep_mask {
+    ($x:expr, |$v:ident| $keep:expr) => {
+        tensor::float_map!($x, "backward", |$v| if $keep { 1.0 } else { 0.0 })
     };
 }
-pub(crate) use grad_where;
+pub(crate) use keep_mask;
 
-/// `grad * share` where `share` is non-zero and exactly `0` where it is zero
-/// (see [`grad_where`]); `share` holds the fraction of the gradient each
-/// position receives (1, or ½ on ties).
-pub(crate) fn grad_shared(grad: &RawTensor, share: &RawTensor) -> tensor::Result<RawTensor> {
-    tensor::float_zip!(grad, share, "backward", |g, s| if s == 0.0 {
+/// `grad * share` where `share` (a gradient-free tensor, broadcasting with
+/// `grad`) is non-zero, and exactly `0` where it is zero, even for a NaN or
+/// infinite gradient (PyTorch's `where(mask, grad, 0)`). `share` holds the
+/// fraction of the gradient each position receives: 1, or ½ on ties.
+///
+/// Recorded under `create_graph` as the linear map it is: its own gradient
+/// is the same masking of the incoming one.
+pub(crate) fn masked(name: &'static str, grad: &Tensor, share: RawTensor) -> Result<Tensor> {
+    let value = tensor::float_zip!(grad.raw(), &share, "backward", |g, s| if s == 0.0 {
         0.0
     } else {
         g * s
-    })
+    })?;
+    Ok(Tensor::from_differentiable(
+        name,
+        value,
+        &[grad],
+        Save::NOTHING,
+        move |gg, _, _| one(masked(name, gg, share.alias())?),
+    ))
+}
+
+/// A backward that is a linear map of the gradient computed by the
+/// gradient-free `forward` (an embedding into zeros, a scatter), recorded
+/// under `create_graph` with `adjoint`, the transposed map written with
+/// differentiable ops (a slice, a gather), as its own backward.
+pub(crate) fn linear_map(
+    name: &'static str,
+    grad: &Tensor,
+    forward: impl FnOnce(&RawTensor) -> Result<RawTensor>,
+    adjoint: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+) -> Result<Tensor> {
+    let value = forward(grad.raw())?;
+    Ok(Tensor::from_differentiable(
+        name,
+        value,
+        &[grad],
+        Save::NOTHING,
+        move |gg, _, _| one(adjoint(gg)?),
+    ))
 }

@@ -1,6 +1,6 @@
 //! Reductions and their derivatives.
 
-use super::{grad_shared, panicking};
+use super::{keep_mask, masked, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -12,13 +12,13 @@ const SAVE_INPUT_AND_OUTPUT: Save<'static> = Save {
 
 /// Brings a gradient of a reduction over `dim` back to `shape`: re-inserts the
 /// reduced dim (unless it was kept) and broadcasts.
-fn unreduce(g: &RawTensor, dim: isize, keepdim: bool, shape: &[usize]) -> RawTensor {
+fn unreduce(g: &Tensor, dim: isize, keepdim: bool, shape: &[usize]) -> Result<Tensor> {
     let g = if keepdim || shape.is_empty() {
-        g.alias()
+        g.clone()
     } else {
-        g.unsqueeze(dim)
+        g.try_unsqueeze(dim)?
     };
-    g.broadcast_to(shape)
+    g.try_broadcast_to(shape)
 }
 
 /// 1 at the position along `dim` that `indices` (a keepdim index tensor)
@@ -38,12 +38,12 @@ impl Tensor {
     /// Sum of all elements. PyTorch equivalent: `x.sum()`.
     pub fn sum(&self) -> Tensor {
         let shape = self.shape();
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "SumBackward0",
             self.raw().sum(),
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g.broadcast_to(&shape))]),
+            move |g, _, _| one(g.try_broadcast_to(&shape)?),
         )
     }
 
@@ -54,12 +54,12 @@ impl Tensor {
     pub fn try_sum_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let shape = self.shape();
         let value = self.raw().try_sum_dim(dim, keepdim)?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "SumBackward1",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(unreduce(g, dim, keepdim, &shape))]),
+            move |g, _, _| one(unreduce(g, dim, keepdim, &shape)?),
         ))
     }
 
@@ -67,12 +67,12 @@ impl Tensor {
     pub fn mean(&self) -> Tensor {
         let shape = self.shape();
         let n = self.numel() as f32;
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "MeanBackward0",
             self.raw().mean(),
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some((g / n).broadcast_to(&shape))]),
+            move |g, _, _| one((g / n).try_broadcast_to(&shape)?),
         )
     }
 
@@ -84,12 +84,12 @@ impl Tensor {
         let shape = self.shape();
         let value = self.raw().try_mean_dim(dim, keepdim)?;
         let n = (self.numel() / value.numel().max(1)).max(1) as f32;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "MeanBackward1",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(unreduce(&(g / n), dim, keepdim, &shape))]),
+            move |g, _, _| one(unreduce(&(g / n), dim, keepdim, &shape)?),
         ))
     }
 
@@ -112,7 +112,7 @@ impl Tensor {
     }
 
     fn extreme_all(&self, name: &'static str, value: RawTensor) -> Result<Tensor> {
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             name,
             value,
             &[self],
@@ -120,7 +120,7 @@ impl Tensor {
             |g, s, _| {
                 // Every element equal to the result shares the gradient (every
                 // NaN when the result is NaN), as PyTorch's evenly_distribute_backward.
-                let hits = tensor::float_zip!(s[0], &s[1], "backward", |x, e| {
+                let hits = tensor::float_zip!(s[0].raw(), s[1].raw(), "backward", |x, e| {
                     if x == e || (x.is_nan() && e.is_nan()) {
                         1.0
                     } else {
@@ -128,8 +128,7 @@ impl Tensor {
                     }
                 })?;
                 let count = hits.sum().item().max(1.0);
-                let share = g.div_scalar(count);
-                Ok(vec![Some(super::grad_where!(&share, &hits, |h| h != 0.0)?)])
+                one(masked("WhereBackward0", &g.div_scalar(count), hits)?)
             },
         ))
     }
@@ -183,11 +182,11 @@ impl Tensor {
             vec![kept_indices],
             move |g, s, _| {
                 if shape.is_empty() {
-                    return Ok(vec![Some(g.alias())]);
+                    return one(g.clone());
                 }
-                let g = if keepdim { g.alias() } else { g.unsqueeze(dim) };
-                let hits = one_hot_along(d, &s[0], &shape)?;
-                Ok(vec![Some(grad_shared(&g, &hits)?)])
+                let g = if keepdim { g.clone() } else { g.try_unsqueeze(dim)? };
+                let hits = one_hot_along(d, s[0].raw(), &shape)?.try_to_dtype(g.dtype())?;
+                one(masked("WhereBackward0", &g, hits)?)
             },
         );
         (values, Tensor::new(indices))
@@ -233,19 +232,19 @@ impl Tensor {
     pub fn try_sum_to_size(&self, shape: &[usize]) -> Result<Tensor> {
         let input_shape = self.shape();
         let value = self.raw().try_sum_to_size(shape)?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "SumBackward1",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g.try_broadcast_to(&input_shape)?)]),
+            move |g, _, _| one(g.try_broadcast_to(&input_shape)?),
         ))
     }
 
     /// L2 norm of all elements (gradient 0 where the norm is 0).
     /// PyTorch equivalent: `x.norm()`.
     pub fn norm(&self) -> Tensor {
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "LinalgVectorNormBackward0",
             self.raw().norm(),
             &[self],
@@ -253,13 +252,12 @@ impl Tensor {
             // PyTorch's norm_backward: grad * (x / norm), with x / norm
             // taken as 0 where the norm is 0 (a NaN gradient stays NaN).
             |g, s, _| {
-                let n = s[1].item();
-                let direction = if n == 0.0 {
-                    s[0].zeros_like()
-                } else {
-                    &s[0] / n
+                let (x, norm) = (&s[0], &s[1]);
+                let direction = match norm.item() == 0.0 {
+                    true => Tensor::new(x.raw().zeros_like()),
+                    false => x / norm,
                 };
-                Ok(vec![Some(&direction * g.item())])
+                one(&direction * g)
             },
         )
     }
@@ -271,21 +269,16 @@ impl Tensor {
     pub fn try_norm_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
         let shape = self.shape();
         let value = self.raw().try_norm_dim(dim, keepdim)?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "LinalgVectorNormBackward0",
             value,
             &[self],
             SAVE_INPUT_AND_OUTPUT,
             move |g, s, _| {
-                let norm = unreduce(&s[1], dim, keepdim, &shape);
-                let direction = tensor::float_zip!(s[0], &norm, "norm", |x, n| {
-                    if n == 0.0 {
-                        0.0
-                    } else {
-                        x / n
-                    }
-                })?;
-                Ok(vec![Some(&direction * &unreduce(g, dim, keepdim, &shape))])
+                let norm = unreduce(&s[1], dim, keepdim, &shape)?;
+                let nonzero = keep_mask!(norm.raw(), |n| n != 0.0)?;
+                let direction = masked("WhereBackward0", &(&s[0] / &norm), nonzero)?;
+                one(&direction * &unreduce(g, dim, keepdim, &shape)?)
             },
         ))
     }

@@ -1,6 +1,6 @@
 //! Shape operations and their derivatives (each backward undoes the reshaping).
 
-use super::panicking;
+use super::{linear_map, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -20,12 +20,12 @@ impl Tensor {
     pub fn try_view(&self, shape: &[isize]) -> Result<Tensor> {
         let input_shape = as_isize(self.raw().shape());
         let value = self.raw().try_view(shape)?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "ViewBackward0",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g.try_reshape(&input_shape)?)]),
+            move |g, _, _| Ok([Some(g.try_reshape(&input_shape)?)].into()),
         ))
     }
 
@@ -43,15 +43,19 @@ impl Tensor {
     ) -> Result<Tensor> {
         let value = self.raw().try_slice(dim, start, end, step)?;
         let (shape, dtype) = (self.shape(), self.dtype());
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "SliceBackward0",
             value,
             &[self],
             Save::NOTHING,
             move |g, _, _| {
-                let grad = RawTensor::try_zeros_dtype(&shape, dtype)?;
-                grad.try_slice(dim, start, end, step)?.try_add_(g)?;
-                Ok(vec![Some(grad)])
+                let embed = |g: &RawTensor| {
+                    let grad = RawTensor::try_zeros_dtype(&shape, dtype)?;
+                    grad.try_slice(dim, start, end, step)?.try_add_(g)?;
+                    Ok(grad)
+                };
+                let slice = move |gg: &Tensor| gg.try_slice(dim, start, end, step);
+                one(linear_map("SliceBackwardBackward0", g, embed, slice)?)
             },
         ))
     }
@@ -70,29 +74,33 @@ impl Tensor {
         } else {
             dim
         };
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "UnfoldBackward0",
             value,
             &[self],
             Save::NOTHING,
             move |g, _, _| {
-                let grad = RawTensor::try_zeros_dtype(&shape, dtype)?;
-                if shape.is_empty() {
-                    grad.try_add_(&g.try_reshape(&[])?)?;
-                    return Ok(vec![Some(grad)]);
-                }
-                // Window w covers [w * step, w * step + size) of dim d; its
-                // gradient (the trailing dim of g's slice) moves back to d.
-                let last = g.dim() as isize - 2;
-                for w in 0..g.shape()[d as usize] {
-                    let window = g
-                        .try_select(d, w)?
-                        .try_unsqueeze(d)?
-                        .try_transpose(d, last + 1)?;
-                    let window = window.try_squeeze_dim(last + 1)?;
-                    grad.try_narrow(d, w * step, size)?.try_add_(&window)?;
-                }
-                Ok(vec![Some(grad)])
+                let fold = |g: &RawTensor| {
+                    let grad = RawTensor::try_zeros_dtype(&shape, dtype)?;
+                    if shape.is_empty() {
+                        grad.try_add_(&g.try_reshape(&[])?)?;
+                        return Ok(grad);
+                    }
+                    // Window w covers [w * step, w * step + size) of dim d; its
+                    // gradient (the trailing dim of g's slice) moves back to d.
+                    let last = g.dim() as isize - 2;
+                    for w in 0..g.shape()[d as usize] {
+                        let window = g
+                            .try_select(d, w)?
+                            .try_unsqueeze(d)?
+                            .try_transpose(d, last + 1)?;
+                        let window = window.try_squeeze_dim(last + 1)?;
+                        grad.try_narrow(d, w * step, size)?.try_add_(&window)?;
+                    }
+                    Ok(grad)
+                };
+                let unfold = move |gg: &Tensor| gg.try_unfold(dim, size, step);
+                one(linear_map("UnfoldBackwardBackward0", g, fold, unfold)?)
             },
         ))
     }
@@ -150,12 +158,12 @@ impl Tensor {
         };
         let input_shape = as_isize(raw.shape());
         let value = raw.try_reshape(shape)?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             name,
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g.try_reshape(&input_shape)?)]),
+            move |g, _, _| Ok([Some(g.try_reshape(&input_shape)?)].into()),
         ))
     }
 
@@ -170,12 +178,12 @@ impl Tensor {
     /// If a dim is out of range.
     pub fn try_transpose(&self, dim0: isize, dim1: isize) -> Result<Tensor> {
         let value = self.raw().try_transpose(dim0, dim1)?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "TransposeBackward0",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g.try_transpose(dim0, dim1)?)]),
+            move |g, _, _| Ok([Some(g.try_transpose(dim0, dim1)?)].into()),
         ))
     }
 
@@ -185,12 +193,12 @@ impl Tensor {
     /// If the tensor has more than 2 dims.
     pub fn try_t(&self) -> Result<Tensor> {
         let value = self.raw().try_t()?;
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "TBackward0",
             value,
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.try_t()?)]),
+            |g, _, _| Ok([Some(g.try_t()?)].into()),
         ))
     }
 
@@ -205,12 +213,12 @@ impl Tensor {
         for (i, &d) in dims.iter().enumerate() {
             inverse[(if d < 0 { d + ndim } else { d }) as usize] = i as isize;
         }
-        Ok(Tensor::from_op(
+        Ok(Tensor::from_differentiable(
             "PermuteBackward0",
             value,
             &[self],
             Save::NOTHING,
-            move |g, _, _| Ok(vec![Some(g.try_permute(&inverse)?)]),
+            move |g, _, _| Ok([Some(g.try_permute(&inverse)?)].into()),
         ))
     }
 
@@ -239,8 +247,8 @@ impl Tensor {
     /// under another shape; its gradient is reshaped back.
     fn reshaping_view(&self, name: &'static str, value: tensor::Tensor) -> Tensor {
         let input_shape = as_isize(&self.shape());
-        Tensor::from_op(name, value, &[self], Save::NOTHING, move |g, _, _| {
-            Ok(vec![Some(g.try_reshape(&input_shape)?)])
+        Tensor::from_differentiable(name, value, &[self], Save::NOTHING, move |g, _, _| {
+            Ok([Some(g.try_reshape(&input_shape)?)].into())
         })
     }
 
@@ -262,12 +270,12 @@ impl Tensor {
 
     fn broadcasting(&self, value: tensor::Tensor) -> Tensor {
         // The engine sums the broadcast gradient back to the input's shape.
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "ExpandBackward0",
             value,
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.alias())]),
+            |g, _, _| Ok([Some(g.clone())].into()),
         )
     }
 
@@ -278,12 +286,12 @@ impl Tensor {
         if raw.is_contiguous() {
             return self.clone();
         }
-        Tensor::from_op(
+        Tensor::from_differentiable(
             "CloneBackward0",
             raw.contiguous(),
             &[self],
             Save::NOTHING,
-            |g, _, _| Ok(vec![Some(g.alias())]),
+            |g, _, _| Ok([Some(g.clone())].into()),
         )
     }
 }
