@@ -1,7 +1,8 @@
 //! Numerical verification of gradients by central differences.
 
 use crate::error::{AutogradError, Result};
-use crate::grad_mode::no_grad;
+use crate::grad_mode::{enable_grad, no_grad};
+use crate::graph::{grad, GradOptions};
 use crate::tensor::{RawTensor, Tensor};
 use tensor::DType;
 
@@ -169,4 +170,82 @@ pub fn gradcheck(
 
 fn shape_of(shape: &[usize]) -> Vec<isize> {
     shape.iter().map(|&d| d as isize).collect()
+}
+
+/// Checks second derivatives: [`gradcheck`] of the first-order gradients
+/// of `f`, computed by [`grad`] with `create_graph`, with respect to the
+/// inputs and to the output gradient (an extra input, as PyTorch treats
+/// `grad_outputs`). The first-order gradients are projected on fixed
+/// non-uniform directions, so every second derivative takes part: the
+/// check compares a Hessian-vector product (and the backward's own
+/// Jacobian-vector product in the output gradient) with central
+/// differences, in float64. PyTorch equivalent:
+/// `torch.autograd.gradgradcheck(f, inputs)` with float64 inputs.
+///
+/// # Errors
+/// As [`gradcheck`]; also the errors of `grad`, such as
+/// [`AutogradError::OnceDifferentiable`] for an operation whose backward is
+/// not differentiable.
+pub fn gradgradcheck(
+    f: impl Fn(&[Tensor]) -> Result<Tensor>,
+    inputs: &[RawTensor],
+    options: GradcheckOptions,
+) -> std::result::Result<(), GradcheckError> {
+    let as_f64 = |x: &RawTensor| -> Result<RawTensor> {
+        Ok(x.try_to_dtype(DType::Float64)?.try_contiguous()?)
+    };
+    let mut all: Vec<RawTensor> = inputs.iter().map(as_f64).collect::<Result<_>>()?;
+    let out_shape = {
+        let _guard = no_grad();
+        let leaves: Vec<Tensor> = all.iter().map(|x| Tensor::new(x.alias())).collect();
+        f(&leaves)?.shape()
+    };
+    let grad_output = spread(-1.0, 1.5, &out_shape)?;
+    let directions: Vec<Tensor> = all
+        .iter()
+        .map(|x| Ok(Tensor::new(spread(0.75, 1.25, x.shape())?)))
+        .collect::<Result<_>>()?;
+    all.push(grad_output);
+    let k = inputs.len();
+    let first_order = |xs: &[Tensor]| -> Result<Tensor> {
+        // The numerical pass runs under `no_grad` on plain tensors: the
+        // first-order gradients still need a graph.
+        let _mode = enable_grad();
+        let xs: Vec<Tensor> = xs
+            .iter()
+            .map(|x| match x.requires_grad() {
+                true => x.clone(),
+                false => x.detach().requires_grad_(true),
+            })
+            .collect();
+        let (x, grad_output) = xs.split_at(k);
+        let zero = || Tensor::new(RawTensor::scalar(0.0).double());
+        let out = f(x)?;
+        if !out.requires_grad() {
+            return Ok(zero());
+        }
+        let refs: Vec<&Tensor> = x.iter().collect();
+        let options = GradOptions {
+            create_graph: true,
+            allow_unused: true,
+            ..GradOptions::default()
+        };
+        let grads = grad(&[&out], &refs, Some(&[&grad_output[0]]), options)?;
+        let mut total = zero();
+        for (g, direction) in grads.iter().zip(&directions) {
+            if let Some(g) = g {
+                total = total.try_add(&g.try_mul(direction)?.sum())?;
+            }
+        }
+        Ok(total)
+    };
+    gradcheck(first_order, &all, options)
+}
+
+/// Evenly spaced values from `low` to `high`, in float64, shaped as `shape`.
+fn spread(low: f64, high: f64, shape: &[usize]) -> Result<RawTensor> {
+    let n = shape.iter().product::<usize>();
+    Ok(RawTensor::try_linspace(low as f32, high as f32, n)?
+        .double()
+        .try_reshape(&shape_of(shape))?)
 }

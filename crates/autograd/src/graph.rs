@@ -500,8 +500,8 @@ pub(crate) fn once_differentiable(
 ) -> impl Fn(&Tensor, &[Tensor], &[bool]) -> Result<GradList> + Send + Sync + 'static {
     move |g: &Tensor, saved: &[Tensor], needs: &[bool]| {
         let values: Vec<RawTensor> = saved.iter().map(Tensor::value).collect();
-        let differentiable = is_grad_enabled()
-            && (g.requires_grad() || saved.iter().any(Tensor::requires_grad));
+        let differentiable =
+            is_grad_enabled() && (g.requires_grad() || saved.iter().any(Tensor::requires_grad));
         // Its values carry no graph, so grad mode is on while it runs: a
         // graph it builds and differentiates (a re-entrant backward) records.
         let grads = {
@@ -545,7 +545,11 @@ impl Tensor {
                 }
                 Ok(g.clone())
             }
-            None if self.numel() == 1 => Ok(Tensor::new(RawTensor::try_ones(&shape)?)),
+            None if self.numel() == 1 => Ok(Tensor::new(RawTensor::try_full_dtype(
+                &shape,
+                1.0,
+                self.dtype(),
+            )?)),
             None => Err(AutogradError::NonScalarOutput { shape }),
         }
     }
@@ -889,7 +893,12 @@ impl Node {
     /// changed; frees the saved values afterwards unless `retain_graph`.
     /// No lock is held while the closure runs, and a panic inside it becomes
     /// [`AutogradError::BackwardPanicked`] with the saved values left in place.
-    fn run(self: &Arc<Node>, grad: &Tensor, retain_graph: bool, create_graph: bool) -> Result<GradList> {
+    fn run(
+        self: &Arc<Node>,
+        grad: &Tensor,
+        retain_graph: bool,
+        create_graph: bool,
+    ) -> Result<GradList> {
         // Most nodes save nothing: they skip the lock.
         let values = match self.saves_values {
             true => self.saved_values(create_graph)?,

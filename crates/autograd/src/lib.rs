@@ -49,7 +49,7 @@ pub use crate::function::{Context, Function};
 pub use crate::grad_mode::{
     enable_grad, is_grad_enabled, no_grad, set_grad_enabled, GradModeGuard,
 };
-pub use crate::gradcheck::{gradcheck, GradcheckError, GradcheckOptions};
+pub use crate::gradcheck::{gradcheck, gradgradcheck, GradcheckError, GradcheckOptions};
 pub use crate::graph::{grad, BackwardFn, GradOptions, Grads, Save};
 pub use crate::hooks::{HookFn, HookHandle};
 pub use crate::tensor::{RawTensor, Tensor};

@@ -98,6 +98,11 @@ fn float64_graphs_differentiate_in_float64() {
     for (got, want) in g.to_vec_as::<f64>().iter().zip(want) {
         assert!((got - want).abs() < 1e-15, "{got} vs {want}");
     }
+    // The implicit gradient of a float64 output is float64 ones: a float32
+    // seed would round 1/3 to float32 here.
+    let x = Tensor::from_elems(&[1.0f64, 2.0]).requires_grad_(true);
+    (&x / 3.0).sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec_as::<f64>(), vec![1.0 / 3.0; 2]);
     // Converting between float dtypes is differentiable.
     let z = Tensor::from_slice(&[1.5]).requires_grad_(true);
     let w = z.double() * 3.0;

@@ -5,14 +5,16 @@
 //!
 //! For every sample: where PyTorch raises, the op must return an error (and
 //! not panic through a `try_` form); otherwise the result's dtype, shape and
-//! values must be PyTorch's. Differentiable ops are also gradchecked in
-//! float64 on their finite float samples, and view ops must share storage.
+//! values must be PyTorch's. Differentiable ops are also gradchecked and
+//! gradgradchecked (second derivatives, through a backward recorded with
+//! `create_graph`) in float64 on their finite float samples, and view ops
+//! must share storage.
 //!
 //! Adding an op: one row in `OPS` below and one in `OPS` of the script.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use autograd::{gradcheck, GradcheckOptions, Tensor};
+use autograd::{gradcheck, gradgradcheck, GradcheckOptions, Tensor};
 use tensor::{DType, Scalar, Tensor as Raw};
 
 /// Scalars and dims of a sample.
@@ -375,7 +377,7 @@ fn every_op_matches_pytorch_on_every_sample() {
     let samples = samples();
     assert!(samples.len() >= 1000, "only {} samples", samples.len());
     let mut failures = Vec::new();
-    let mut checked = std::collections::BTreeMap::<&str, [usize; 3]>::new();
+    let mut checked = std::collections::BTreeMap::<&str, [usize; 4]>::new();
     for (op_name, sample) in &samples {
         let op = OPS
             .iter()
@@ -439,9 +441,16 @@ fn every_op_matches_pytorch_on_every_sample() {
             Ok(()) => counts[2] += 1,
             Err(e) => failures.push(format!("{}: gradcheck: {e}", sample.title)),
         }
+        let check = gradgradcheck(with_constants, &leaves, GradcheckOptions::default());
+        match check {
+            Ok(()) => counts[3] += 1,
+            Err(e) => failures.push(format!("{}: gradgradcheck: {e}", sample.title)),
+        }
     }
-    for (op, [values, errors, grads]) in &checked {
-        eprintln!("{op}: {values} values, {errors} errors, {grads} gradchecks");
+    for (op, [values, errors, grads, gradgrads]) in &checked {
+        eprintln!(
+            "{op}: {values} values, {errors} errors, {grads} gradchecks, {gradgrads} gradgradchecks"
+        );
     }
     for op in OPS {
         assert!(

@@ -1,11 +1,11 @@
 //! Forward values and gradients of `out.sum()` against PyTorch reference
 //! values (`crates/tensor/tests/data/ops.txt`), and every differentiable op
-//! against `gradcheck`.
+//! against `gradcheck` and `gradgradcheck`.
 
 #[path = "../../tensor/tests/common/reference.rs"]
 mod reference;
 
-use autograd::{gradcheck, GradcheckOptions, Tensor};
+use autograd::{gradcheck, gradgradcheck, GradcheckOptions, Tensor};
 use reference::OpCase;
 
 /// Ops of the reference file with no gradient here (creation, indices),
@@ -166,7 +166,7 @@ fn gradients_match_pytorch() {
 }
 
 #[test]
-fn every_differentiable_op_passes_gradcheck() {
+fn every_differentiable_op_passes_gradcheck_and_gradgradcheck() {
     let mut failures = Vec::new();
     // Central differences need finite inputs away from kinks: the special
     // values (NaN, infinities, exact kinks) are checked against PyTorch only.
@@ -174,13 +174,12 @@ fn every_differentiable_op_passes_gradcheck() {
         .into_iter()
         .filter(|c| !c.name.starts_with("special_"))
     {
-        let result = gradcheck(
-            |x| Ok(forward(&case, x)),
-            &case.inputs,
-            GradcheckOptions::default(),
-        );
-        if let Err(e) = result {
+        let f = |x: &[Tensor]| Ok(forward(&case, x));
+        if let Err(e) = gradcheck(f, &case.inputs, GradcheckOptions::default()) {
             failures.push(format!("{}: {e}", case.name));
+        }
+        if let Err(e) = gradgradcheck(f, &case.inputs, GradcheckOptions::default()) {
+            failures.push(format!("{}: second derivatives: {e}", case.name));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

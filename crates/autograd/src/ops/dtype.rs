@@ -107,9 +107,7 @@ impl Tensor {
             out,
             &[self],
             Save::NOTHING,
-            move |g, _, _| {
-                one(masked("WhereBackward0", g, keep.try_to_dtype(g.dtype())?)?)
-            },
+            move |g, _, _| one(masked("WhereBackward0", g, keep.try_to_dtype(g.dtype())?)?),
         ))
     }
 

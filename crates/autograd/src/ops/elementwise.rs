@@ -57,9 +57,7 @@ impl Tensor {
             value,
             &[self, other],
             SAVE_BOTH,
-            |g, s, needs| {
-                Ok([needs[0].then(|| g * &s[1]), needs[1].then(|| g * &s[0])].into())
-            },
+            |g, s, needs| Ok([needs[0].then(|| g * &s[1]), needs[1].then(|| g * &s[0])].into()),
         ))
     }
 
@@ -118,14 +116,12 @@ impl Tensor {
                 // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
                 let exponent = match needs[1] {
                     true => {
-                        let defined = a
-                            .raw()
-                            .try_zip_float(
-                                "pow",
-                                b.raw(),
-                                |x: f32, e: f32| f32::from(u8::from(!(x == 0.0 && e >= 0.0))),
-                                |x: f64, e: f64| f64::from(u8::from(!(x == 0.0 && e >= 0.0))),
-                            )?;
+                        let defined = a.raw().try_zip_float(
+                            "pow",
+                            b.raw(),
+                            |x: f32, e: f32| f32::from(u8::from(!(x == 0.0 && e >= 0.0))),
+                            |x: f64, e: f64| f64::from(u8::from(!(x == 0.0 && e >= 0.0))),
+                        )?;
                         let ln = masked("WhereBackward0", &a.log(), defined)?;
                         Some(g * &(out * &ln))
                     }
@@ -431,8 +427,7 @@ impl Tensor {
     /// in PyTorch's order; differentiable in both (PyTorch's
     /// `SigmoidBackwardBackward0`), for gradients of gradients.
     fn sigmoid_backward(&self, y: &Tensor) -> Result<Tensor> {
-        let value =
-            tensor::float_zip!(self.raw(), y.raw(), "sigmoid", |g, y| (g * (1.0 - y)) * y)?;
+        let value = tensor::float_zip!(self.raw(), y.raw(), "sigmoid", |g, y| (g * (1.0 - y)) * y)?;
         Ok(Tensor::from_differentiable(
             "SigmoidBackwardBackward0",
             value,

@@ -22,7 +22,12 @@ fn index_add_into_zeros(
     };
     let scattered = scatter(g.raw())?;
     let select = move |gg: &Tensor| gg.try_index_select(dim, indices.as_slice());
-    linear_map("IndexSelectBackwardBackward0", g, move |_| Ok(scattered), select)
+    linear_map(
+        "IndexSelectBackwardBackward0",
+        g,
+        move |_| Ok(scattered),
+        select,
+    )
 }
 
 impl Tensor {

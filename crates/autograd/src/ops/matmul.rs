@@ -66,7 +66,7 @@ impl Tensor {
                 let back = |grad: Tensor, promoted: &Tensor, original: &Tensor| -> Result<Tensor> {
                     let grad = grad.try_sum_to_size(promoted.raw().shape())?;
                     let shape: Vec<isize> = original.shape().iter().map(|&d| d as isize).collect();
-                    Ok(grad.try_reshape(&shape)?)
+                    grad.try_reshape(&shape)
                 };
                 let ga = match needs[0] {
                     true => Some(back(g2.try_matmul(&b2.transpose(-1, -2))?, &a2, a)?),

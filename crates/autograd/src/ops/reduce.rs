@@ -184,7 +184,11 @@ impl Tensor {
                 if shape.is_empty() {
                     return one(g.clone());
                 }
-                let g = if keepdim { g.clone() } else { g.try_unsqueeze(dim)? };
+                let g = if keepdim {
+                    g.clone()
+                } else {
+                    g.try_unsqueeze(dim)?
+                };
                 let hits = one_hot_along(d, s[0].raw(), &shape)?.try_to_dtype(g.dtype())?;
                 one(masked("WhereBackward0", &g, hits)?)
             },
