@@ -14,13 +14,15 @@
 //! ```
 
 pub mod functional;
+mod hooks;
 mod linear;
 mod loss;
 mod module;
 
+pub use hooks::{ForwardHook, ForwardPreHook, ModuleHooks, RemovableHandle};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
-pub use module::{CloneModule, Module, ReLU, Sequential, Sigmoid, Tanh};
+pub use module::{CloneModule, Module, ReLU, RegisterHooks, Sequential, Sigmoid, Tanh};
 
 /// Unwraps a result, panicking with the error's message at the caller's location.
 #[track_caller]

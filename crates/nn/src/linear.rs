@@ -3,6 +3,7 @@
 use autograd::{Result, Tensor};
 
 use crate::functional;
+use crate::hooks::ModuleHooks;
 use crate::module::Module;
 use crate::or_panic;
 
@@ -18,6 +19,7 @@ pub struct Linear {
     weight: Tensor,
     bias: Option<Tensor>,
     training: bool,
+    hooks: ModuleHooks,
 }
 
 impl Linear {
@@ -66,6 +68,7 @@ impl Linear {
             weight,
             bias,
             training: true,
+            hooks: ModuleHooks::new(),
         })
     }
 
@@ -102,6 +105,10 @@ impl Linear {
 impl Module for Linear {
     fn try_forward(&self, input: &Tensor) -> Result<Tensor> {
         functional::linear(input, &self.weight, self.bias.as_ref())
+    }
+
+    fn hooks(&self) -> Option<&ModuleHooks> {
+        Some(&self.hooks)
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {

@@ -2,6 +2,9 @@
 
 use std::any::Any;
 use std::ops::Index;
+use std::sync::Arc;
+
+use crate::hooks::{ModuleHooks, RemovableHandle};
 
 use autograd::{Result, Tensor};
 
@@ -18,19 +21,42 @@ use autograd::{Result, Tensor};
 /// [`named_parameters`](Module::named_parameters) and
 /// [`parameters_mut`](Module::parameters_mut).
 pub trait Module: Any + Send + Sync + CloneModule {
-    /// Computes the output. PyTorch equivalent: `module(input)`.
+    /// Computes the output: the module's own computation, which a module
+    /// implements. Calling a module, with its hooks, is
+    /// [`forward`](Module::forward) / [`try_call`](Module::try_call).
+    /// PyTorch equivalent: `module.forward(input)`.
     ///
     /// # Errors
     /// If `input` has a shape the module cannot take.
     fn try_forward(&self, input: &Tensor) -> Result<Tensor>;
 
-    /// Panicking form of [`try_forward`](Module::try_forward).
+    /// Calls the module: its forward pre-hooks, [`try_forward`](Module::try_forward),
+    /// then its forward hooks. PyTorch equivalent: `module(input)`.
+    ///
+    /// # Errors
+    /// If `input` has a shape the module cannot take.
+    fn try_call(&self, input: &Tensor) -> Result<Tensor> {
+        match self.hooks() {
+            Some(hooks) => hooks.run(self.as_dyn(), input, |x| self.try_forward(x)),
+            None => self.try_forward(input),
+        }
+    }
+
+    /// Panicking form of [`try_call`](Module::try_call): calls the module,
+    /// hooks included. PyTorch equivalent: `module(input)`.
     ///
     /// # Panics
     /// If `input` has a shape the module cannot take (reported at the caller's line).
     #[track_caller]
     fn forward(&self, input: &Tensor) -> Tensor {
-        crate::or_panic(self.try_forward(input))
+        crate::or_panic(self.try_call(input))
+    }
+
+    /// The module's forward hooks, which [`RegisterHooks`] adds to: every
+    /// module of this crate keeps them; a user-defined module that should
+    /// accept hooks holds a [`ModuleHooks`] field and returns it here.
+    fn hooks(&self) -> Option<&ModuleHooks> {
+        None
     }
 
     /// Parameters with PyTorch's dotted names (`"0.weight"` inside a
@@ -141,15 +167,110 @@ pub trait Module: Any + Send + Sync + CloneModule {
 }
 
 /// Clones a module behind a `Box<dyn Module>` (parameters shared, as
-/// [`Clone`] does); implemented for every `Module + Clone`.
+/// [`Clone`] does), and views it as a `&dyn Module`; implemented for every
+/// `Module + Clone`.
 pub trait CloneModule {
     /// A boxed clone of the module.
     fn clone_box(&self) -> Box<dyn Module>;
+
+    /// The module as a trait object (what hooks receive).
+    fn as_dyn(&self) -> &dyn Module;
+
+    /// The module's type name, for messages.
+    fn type_name(&self) -> &'static str;
 }
 
 impl<M: Module + Clone> CloneModule for M {
     fn clone_box(&self) -> Box<dyn Module> {
         Box::new(self.clone())
+    }
+
+    fn as_dyn(&self) -> &dyn Module {
+        self
+    }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+}
+
+/// The hooks of `module`, or the error saying how to give it some.
+fn hooks_of<M: Module + ?Sized>(module: &M) -> Result<&ModuleHooks> {
+    module.hooks().ok_or_else(|| {
+        tensor::TensorError::InvalidArgument {
+            op: "register_forward_hook",
+            msg: format!(
+                "{} keeps no hooks: give it an nn::ModuleHooks field and return it from Module::hooks",
+                module.type_name()
+            ),
+        }
+        .into()
+    })
+}
+
+/// Registering forward hooks, on any module, concrete or behind
+/// `dyn Module` (`net[0]`): `use nn::RegisterHooks;`.
+pub trait RegisterHooks {
+    /// Registers a hook run after each call with `(module, input, output)`;
+    /// returning `Some(t)` replaces the output. PyTorch equivalent:
+    /// `module.register_forward_hook(hook)`.
+    ///
+    /// # Errors
+    /// If the module keeps no hooks ([`Module::hooks`] is `None`).
+    fn try_register_forward_hook(
+        &self,
+        hook: impl Fn(&dyn Module, &Tensor, &Tensor) -> Option<Tensor> + Send + Sync + 'static,
+    ) -> Result<RemovableHandle>;
+
+    /// Panicking form of [`try_register_forward_hook`](RegisterHooks::try_register_forward_hook).
+    ///
+    /// # Panics
+    /// If the module keeps no hooks.
+    #[track_caller]
+    fn register_forward_hook(
+        &self,
+        hook: impl Fn(&dyn Module, &Tensor, &Tensor) -> Option<Tensor> + Send + Sync + 'static,
+    ) -> RemovableHandle {
+        crate::or_panic(self.try_register_forward_hook(hook))
+    }
+
+    /// Registers a hook run before each call with `(module, input)`;
+    /// returning `Some(t)` replaces the input. PyTorch equivalent:
+    /// `module.register_forward_pre_hook(hook)`.
+    ///
+    /// # Errors
+    /// If the module keeps no hooks ([`Module::hooks`] is `None`).
+    fn try_register_forward_pre_hook(
+        &self,
+        hook: impl Fn(&dyn Module, &Tensor) -> Option<Tensor> + Send + Sync + 'static,
+    ) -> Result<RemovableHandle>;
+
+    /// Panicking form of [`try_register_forward_pre_hook`](RegisterHooks::try_register_forward_pre_hook).
+    ///
+    /// # Panics
+    /// If the module keeps no hooks.
+    #[track_caller]
+    fn register_forward_pre_hook(
+        &self,
+        hook: impl Fn(&dyn Module, &Tensor) -> Option<Tensor> + Send + Sync + 'static,
+    ) -> RemovableHandle {
+        crate::or_panic(self.try_register_forward_pre_hook(hook))
+    }
+}
+
+impl<M: Module + ?Sized> RegisterHooks for M {
+    fn try_register_forward_hook(
+        &self,
+        hook: impl Fn(&dyn Module, &Tensor, &Tensor) -> Option<Tensor> + Send + Sync + 'static,
+    ) -> Result<RemovableHandle> {
+        Ok(hooks_of(self)?.add_post(Arc::new(hook)))
+    }
+
+    fn try_register_forward_pre_hook(
+        &self,
+        hook: impl Fn(&dyn Module, &Tensor) -> Option<Tensor> + Send + Sync + 'static,
+    ) -> Result<RemovableHandle> {
+        Ok(hooks_of(self)?.add_pre(Arc::new(hook)))
     }
 }
 
@@ -168,6 +289,7 @@ fn unique_by_identity(params: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
 pub struct Sequential {
     layers: Vec<Box<dyn Module>>,
     training: bool,
+    hooks: ModuleHooks,
 }
 
 impl Sequential {
@@ -176,6 +298,7 @@ impl Sequential {
         Sequential {
             layers: Vec::new(),
             training: true,
+            hooks: ModuleHooks::new(),
         }
     }
 
@@ -224,6 +347,7 @@ impl Clone for Sequential {
         Sequential {
             layers: self.layers.iter().map(|l| l.clone_box()).collect(),
             training: self.training,
+            hooks: self.hooks.clone(),
         }
     }
 }
@@ -256,9 +380,13 @@ impl Module for Sequential {
     fn try_forward(&self, input: &Tensor) -> Result<Tensor> {
         let mut x = input.clone();
         for layer in &self.layers {
-            x = layer.try_forward(&x)?;
+            x = layer.try_call(&x)?;
         }
         Ok(x)
+    }
+
+    fn hooks(&self) -> Option<&ModuleHooks> {
+        Some(&self.hooks)
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
@@ -295,17 +423,31 @@ impl Module for Sequential {
     }
 }
 
-/// Activation modules: stateless wrappers of elementwise functions.
+/// Activation modules: wrappers of elementwise functions, holding only
+/// their hooks. Each name is also a constant, so `ReLU` alone makes one, as
+/// `nn.ReLU()` does.
 macro_rules! activation {
     ($($name:ident, $method:ident, $torch:literal;)*) => {
         $(
             #[doc = concat!("PyTorch equivalent: `", $torch, "`.")]
-            #[derive(Clone, Copy, Debug, Default)]
-            pub struct $name;
+            #[derive(Clone, Debug, Default)]
+            pub struct $name {
+                hooks: ModuleHooks,
+            }
+
+            #[doc = concat!("A new `", stringify!($name), "` (`", $torch, "`).")]
+            // A constant, not a static: each use is a new module with hooks
+            // of its own, as each `nn.ReLU()` is.
+            #[allow(non_upper_case_globals, clippy::declare_interior_mutable_const)]
+            pub const $name: $name = $name { hooks: ModuleHooks::new() };
 
             impl Module for $name {
                 fn try_forward(&self, input: &Tensor) -> Result<Tensor> {
                     Ok(input.$method())
+                }
+
+                fn hooks(&self) -> Option<&ModuleHooks> {
+                    Some(&self.hooks)
                 }
             }
         )*

@@ -155,8 +155,11 @@ fn layer_of_the_wrong_type_panics_with_its_index() {
 
 #[test]
 fn activation_modules_match_pytorch() {
-    let modules: [(&str, &dyn Module); 3] =
-        [("relu", &ReLU), ("sigmoid", &Sigmoid), ("tanh", &Tanh)];
+    let modules: [(&str, &dyn Module); 3] = [
+        ("relu", &ReLU::default()),
+        ("sigmoid", &Sigmoid::default()),
+        ("tanh", &Tanh::default()),
+    ];
     for (op, module) in modules {
         let cases = cases(op);
         assert!(!cases.is_empty(), "no reference case for {op}");
@@ -384,4 +387,124 @@ fn linear_nodes_are_named_as_pytorch_names_them() {
     y.sum().backward();
     assert_eq!(b.grad().unwrap().to_vec(), vec![10.0; 3]);
     assert_eq!(x.grad().unwrap().to_vec(), vec![3.0; 40]);
+}
+
+mod forward_hooks {
+    use std::sync::{Arc, Mutex};
+
+    use autograd::Tensor;
+    use nn::{Linear, Module, ModuleHooks, ReLU, RegisterHooks, Sequential};
+
+    fn net() -> Sequential {
+        Sequential::new().append(Linear::new(2, 3)).append(ReLU)
+    }
+
+    #[test]
+    fn hooks_see_and_replace_inputs_and_outputs() {
+        let net = net();
+        let x = Tensor::from_data(&[1.0f32, -2.0], &[1, 2]).unwrap();
+        let plain = net.forward(&x).to_vec();
+        // A forward hook on the nested ReLU sees the layer's output; one on
+        // the network replaces the result.
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let inner = net[1].register_forward_hook(move |module, input, output| {
+            log.lock().unwrap().push((
+                module.type_name().rsplit("::").next().unwrap().to_string(),
+                input.to_vec(),
+                output.to_vec(),
+            ));
+            None
+        });
+        let outer = net.register_forward_hook(|_, _, output| Some(output * 2.0));
+        let doubled = net.forward(&x).to_vec();
+        assert_eq!(doubled, plain.iter().map(|v| v * 2.0).collect::<Vec<_>>());
+        let seen_now = seen.lock().unwrap().clone();
+        assert_eq!(seen_now.len(), 1);
+        assert_eq!(seen_now[0].0, "ReLU");
+        assert_eq!(seen_now[0].2, plain);
+        // A pre-hook replaces the input (PyTorch's forward_pre_hook).
+        let zero_input = net.register_forward_pre_hook(|_, input| Some(input * 0.0));
+        let bias_only = net.forward(&x).to_vec();
+        let bias: Vec<f32> = net.layer::<Linear>(0).bias().unwrap().to_vec();
+        let want: Vec<f32> = bias.iter().map(|b| b.max(0.0) * 2.0).collect();
+        assert_eq!(bias_only, want);
+        // try_forward is the module's own computation (PyTorch's
+        // module.forward): not its own hooks, but its children are called,
+        // hooks included, as PyTorch's Sequential.forward calls them.
+        assert_eq!(net.try_forward(&x).unwrap().to_vec(), plain);
+        assert_eq!(seen.lock().unwrap().len(), 3);
+        // Removing hooks restores the plain call; removing twice is harmless.
+        for handle in [inner, outer, zero_input] {
+            handle.remove();
+        }
+        assert_eq!(net.forward(&x).to_vec(), plain);
+        assert_eq!(seen.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn hooks_run_in_registration_order_and_may_call_the_module() {
+        let layer = Linear::new(2, 2);
+        let order = Arc::new(Mutex::new(Vec::new()));
+        for i in 0..3 {
+            let order = order.clone();
+            layer.register_forward_hook(move |_, _, _| {
+                order.lock().unwrap().push(i);
+                None
+            });
+        }
+        // A hook that calls the module itself (no lock is held while hooks run).
+        let again = layer.clone();
+        let reentered = Arc::new(Mutex::new(false));
+        let flag = reentered.clone();
+        let handle = layer.register_forward_pre_hook(move |_, input| {
+            let mut entered = flag.lock().unwrap();
+            if !*entered {
+                *entered = true;
+                drop(entered);
+                again.try_forward(input).unwrap();
+            }
+            None
+        });
+        layer.forward(&Tensor::ones(&[1, 2]));
+        assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+        assert!(*reentered.lock().unwrap());
+        handle.remove();
+        // Clones share hooks, as they share parameters.
+        layer.clone().forward(&Tensor::ones(&[1, 2]));
+        assert_eq!(order.lock().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn a_module_without_hook_storage_says_how_to_add_it() {
+        #[derive(Clone)]
+        struct Double;
+        impl Module for Double {
+            fn try_forward(&self, input: &Tensor) -> autograd::Result<Tensor> {
+                Ok(input * 2.0)
+            }
+        }
+        let err = Double
+            .try_register_forward_hook(|_, _, _| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("keeps no hooks"), "{err}");
+        assert!(err.contains("nn::ModuleHooks"), "{err}");
+        // With a ModuleHooks field returned from `hooks`, it accepts them.
+        #[derive(Clone, Default)]
+        struct Hooked {
+            hooks: ModuleHooks,
+        }
+        impl Module for Hooked {
+            fn try_forward(&self, input: &Tensor) -> autograd::Result<Tensor> {
+                Ok(input * 2.0)
+            }
+            fn hooks(&self) -> Option<&ModuleHooks> {
+                Some(&self.hooks)
+            }
+        }
+        let m = Hooked::default();
+        m.register_forward_hook(|_, _, out| Some(out + 1.0));
+        assert_eq!(m.forward(&Tensor::ones(&[1])).to_vec(), vec![3.0]);
+    }
 }
