@@ -157,9 +157,14 @@ fn rows() -> Vec<Row> {
         row!("inplace-leaf", "`w.add_(x)` on a leaf that requires grad, outside `no_grad`", leaf(&[2]).try_add_(&Tensor::ones(&[2])),
             panics: leaf(&[2]).add_(&Tensor::ones(&[2]))),
         row!(
-            "inplace-graph",
-            "`y.mul_(x)` on a tensor computed by a recorded op",
-            (&leaf(&[2]) * 2.0).try_mul_(&Tensor::ones(&[2]))
+            "inplace-view-of-leaf",
+            "`w.narrow(..).mul_(x)` on a view of a leaf that requires grad, outside `no_grad`",
+            leaf(&[2]).narrow(0, 0, 1).try_mul_(&Tensor::ones(&[1]))
+        ),
+        row!(
+            "inplace-view",
+            "`y.narrow(..).add_(x)`: a recorded in-place op on a view (PyTorch's `CopySlices`, not supported)",
+            (&leaf(&[2]) * 2.0).narrow(0, 0, 1).try_add_(&Tensor::ones(&[1]))
         ),
         row!(
             "saved-modified",

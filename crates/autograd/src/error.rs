@@ -39,8 +39,11 @@ pub enum AutogradError {
     /// An in-place operation on a leaf that requires grad, outside `no_grad`.
     #[error("{op}: a leaf Variable that requires grad is being used in an in-place operation (wrap it in no_grad, or use .detach() / .data())")]
     InPlaceOnLeaf { op: &'static str },
-    /// An in-place operation that autograd would have to record.
-    #[error("{op}: in-place operations on tensors that are part of a graph ({detail}) are not supported; use the out-of-place form")]
+    /// An in-place operation on a view of a leaf that requires grad, outside `no_grad`.
+    #[error("{op}: a view of a leaf Variable that requires grad is being used in an in-place operation (wrap it in no_grad, or use .detach() / .data())")]
+    InPlaceOnViewOfLeaf { op: &'static str },
+    /// An in-place operation autograd would have to record but cannot.
+    #[error("{op}: recording this in-place operation is not supported ({detail}); use the out-of-place form")]
     InPlaceInGraph { op: &'static str, detail: String },
     /// `requires_grad_` on a tensor computed by an operation.
     #[error("requires_grad_: you can only change requires_grad flags of leaf variables (this tensor has grad_fn={node}); use .detach() to get a leaf")]

@@ -13,16 +13,18 @@ tensor::impl_tensor_operators!(Tensor);
 
 /// In-place scalar forms behind `x += 1.0` and friends.
 macro_rules! scalar_in_place {
-    ($($name:ident, $try_name:ident, $torch:literal;)*) => {
+    ($($name:ident, $try_name:ident, $out_of_place:ident, $torch:literal;)*) => {
         impl Tensor {
             $(
                 #[doc = concat!("In place `x ", $torch, "= s`. PyTorch equivalent: `x ", $torch, "= s`.")]
                 ///
                 /// # Panics
-                /// Outside `no_grad`, on a tensor that requires grad.
+                /// Outside `no_grad`, on a leaf that requires grad or a view of one.
                 #[track_caller]
                 pub fn $name(&self, s: impl tensor::IntoScalar) -> Tensor {
-                    or_panic(self.in_place(stringify!($name), &[], |v| v.$try_name(s).map(drop)))
+                    let s = s.into_scalar();
+                    let record = crate::ops::as_out_of_place(false, move |x: &Tensor| Ok(x.$out_of_place(s)));
+                    or_panic(self.in_place(stringify!($name), &[], |v| v.$try_name(s).map(drop), Some(record)))
                 }
             )*
         }
@@ -30,8 +32,8 @@ macro_rules! scalar_in_place {
 }
 
 scalar_in_place! {
-    add_scalar_, try_add_scalar_, "+";
-    sub_scalar_, try_sub_scalar_, "-";
-    mul_scalar_, try_mul_scalar_, "*";
-    div_scalar_, try_div_scalar_, "/";
+    add_scalar_, try_add_scalar_, add_scalar, "+";
+    sub_scalar_, try_sub_scalar_, sub_scalar, "-";
+    mul_scalar_, try_mul_scalar_, mul_scalar, "*";
+    div_scalar_, try_div_scalar_, div_scalar, "/";
 }

@@ -2,8 +2,8 @@
 //! and the graph node that produced it.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{or_panic, AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
@@ -23,13 +23,40 @@ pub(crate) struct Inner {
     /// (false only for `data()` handles, whose writes autograd does not see).
     tracks_version: bool,
     pub(crate) requires_grad: AtomicBool,
-    /// The node that computed this tensor; `None` for leaves.
-    pub(crate) grad_fn: Option<Arc<Node>>,
+    /// The node that computed this tensor; `None` for leaves. An in-place
+    /// operation recorded on the tensor later replaces it: see `rebased`.
+    grad_fn: Option<Arc<Node>>,
+    /// The nodes of in-place operations recorded on this tensor, oldest
+    /// first; the last is its `grad_fn` (PyTorch's history rebase).
+    rebased: OnceLock<Box<Rebase>>,
+    /// The tensor this one is a view of, when a view operation made it
+    /// under grad mode (PyTorch's view tracking): a recorded in-place
+    /// operation on such a view is refused.
+    view_base: OnceLock<Tensor>,
+    /// How many live views (see `view_base`) this tensor has: a recorded
+    /// in-place operation on it is refused while it has any, since their
+    /// history would go stale.
+    live_views: AtomicUsize,
     pub(crate) grad: Mutex<Option<Tensor>>,
     /// A leaf's gradient hooks (a computed tensor's live on its node).
     pub(crate) hooks: HookSlot,
     /// Whether `retain_grad` was called (non-leaves).
     pub(crate) retains_grad: AtomicBool,
+}
+
+impl Drop for Inner {
+    /// A view leaving frees its base for recorded in-place operations.
+    fn drop(&mut self) {
+        if let Some(base) = self.view_base.get() {
+            base.0.live_views.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One link of a tensor's chain of recorded in-place operations.
+struct Rebase {
+    node: Arc<Node>,
+    next: OnceLock<Box<Rebase>>,
 }
 
 /// A tensor that can take part in automatic differentiation.
@@ -72,6 +99,9 @@ impl Tensor {
             tracks_version: true,
             requires_grad: AtomicBool::new(requires_grad),
             grad_fn,
+            rebased: OnceLock::new(),
+            view_base: OnceLock::new(),
+            live_views: AtomicUsize::new(0),
             grad: Mutex::new(None),
             hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
@@ -123,8 +153,58 @@ impl Tensor {
         self.0.value.version()
     }
 
+    /// The node that computed this tensor: the one that created it, or the
+    /// newest in-place operation recorded on it.
+    #[inline]
     pub(crate) fn grad_fn_node(&self) -> Option<&Arc<Node>> {
-        self.0.grad_fn.as_ref()
+        let mut node = self.0.grad_fn.as_ref();
+        let mut link = &self.0.rebased;
+        while let Some(rebase) = link.get() {
+            node = Some(&rebase.node);
+            link = &rebase.next;
+        }
+        node
+    }
+
+    /// Makes `node` (an in-place operation's) this tensor's `grad_fn`.
+    pub(crate) fn rebase_history(&self, node: Arc<Node>) {
+        let mut link = &self.0.rebased;
+        let mut rebase = Box::new(Rebase {
+            node,
+            next: OnceLock::new(),
+        });
+        loop {
+            match link.get() {
+                Some(existing) => link = &existing.next,
+                None => match link.set(rebase) {
+                    Ok(()) => break,
+                    Err(back) => rebase = back,
+                },
+            }
+        }
+        self.0.requires_grad.store(true, Ordering::Relaxed);
+    }
+
+    /// Records that this tensor is a view of `base` (of `base`'s own base
+    /// if `base` is a view), under grad mode; returns the tensor.
+    pub(crate) fn viewing(self, base: &Tensor) -> Tensor {
+        if is_grad_enabled() && self.0.value.shares_storage(&base.0.value) {
+            let root = base.view_base().unwrap_or(base);
+            if self.0.view_base.set(root.clone()).is_ok() {
+                root.0.live_views.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self
+    }
+
+    /// Whether some live view shares this tensor's storage.
+    pub(crate) fn has_live_views(&self) -> bool {
+        self.0.live_views.load(Ordering::Relaxed) > 0
+    }
+
+    /// The tensor this one is a view of (see [`set_view_base`](Tensor::set_view_base)).
+    pub(crate) fn view_base(&self) -> Option<&Tensor> {
+        self.0.view_base.get()
     }
 
     /// Whether operations on this tensor are recorded for differentiation.
@@ -146,7 +226,7 @@ impl Tensor {
                 dtype: self.0.value.dtype(),
             });
         }
-        if let Some(node) = &self.0.grad_fn {
+        if let Some(node) = self.grad_fn_node() {
             if !requires_grad {
                 return Err(AutogradError::NonLeafRequiresGrad { node: node.name });
             }
@@ -168,13 +248,13 @@ impl Tensor {
     /// Whether the tensor was created by the user rather than computed by a
     /// recorded operation. PyTorch equivalent: `x.is_leaf`.
     pub fn is_leaf(&self) -> bool {
-        self.0.grad_fn.is_none()
+        self.grad_fn_node().is_none()
     }
 
     /// The name of the node that computed this tensor, e.g. `"AddBackward0"`.
     /// PyTorch equivalent: `type(x.grad_fn).__name__`.
     pub fn grad_fn(&self) -> Option<&'static str> {
-        self.0.grad_fn.as_ref().map(|node| node.name)
+        self.grad_fn_node().map(|node| node.name)
     }
 
     /// The gradient accumulated by backward passes, `None` until one reaches
@@ -218,7 +298,7 @@ impl Tensor {
     /// backward may then add into it in place.
     pub(crate) fn is_unique_buffer(&self) -> bool {
         Arc::strong_count(&self.0) == 1
-            && self.0.grad_fn.is_none()
+            && self.grad_fn_node().is_none()
             && self.0.value.is_unique()
             && self.0.value.is_contiguous()
     }
@@ -255,6 +335,9 @@ impl Tensor {
             tracks_version: false,
             requires_grad: AtomicBool::new(false),
             grad_fn: None,
+            rebased: OnceLock::new(),
+            view_base: OnceLock::new(),
+            live_views: AtomicUsize::new(0),
             grad: Mutex::new(None),
             hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
@@ -287,28 +370,37 @@ impl Tensor {
         result
     }
 
-    /// Checks that an in-place op named `op` may modify this tensor, given the
-    /// operands it reads: outside `no_grad`, nothing in a graph may change.
-    pub(crate) fn check_in_place(&self, op: &'static str, operands: &[&Tensor]) -> Result<()> {
-        if !is_grad_enabled() {
-            return Ok(());
+    /// Whether an in-place op named `op` on this tensor, reading `operands`,
+    /// must be recorded (grad mode on, and this tensor or an operand
+    /// requires grad), with PyTorch's refusals: a leaf that requires grad,
+    /// or a view of one. A view of another tensor, or a tensor with live
+    /// views, is refused too: PyTorch records those (`CopySlices`), this
+    /// library does not yet.
+    pub(crate) fn records_in_place(&self, op: &'static str, operands: &[&Tensor]) -> Result<bool> {
+        if !is_grad_enabled()
+            || !(self.requires_grad() || operands.iter().any(|t| t.requires_grad()))
+        {
+            return Ok(false);
         }
-        if let Some(node) = &self.0.grad_fn {
-            return Err(AutogradError::InPlaceInGraph {
-                op,
-                detail: format!("the tensor has grad_fn={}", node.name),
-            });
-        }
-        if self.requires_grad() {
+        if self.requires_grad() && self.is_leaf() {
             return Err(AutogradError::InPlaceOnLeaf { op });
         }
-        if operands.iter().any(|t| t.requires_grad()) {
+        if let Some(base) = self.view_base() {
+            if base.requires_grad() && base.is_leaf() {
+                return Err(AutogradError::InPlaceOnViewOfLeaf { op });
+            }
             return Err(AutogradError::InPlaceInGraph {
                 op,
-                detail: "an operand requires grad".into(),
+                detail: "the tensor is a view of another".into(),
             });
         }
-        Ok(())
+        if self.has_live_views() {
+            return Err(AutogradError::InPlaceInGraph {
+                op,
+                detail: "the tensor has views".into(),
+            });
+        }
+        Ok(true)
     }
 
     // ----- plain accessors ---------------------------------------------------

@@ -110,7 +110,8 @@ impl Tensor {
                 let select = move |gg: &Tensor| gg.try_select(dim, index);
                 one(linear_map("SelectBackwardBackward0", g, embed, select)?)
             },
-        ))
+        )
+        .viewing(self))
     }
 
     /// Row `index` of dim 0. PyTorch equivalent: `x[index]`.

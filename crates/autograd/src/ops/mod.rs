@@ -6,6 +6,7 @@ mod dtype;
 mod elementwise;
 mod index;
 mod inplace;
+pub(crate) use inplace::as_out_of_place;
 mod matmul;
 mod reduce;
 mod shape;

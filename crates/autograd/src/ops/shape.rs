@@ -26,7 +26,8 @@ impl Tensor {
             &[self],
             Save::NOTHING,
             move |g, _, _| Ok([Some(g.try_reshape(&input_shape)?)].into()),
-        ))
+        )
+        .viewing(self))
     }
 
     /// Elements `start, start + step, ...` before `end` along `dim`, a view
@@ -57,7 +58,8 @@ impl Tensor {
                 let slice = move |gg: &Tensor| gg.try_slice(dim, start, end, step);
                 one(linear_map("SliceBackwardBackward0", g, embed, slice)?)
             },
-        ))
+        )
+        .viewing(self))
     }
 
     /// Windows of `size` elements `step` apart along `dim`, as a new last
@@ -102,7 +104,8 @@ impl Tensor {
                 let unfold = move |gg: &Tensor| gg.try_unfold(dim, size, step);
                 one(linear_map("UnfoldBackwardBackward0", g, fold, unfold)?)
             },
-        ))
+        )
+        .viewing(self))
     }
 
     /// Consecutive pieces of `split_size` along `dim` (the last may be
@@ -158,13 +161,12 @@ impl Tensor {
         };
         let input_shape = as_isize(raw.shape());
         let value = raw.try_reshape(shape)?;
-        Ok(Tensor::from_differentiable(
-            name,
-            value,
-            &[self],
-            Save::NOTHING,
-            move |g, _, _| Ok([Some(g.try_reshape(&input_shape)?)].into()),
-        ))
+        Ok(
+            Tensor::from_differentiable(name, value, &[self], Save::NOTHING, move |g, _, _| {
+                Ok([Some(g.try_reshape(&input_shape)?)].into())
+            })
+            .viewing(self),
+        )
     }
 
     /// All elements as a 1-D tensor. PyTorch equivalent: `x.flatten()`.
@@ -184,7 +186,8 @@ impl Tensor {
             &[self],
             Save::NOTHING,
             move |g, _, _| Ok([Some(g.try_transpose(dim0, dim1)?)].into()),
-        ))
+        )
+        .viewing(self))
     }
 
     /// Transpose of a tensor of at most 2 dims. PyTorch equivalent: `x.t()`.
@@ -193,13 +196,12 @@ impl Tensor {
     /// If the tensor has more than 2 dims.
     pub fn try_t(&self) -> Result<Tensor> {
         let value = self.raw().try_t()?;
-        Ok(Tensor::from_differentiable(
-            "TBackward0",
-            value,
-            &[self],
-            Save::NOTHING,
-            |g, _, _| Ok([Some(g.try_t()?)].into()),
-        ))
+        Ok(
+            Tensor::from_differentiable("TBackward0", value, &[self], Save::NOTHING, |g, _, _| {
+                Ok([Some(g.try_t()?)].into())
+            })
+            .viewing(self),
+        )
     }
 
     /// Reorders the dims. PyTorch equivalent: `x.permute(dims)`.
@@ -219,7 +221,8 @@ impl Tensor {
             &[self],
             Save::NOTHING,
             move |g, _, _| Ok([Some(g.try_permute(&inverse)?)].into()),
-        ))
+        )
+        .viewing(self))
     }
 
     /// Removes every dim of size 1. PyTorch equivalent: `x.squeeze()`.
@@ -250,6 +253,7 @@ impl Tensor {
         Tensor::from_differentiable(name, value, &[self], Save::NOTHING, move |g, _, _| {
             Ok([Some(g.try_reshape(&input_shape)?)].into())
         })
+        .viewing(self)
     }
 
     /// Broadcasts to `shape` (`-1` keeps a size). PyTorch equivalent: `x.expand(shape)`.
@@ -277,6 +281,7 @@ impl Tensor {
             Save::NOTHING,
             |g, _, _| Ok([Some(g.clone())].into()),
         )
+        .viewing(self)
     }
 
     /// A contiguous tensor with the same values (itself if already contiguous).
