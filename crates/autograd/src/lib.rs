@@ -23,9 +23,11 @@
 //!   carry no history: use them to read or initialise values without tracking.
 //!   [`no_grad`] instead switches recording off for a whole region of code on
 //!   the current thread, for example an optimizer step or an evaluation.
-//! * In-place operations outside `no_grad` are refused on tensors in a graph,
-//!   and a version counter makes a backward fail if a value a built-in
-//!   operation saved was modified (through any handle but [`data`](Tensor::data)).
+//! * In-place operations on computed tensors are recorded, the tensor's
+//!   history rebased onto them as in PyTorch (a leaf that requires grad, or
+//!   a view of one, is refused); a version counter makes a backward fail if a
+//!   value an operation saved was modified (through any handle but
+//!   [`data`](Tensor::data)).
 //! * Each operation's forward and backward rule sit together in `ops/`; user
 //!   code adds operations through the [`Function`] trait.
 
