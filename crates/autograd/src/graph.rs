@@ -357,6 +357,26 @@ impl Tensor {
         ))
     }
 
+    /// Panicking form of [`try_from_differentiable_op`](Tensor::try_from_differentiable_op).
+    ///
+    /// # Panics
+    /// If `save` names an input that does not exist.
+    #[track_caller]
+    pub fn from_differentiable_op(
+        name: &'static str,
+        value: RawTensor,
+        inputs: &[&Tensor],
+        save: Save<'_>,
+        backward: impl Fn(&Tensor, &[Tensor], &[bool]) -> Result<Vec<Option<Tensor>>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Tensor {
+        crate::error::or_panic(Tensor::try_from_differentiable_op(
+            name, value, inputs, save, backward,
+        ))
+    }
+
     /// The built-in ops' entry point: [`try_from_differentiable_op`](Tensor::try_from_differentiable_op)
     /// with `save` known to be valid and the gradients returned inline.
     pub(crate) fn from_differentiable(
