@@ -47,7 +47,7 @@ pub use crate::anomaly::{
     detect_anomaly, is_anomaly_enabled, set_detect_anomaly, AnomalyModeGuard,
 };
 pub use crate::error::{AutogradError, Result};
-pub use crate::function::{Context, Function};
+pub use crate::function::{Context, Function, MultiOutputFunction};
 pub use crate::grad_mode::{
     enable_grad, is_grad_enabled, no_grad, set_grad_enabled, GradModeGuard,
 };
