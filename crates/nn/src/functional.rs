@@ -38,13 +38,13 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
         shape.push(w.shape()[0] as isize);
         let flat: Vec<isize> = product.shape().iter().map(|&d| d as isize).collect();
         let value = product.value().try_reshape(&shape)?;
-        return Ok(Tensor::from_op(
+        return Tensor::try_from_differentiable_op(
             "UnsafeViewBackward0",
             value,
             &[&product],
             Save::NOTHING,
             move |g, _, _| Ok(vec![Some(g.try_reshape(&flat)?)]),
-        ));
+        );
     }
     if x.dim() != 2 || !fused_bias {
         let out = input.try_matmul(&weight.t())?;
@@ -72,17 +72,20 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
         inputs: &[0, 1],
         output: false,
     };
-    Ok(Tensor::from_op(name, out, &inputs, save, |g, s, needs| {
+    Tensor::try_from_differentiable_op(name, out, &inputs, save, |g, s, needs| {
         let (x, w) = (&s[0], &s[1]);
-        let mut grads = vec![
-            needs[0].then(|| g.matmul(w)),
-            needs[1].then(|| g.t().matmul(x)),
-        ];
+        // The parameters' gradients first, the input's last: the
+        // transients of the first two (the matrix kernel's packing, the
+        // reduction's scratch) then never coexist with the input's gradient,
+        // which lowers the backward's peak memory.
+        let weight = needs[1].then(|| g.t().matmul(x));
+        let bias = (needs.len() == 3 && needs[2]).then(|| g.sum_dim(0, false));
+        let mut grads = vec![needs[0].then(|| g.matmul(w)), weight];
         if needs.len() == 3 {
-            grads.push(needs[2].then(|| g.sum_dim(0, false)));
+            grads.push(bias);
         }
         Ok(grads)
-    }))
+    })
 }
 
 /// Mean squared error between `input` and `target`, which must have the
@@ -125,7 +128,7 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result
         inputs: &[0, 1],
         output: false,
     };
-    Ok(Tensor::from_op(
+    Tensor::try_from_differentiable_op(
         "MseLossBackward0",
         value,
         &[input, target],
@@ -137,11 +140,11 @@ pub fn mse_loss(input: &Tensor, target: &Tensor, reduction: Reduction) -> Result
             };
             let grad = &(&s[0].try_sub(&s[1])? * scale) * g;
             Ok(vec![
-                needs[0].then(|| grad.alias()),
+                needs[0].then(|| grad.clone()),
                 needs[1].then(|| grad.neg()),
             ])
         },
-    ))
+    )
 }
 
 /// PyTorch equivalent: `F.relu(x)`.

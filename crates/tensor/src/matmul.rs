@@ -104,9 +104,9 @@ impl GemmElement for i64 {
     }
 }
 
-#[cfg(not(feature = "gemm"))]
 impl<T> MatRef<T> {
     /// Rows `start..start + len` of this matrix.
+    #[cfg(not(feature = "gemm"))]
     fn rows(self, start: usize, len: usize) -> MatRef<T> {
         MatRef {
             // SAFETY: start < rows, so the offset stays inside the matrix.
@@ -168,27 +168,46 @@ unsafe fn gemm_kernel<T: GemmElement>(
     } else {
         gemm::Parallelism::None
     };
-    gemm::gemm(
-        a.rows,
-        b.cols,
-        a.cols,
-        c,
-        1,
-        ldc as isize,
-        false,
-        a.ptr,
-        a.col_stride,
-        a.row_stride,
-        b.ptr,
-        b.col_stride,
-        b.row_stride,
-        T::zero(),
-        T::from_f64(1.0),
-        false,
-        false,
-        false,
-        parallelism,
-    );
+    // The kernel packs a `b` whose rows are not contiguous along k into a
+    // buffer it allocates per call, about `min(k, 512) · n` elements (2 MiB
+    // for the weight gradient of a 1024-wide layer, on top of the product's
+    // own output). Products of column blocks pack one block at a time, so
+    // that transient stays under PACK_BYTES (the blocks' outputs are
+    // disjoint, and each still runs in parallel).
+    const PACK_BYTES: usize = 256 << 10;
+    let pack_bytes = a.cols.min(512) * b.cols * std::mem::size_of::<T>();
+    let width = if b.row_stride != 1 && pack_bytes > PACK_BYTES {
+        (PACK_BYTES / (a.cols.min(512) * std::mem::size_of::<T>())).max(64) / 64 * 64
+    } else {
+        b.cols
+    };
+    let mut start = 0;
+    while start < b.cols {
+        let cols = width.min(b.cols - start);
+        let b = b.cols(start, cols);
+        gemm::gemm(
+            a.rows,
+            cols,
+            a.cols,
+            c.add(start),
+            1,
+            ldc as isize,
+            false,
+            a.ptr,
+            a.col_stride,
+            a.row_stride,
+            b.ptr,
+            b.col_stride,
+            b.row_stride,
+            T::zero(),
+            T::from_f64(1.0),
+            false,
+            false,
+            false,
+            parallelism,
+        );
+        start += cols;
+    }
 }
 
 /// `c = a · b` with `matrixmultiply`'s kernel; if `parallel`, split across

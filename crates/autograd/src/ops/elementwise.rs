@@ -1,6 +1,6 @@
 //! Elementwise operations and their derivatives.
 
-use super::{keep_mask, masked, one, panicking};
+use super::{kept_where, masked, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -108,8 +108,9 @@ impl Tensor {
                 let base = match needs[0] {
                     true => {
                         let d = b * &a.try_pow(&b.sub_scalar(1.0))?;
-                        let nonzero = keep_mask!(b.raw(), |e| e != 0.0)?;
-                        Some(masked("WhereBackward0", &(g * &d), nonzero)?)
+                        Some(kept_where("WhereBackward0", &(g * &d), b.value(), |e| {
+                            e != 0.0
+                        })?)
                     }
                     false => None,
                 };
@@ -406,8 +407,13 @@ impl Tensor {
             // PyTorch's threshold_backward: `y <= 0 ? 0 : g`, so a NaN input
             // passes its gradient.
             |g, s, _| {
-                let keep = keep_mask!(s[0].raw(), |y| y > 0.0 || y.is_nan())?;
-                one(masked("ThresholdBackwardBackward0", g, keep)?)
+                let keep = |y: f64| y > 0.0 || y.is_nan();
+                one(kept_where(
+                    "ThresholdBackwardBackward0",
+                    g,
+                    s[0].value(),
+                    keep,
+                )?)
             },
         )
     }
@@ -491,22 +497,14 @@ impl Tensor {
             &[self],
             SAVE_INPUT,
             move |g, s, _| {
-                // Bounds as the input's dtype, as PyTorch compares them.
-                let (lo, hi) = (
-                    min.unwrap_or(f64::NEG_INFINITY),
-                    max.unwrap_or(f64::INFINITY),
-                );
-                let (lo32, hi32) = (lo as f32, hi as f32);
-                let inside = s[0].raw().try_map_float(
-                    "clamp",
-                    move |x| f32::from((min.is_none() || x > lo32) && (max.is_none() || x < hi32)),
-                    move |x| {
-                        f64::from(u8::from(
-                            (min.is_none() || x > lo) && (max.is_none() || x < hi),
-                        ))
-                    },
-                )?;
-                one(masked("WhereBackward0", g, inside)?)
+                // Bounds in the input's dtype, as PyTorch compares them.
+                let in_dtype = |bound: f64| match s[0].dtype() {
+                    tensor::DType::Float64 => bound,
+                    _ => f64::from(bound as f32),
+                };
+                let (lo, hi) = (min.map(in_dtype), max.map(in_dtype));
+                let inside = move |x: f64| lo.is_none_or(|lo| x > lo) && hi.is_none_or(|hi| x < hi);
+                one(kept_where("WhereBackward0", g, s[0].value(), inside)?)
             },
         )
     }

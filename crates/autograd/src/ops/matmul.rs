@@ -68,12 +68,16 @@ impl Tensor {
                     let shape: Vec<isize> = original.shape().iter().map(|&d| d as isize).collect();
                     grad.try_reshape(&shape)
                 };
-                let ga = match needs[0] {
-                    true => Some(back(g2.try_matmul(&b2.transpose(-1, -2))?, &a2, a)?),
-                    false => None,
-                };
+                // The right operand's gradient first: in a linear layer it
+                // is the weight's, whose product needs the matrix kernel's
+                // packing buffer; made before the input's gradient exists,
+                // the two transients never overlap (a lower peak in backward).
                 let gb = match needs[1] {
                     true => Some(back(a2.transpose(-1, -2).try_matmul(&g2)?, &b2, b)?),
+                    false => None,
+                };
+                let ga = match needs[0] {
+                    true => Some(back(g2.try_matmul(&b2.transpose(-1, -2))?, &a2, a)?),
                     false => None,
                 };
                 Ok([ga, gb].into())

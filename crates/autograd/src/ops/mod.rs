@@ -74,6 +74,42 @@ pub(crate) fn masked(name: &'static str, grad: &Tensor, share: RawTensor) -> Res
     ))
 }
 
+/// `grad` where `keep(x)` holds and exactly `0` elsewhere (PyTorch's
+/// `where(keep(x), grad, 0)`, NaN and infinite gradients included), in one
+/// pass with no mask tensor; `grad` and `x` broadcast together, and `x` is
+/// read as float64 (exact for both float dtypes).
+///
+/// Recorded under `create_graph` as the linear map it is: its gradient is
+/// the same selection of the incoming one.
+// `f64::from(v)` converts the float32 expansion of the closure and is the
+// identity in the float64 one.
+#[allow(clippy::useless_conversion)]
+pub(crate) fn kept_where<K>(
+    name: &'static str,
+    grad: &Tensor,
+    x: RawTensor,
+    keep: K,
+) -> Result<Tensor>
+where
+    K: Fn(f64) -> bool + Clone + Send + Sync + 'static,
+{
+    let value = {
+        let keep = keep.clone();
+        tensor::float_zip!(grad.raw(), &x, "backward", |g, v| if keep(f64::from(v)) {
+            g
+        } else {
+            0.0
+        })?
+    };
+    Ok(Tensor::from_differentiable(
+        name,
+        value,
+        &[grad],
+        Save::NOTHING,
+        move |gg, _, _| one(kept_where(name, gg, x.alias(), keep.clone())?),
+    ))
+}
+
 /// A backward that is a linear map of the gradient computed by the
 /// gradient-free `forward` (an embedding into zeros, a scatter), recorded
 /// under `create_graph` with `adjoint`, the transposed map written with

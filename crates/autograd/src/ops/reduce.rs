@@ -1,6 +1,6 @@
 //! Reductions and their derivatives.
 
-use super::{keep_mask, masked, one, panicking};
+use super::{kept_where, masked, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
@@ -280,8 +280,10 @@ impl Tensor {
             SAVE_INPUT_AND_OUTPUT,
             move |g, s, _| {
                 let norm = unreduce(&s[1], dim, keepdim, &shape)?;
-                let nonzero = keep_mask!(norm.raw(), |n| n != 0.0)?;
-                let direction = masked("WhereBackward0", &(&s[0] / &norm), nonzero)?;
+                let direction =
+                    kept_where("WhereBackward0", &(&s[0] / &norm), norm.value(), |n| {
+                        n != 0.0
+                    })?;
                 one(&direction * &unreduce(g, dim, keepdim, &shape)?)
             },
         ))
