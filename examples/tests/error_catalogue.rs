@@ -162,9 +162,9 @@ fn rows() -> Vec<Row> {
             leaf(&[2]).narrow(0, 0, 1).try_mul_(&Tensor::ones(&[1]))
         ),
         row!(
-            "inplace-view",
-            "`y.narrow(..).add_(x)`: a recorded in-place op on a view (PyTorch's `CopySlices`, not supported)",
-            (&leaf(&[2]) * 2.0).narrow(0, 0, 1).try_add_(&Tensor::ones(&[1]))
+            "inplace-not-differentiable",
+            "`y.map_(f)` (an arbitrary closure) on a computed tensor, outside `no_grad`",
+            (&leaf(&[2]) * 2.0).try_map_("map_", |v| v * v)
         ),
         row!(
             "saved-modified",

@@ -111,6 +111,36 @@ def main():
     (gg,) = torch.autograd.grad(g.sum(), x)
     case("double_backward", [name(y)], [("g", g), ("gg", gg)])
 
+    # In place on views: the base's history goes through CopySlices, the
+    # view's through AsStridedBackward0.
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    w = torch.tensor([5.0, 6.0], requires_grad=True)
+    y = x * 2
+    v = y[1:3]
+    v.mul_(w)
+    weights = torch.tensor([1.0, 10.0, 100.0, 1000.0])
+    (y * weights).sum().backward()
+    case("view", [name(y), name(v)], [("y", y), ("x.grad", x.grad), ("w.grad", w.grad)])
+
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    w = torch.tensor([5.0, 6.0], requires_grad=True)
+    y = (x * 1).reshape(2, 2)
+    column = y.select(1, 0)
+    column.mul_(w)
+    column.add_(1.0)
+    (y * weights.reshape(2, 2)).sum().backward()
+    case(
+        "strided_view",
+        [name(y), name(column)],
+        [("y", y), ("column", column), ("x.grad", x.grad), ("w.grad", w.grad)],
+    )
+
+    w = torch.tensor([5.0, 6.0], requires_grad=True)
+    z = torch.zeros(4)
+    z[1:3].add_(w)
+    (z * weights).sum().backward()
+    case("plain_base_view", [name(z)], [("z", z), ("w.grad", w.grad)])
+
     OUT.write_text("\n".join(out) + "\n")
     print(f"wrote {OUT}")
 

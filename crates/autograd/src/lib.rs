@@ -42,6 +42,7 @@ mod hooks;
 mod operators;
 mod ops;
 mod tensor;
+mod view_tracking;
 
 pub use crate::anomaly::{
     detect_anomaly, is_anomaly_enabled, set_detect_anomaly, AnomalyModeGuard,

@@ -2,13 +2,14 @@
 //! and the graph node that produced it.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{or_panic, AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
 use crate::graph::Node;
 use crate::hooks::HookSlot;
+use crate::view_tracking::ViewOf;
 
 /// The gradient-free tensor of the `tensor` crate, which holds the values.
 pub type RawTensor = tensor::Tensor;
@@ -30,27 +31,13 @@ pub(crate) struct Inner {
     /// first; the last is its `grad_fn` (PyTorch's history rebase).
     rebased: OnceLock<Box<Rebase>>,
     /// The tensor this one is a view of, when a view operation made it
-    /// under grad mode (PyTorch's view tracking): a recorded in-place
-    /// operation on such a view is refused.
-    view_base: OnceLock<Tensor>,
-    /// How many live views (see `view_base`) this tensor has: a recorded
-    /// in-place operation on it is refused while it has any, since their
-    /// history would go stale.
-    live_views: AtomicUsize,
+    /// under grad mode (PyTorch's view tracking, `view_tracking.rs`).
+    pub(crate) view_of: OnceLock<ViewOf>,
     pub(crate) grad: Mutex<Option<Tensor>>,
     /// A leaf's gradient hooks (a computed tensor's live on its node).
     pub(crate) hooks: HookSlot,
     /// Whether `retain_grad` was called (non-leaves).
     pub(crate) retains_grad: AtomicBool,
-}
-
-impl Drop for Inner {
-    /// A view leaving frees its base for recorded in-place operations.
-    fn drop(&mut self) {
-        if let Some(base) = self.view_base.get() {
-            base.0.live_views.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
 }
 
 /// One link of a tensor's chain of recorded in-place operations.
@@ -100,8 +87,7 @@ impl Tensor {
             requires_grad: AtomicBool::new(requires_grad),
             grad_fn,
             rebased: OnceLock::new(),
-            view_base: OnceLock::new(),
-            live_views: AtomicUsize::new(0),
+            view_of: OnceLock::new(),
             grad: Mutex::new(None),
             hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
@@ -154,9 +140,13 @@ impl Tensor {
     }
 
     /// The node that computed this tensor: the one that created it, or the
-    /// newest in-place operation recorded on it.
+    /// newest in-place operation recorded on it. A view whose base was
+    /// modified in place since first gets its history regenerated.
     #[inline]
     pub(crate) fn grad_fn_node(&self) -> Option<&Arc<Node>> {
+        if let Some(view) = self.0.view_of.get() {
+            self.refresh_view_history(view);
+        }
         let mut node = self.0.grad_fn.as_ref();
         let mut link = &self.0.rebased;
         while let Some(rebase) = link.get() {
@@ -164,6 +154,16 @@ impl Tensor {
             link = &rebase.next;
         }
         node
+    }
+
+    /// How many in-place operations were recorded on this tensor.
+    pub(crate) fn rebase_count(&self) -> usize {
+        let (mut count, mut link) = (0, &self.0.rebased);
+        while let Some(rebase) = link.get() {
+            count += 1;
+            link = &rebase.next;
+        }
+        count
     }
 
     /// Makes `node` (an in-place operation's) this tensor's `grad_fn`.
@@ -185,32 +185,15 @@ impl Tensor {
         self.0.requires_grad.store(true, Ordering::Relaxed);
     }
 
-    /// Records that this tensor is a view of `base` (of `base`'s own base
-    /// if `base` is a view), under grad mode; returns the tensor.
-    pub(crate) fn viewing(self, base: &Tensor) -> Tensor {
-        if is_grad_enabled() && self.0.value.shares_storage(&base.0.value) {
-            let root = base.view_base().unwrap_or(base);
-            if self.0.view_base.set(root.clone()).is_ok() {
-                root.0.live_views.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self
-    }
-
-    /// Whether some live view shares this tensor's storage.
-    pub(crate) fn has_live_views(&self) -> bool {
-        self.0.live_views.load(Ordering::Relaxed) > 0
-    }
-
-    /// The tensor this one is a view of (see [`set_view_base`](Tensor::set_view_base)).
-    pub(crate) fn view_base(&self) -> Option<&Tensor> {
-        self.0.view_base.get()
-    }
-
     /// Whether operations on this tensor are recorded for differentiation.
     /// PyTorch equivalent: `x.requires_grad`.
     pub fn requires_grad(&self) -> bool {
         self.0.requires_grad.load(Ordering::Relaxed)
+            || self
+                .0
+                .view_of
+                .get()
+                .is_some_and(|view| view.base.requires_grad())
     }
 
     /// Sets whether this leaf requires grad and returns a handle to it, so it
@@ -336,8 +319,7 @@ impl Tensor {
             requires_grad: AtomicBool::new(false),
             grad_fn: None,
             rebased: OnceLock::new(),
-            view_base: OnceLock::new(),
-            live_views: AtomicUsize::new(0),
+            view_of: OnceLock::new(),
             grad: Mutex::new(None),
             hooks: HookSlot::default(),
             retains_grad: AtomicBool::new(false),
@@ -368,39 +350,6 @@ impl Tensor {
             bump.0 = None;
         }
         result
-    }
-
-    /// Whether an in-place op named `op` on this tensor, reading `operands`,
-    /// must be recorded (grad mode on, and this tensor or an operand
-    /// requires grad), with PyTorch's refusals: a leaf that requires grad,
-    /// or a view of one. A view of another tensor, or a tensor with live
-    /// views, is refused too: PyTorch records those (`CopySlices`), this
-    /// library does not yet.
-    pub(crate) fn records_in_place(&self, op: &'static str, operands: &[&Tensor]) -> Result<bool> {
-        if !is_grad_enabled()
-            || !(self.requires_grad() || operands.iter().any(|t| t.requires_grad()))
-        {
-            return Ok(false);
-        }
-        if self.requires_grad() && self.is_leaf() {
-            return Err(AutogradError::InPlaceOnLeaf { op });
-        }
-        if let Some(base) = self.view_base() {
-            if base.requires_grad() && base.is_leaf() {
-                return Err(AutogradError::InPlaceOnViewOfLeaf { op });
-            }
-            return Err(AutogradError::InPlaceInGraph {
-                op,
-                detail: "the tensor is a view of another".into(),
-            });
-        }
-        if self.has_live_views() {
-            return Err(AutogradError::InPlaceInGraph {
-                op,
-                detail: "the tensor has views".into(),
-            });
-        }
-        Ok(true)
     }
 
     // ----- plain accessors ---------------------------------------------------

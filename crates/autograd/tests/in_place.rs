@@ -255,23 +255,80 @@ fn in_place_refusals_are_pytorch_s() {
 }
 
 #[test]
-fn views_and_in_place_are_refused_rather_than_silently_wrong() {
-    // PyTorch records these through the view's base (CopySlices); this
-    // library refuses them instead of computing a wrong gradient.
-    let (x, w) = leaves();
+fn in_place_ops_on_views_match_pytorch() {
+    let cases = cases();
+    let weights = Tensor::from_slice(&[1.0, 10.0, 100.0, 1000.0]);
+
+    // The base's history goes through CopySlices, the view's through
+    // AsStridedBackward0.
+    let x = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0]).requires_grad_(true);
+    let w = Tensor::from_slice(&[5.0, 6.0]).requires_grad_(true);
     let y = &x * 2.0;
-    let e = y.narrow(0, 0, 2).try_add_(&w.narrow(0, 0, 2)).unwrap_err();
-    assert!(e.to_string().contains("view of another"), "{e}");
-    let t = y.unsqueeze(0);
-    let e = y.try_add_(&w).unwrap_err();
-    assert!(e.to_string().contains("has views"), "{e}");
-    drop(t);
-    // Once the view is gone, the in-place op is recorded.
-    y.add_(&w);
-    assert_eq!(y.grad_fn(), Some("AddBackward0"));
-    // Views of a tensor that nothing requires grad of, modified with plain
-    // values: not recorded, aliasing as usual.
+    let v = y.narrow(0, 1, 2);
+    v.mul_(&w);
+    let names = [name(&y), name(&v)];
+    (&y * &weights).sum().backward();
+    check(
+        &cases["view"],
+        &names,
+        &[("y", Some(y)), ("x.grad", x.grad()), ("w.grad", w.grad())],
+    );
+
+    // A strided view (a column) of a base that is itself viewed (the
+    // reshape): every view's history is regenerated from the base's.
+    let x = Tensor::from_slice(&[1.0, 2.0, 3.0, 4.0]).requires_grad_(true);
+    let w = Tensor::from_slice(&[5.0, 6.0]).requires_grad_(true);
+    let y = (&x * 1.0).reshape(&[2, 2]);
+    let column = y.select(1, 0);
+    column.mul_(&w);
+    let mut column = column;
+    column += 1.0;
+    let names = [name(&y), name(&column)];
+    (&y * &weights.reshape(&[2, 2])).sum().backward();
+    check(
+        &cases["strided_view"],
+        &names,
+        &[
+            ("y", Some(y.clone())),
+            ("column", Some(column.clone())),
+            ("x.grad", x.grad()),
+            ("w.grad", w.grad()),
+        ],
+    );
+
+    // A view of a plain tensor, made differentiable by its operand.
+    let w = Tensor::from_slice(&[5.0, 6.0]).requires_grad_(true);
+    let z = Tensor::zeros(&[4]);
+    z.narrow(0, 1, 2).add_(&w);
+    assert!(z.requires_grad() && !z.is_leaf());
+    let names = [name(&z)];
+    (&z * &weights).sum().backward();
+    check(
+        &cases["plain_base_view"],
+        &names,
+        &[("z", Some(z.clone())), ("w.grad", w.grad())],
+    );
+}
+
+#[test]
+fn views_of_a_base_modified_in_place_see_its_new_history() {
+    // A view taken before its base was modified in place regenerates its
+    // history from the base's (PyTorch's AsStridedBackward0).
+    let x = Tensor::from_slice(&[1.0, 2.0, 3.0]).requires_grad_(true);
+    let w = Tensor::from_slice(&[0.5, -1.0, 2.0]).requires_grad_(true);
+    let y = &x * 2.0;
+    let first_two = y.narrow(0, 0, 2);
+    assert_eq!(first_two.grad_fn(), Some("SliceBackward0"));
+    y.mul_(&w);
+    assert_eq!(first_two.grad_fn(), Some("AsStridedBackward0"));
+    assert_eq!(first_two.to_vec(), vec![1.0, -4.0]);
+    first_two.sum().backward();
+    // d/dx of (2x·w)[0..2] = 2w there, 0 for x[2]; d/dw = 2x there.
+    assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, -2.0, 0.0]);
+    assert_eq!(w.grad().unwrap().to_vec(), vec![2.0, 4.0, 0.0]);
+    // Under no_grad nothing is recorded and views alias as usual.
     let base = Tensor::zeros(&[3]);
     base.narrow(0, 1, 2).add_(&Tensor::ones(&[2]));
     assert_eq!(base.to_vec(), vec![0.0, 1.0, 1.0]);
+    assert!(base.is_leaf());
 }

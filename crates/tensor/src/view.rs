@@ -543,6 +543,46 @@ impl Tensor {
         Ok(self.with_layout(layout))
     }
 
+    /// A view of this tensor's storage with the given sizes, strides and
+    /// storage offset (in elements), which must stay inside the storage.
+    /// PyTorch equivalent: `torch.as_strided(x, size, stride, storage_offset)`.
+    ///
+    /// # Errors
+    /// If `size` and `stride` differ in length, or the view would reach past
+    /// the end of the storage.
+    pub fn try_as_strided(
+        &self,
+        size: &[usize],
+        stride: &[usize],
+        storage_offset: usize,
+    ) -> Result<Tensor> {
+        if size.len() != stride.len() {
+            return Err(TensorError::invalid(
+                "as_strided",
+                format!("mismatch in length of strides and shape: {size:?} and {stride:?}"),
+            ));
+        }
+        let capacity = self.storage.bytes() / self.dtype.size();
+        // The furthest element the view reaches, when it has any.
+        let last = size
+            .iter()
+            .zip(stride)
+            .try_fold(storage_offset, |end, (&n, &s)| match n {
+                0 => Some(end),
+                n => end.checked_add((n - 1).checked_mul(s)?),
+            });
+        let fits = size.contains(&0) || last.is_some_and(|last| last < capacity);
+        if !fits {
+            return Err(TensorError::invalid(
+                "as_strided",
+                format!(
+                    "setStorage: sizes {size:?}, strides {stride:?} and storage offset {storage_offset} reach past the storage's {capacity} elements"
+                ),
+            ));
+        }
+        Ok(self.with_layout(Layout::new(size, stride, storage_offset)))
+    }
+
     /// Panicking form of [`try_unfold`](Tensor::try_unfold).
     ///
     /// # Panics

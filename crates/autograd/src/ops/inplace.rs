@@ -73,15 +73,13 @@ impl Tensor {
             .into());
         }
         self.write_value(|v| v.try_copy_(result.raw()).map(drop))?;
-        if let Some(node) = result.grad_fn_node() {
-            self.rebase_history(node.clone());
-        }
+        self.record_in_place_history(&result);
         Ok(self.clone())
     }
 
     /// A handle on `value` with `tensor`'s history (its `grad_fn` and
     /// `requires_grad`): the previous value of a tensor modified in place.
-    fn with_history_of(tensor: &Tensor, value: RawTensor) -> Tensor {
+    pub(crate) fn with_history_of(tensor: &Tensor, value: RawTensor) -> Tensor {
         Tensor::with_value_handle(
             value,
             tensor.grad_fn_node().cloned(),
