@@ -73,23 +73,20 @@ impl ModuleHooks {
     }
 
     pub(crate) fn add_pre(&self, hook: Arc<ForwardPreHook>) -> RemovableHandle {
-        let lists = self.lists();
-        let mut guard = Self::lock(lists);
-        let id = guard.next_id;
-        guard.next_id += 1;
-        guard.pre.push((id, hook));
-        RemovableHandle {
-            lists: Arc::downgrade(lists),
-            id,
-        }
+        self.add(|lists, id| lists.pre.push((id, hook)))
     }
 
     pub(crate) fn add_post(&self, hook: Arc<ForwardHook>) -> RemovableHandle {
+        self.add(|lists, id| lists.post.push((id, hook)))
+    }
+
+    /// Adds a hook under a new id with `push`.
+    fn add(&self, push: impl FnOnce(&mut HookLists, u64)) -> RemovableHandle {
         let lists = self.lists();
         let mut guard = Self::lock(lists);
         let id = guard.next_id;
         guard.next_id += 1;
-        guard.post.push((id, hook));
+        push(&mut guard, id);
         RemovableHandle {
             lists: Arc::downgrade(lists),
             id,

@@ -430,23 +430,43 @@ impl Tensor {
     }
 
     /// The gradient of `sigmoid` from its output `y`: `(g * (1 - y)) * y`,
-    /// in PyTorch's order; differentiable in both (PyTorch's
-    /// `SigmoidBackwardBackward0`), for gradients of gradients.
+    /// in PyTorch's order (PyTorch's `sigmoid_backward`).
     fn sigmoid_backward(&self, y: &Tensor) -> Result<Tensor> {
         let value = tensor::float_zip!(self.raw(), y.raw(), "sigmoid", |g, y| (g * (1.0 - y)) * y)?;
-        Ok(Tensor::from_differentiable(
+        // d/dy of (1 - y) y is 1 - 2y.
+        self.activation_backward(
             "SigmoidBackwardBackward0",
+            y,
+            value,
+            Tensor::sigmoid_backward,
+            |y| y.mul_scalar(-2.0).add_scalar(1.0),
+        )
+    }
+
+    /// Records `value`, an activation's gradient `g · d(y)` computed from
+    /// its output `y` by a fused kernel, as an op differentiable in both:
+    /// linear in `g` (the same op, `again`, on the incoming gradient), and
+    /// `gg · g · d'(y)` in `y`, so gradients of gradients follow.
+    fn activation_backward(
+        &self,
+        name: &'static str,
+        y: &Tensor,
+        value: tensor::Tensor,
+        again: fn(&Tensor, &Tensor) -> Result<Tensor>,
+        derivative_in_y: fn(&Tensor) -> Tensor,
+    ) -> Result<Tensor> {
+        Ok(Tensor::from_differentiable(
+            name,
             value,
             &[self, y],
             SAVE_BOTH,
-            |gg, s, needs| {
+            move |gg, s, needs| {
                 let (g, y) = (&s[0], &s[1]);
-                // Linear in g; d/dy of g (1 - y) y is g (1 - 2y).
                 let dg = match needs[0] {
-                    true => Some(gg.sigmoid_backward(y)?),
+                    true => Some(again(gg, y)?),
                     false => None,
                 };
-                let dy = needs[1].then(|| &(gg * g) * &y.mul_scalar(-2.0).add_scalar(1.0));
+                let dy = needs[1].then(|| &(gg * g) * &derivative_in_y(y));
                 Ok([dg, dy].into())
             },
         ))
@@ -463,27 +483,18 @@ impl Tensor {
         )
     }
 
-    /// The gradient of `tanh` from its output `y`: `g * (1 - y²)` (fused as
-    /// PyTorch's kernel); differentiable in both (PyTorch's
-    /// `TanhBackwardBackward0`), for gradients of gradients.
+    /// The gradient of `tanh` from its output `y`: `g * (1 - y²)`, fused as
+    /// PyTorch's kernel (PyTorch's `tanh_backward`).
     fn tanh_backward(&self, y: &Tensor) -> Result<Tensor> {
         let value = self.raw().try_tanh_backward(y.raw())?;
-        Ok(Tensor::from_differentiable(
+        // d/dy of 1 - y² is -2y.
+        self.activation_backward(
             "TanhBackwardBackward0",
+            y,
             value,
-            &[self, y],
-            SAVE_BOTH,
-            |gg, s, needs| {
-                let (g, y) = (&s[0], &s[1]);
-                // Linear in g; d/dy of g (1 - y²) is -2 g y.
-                let dg = match needs[0] {
-                    true => Some(gg.tanh_backward(y)?),
-                    false => None,
-                };
-                let dy = needs[1].then(|| &(gg * g) * &y.mul_scalar(-2.0));
-                Ok([dg, dy].into())
-            },
-        ))
+            Tensor::tanh_backward,
+            |y| y.mul_scalar(-2.0),
+        )
     }
 
     /// Elementwise clamp into `[min, max]` (either bound optional); the
