@@ -161,6 +161,19 @@ def reduce_dim_inputs(op):
         yield {"dim": 2, "keepdim": 0}, [(make((3, 4), dtype), "c")]
 
 
+def softmax_inputs(op):
+    for dtype in op.dtypes:
+        for dim, keep in [(0, 0), (1, 1), (-1, 0)]:
+            yield {"dim": dim, "keepdim": keep}, [(make((3, 4), dtype), "c")]
+        yield {"dim": 1, "keepdim": 0}, [(make((4, 3), dtype), "t")]
+        # Logits far beyond exp's range: the lane's maximum is subtracted.
+        yield {"dim": 1, "keepdim": 0}, [(make((2, 3), dtype) * 1000, "c")]
+        yield {"dim": 1, "keepdim": 0}, [(make((2, 3), dtype, special=True), "c")]
+        yield {"dim": 0, "keepdim": 0}, [(make((0, 3), dtype), "c")]
+    yield {"dim": 2, "keepdim": 0}, [(make((3, 4), F32), "c")]
+    yield {"dim": 1, "keepdim": 0}, [(make((3, 4), I64), "c")]
+
+
 def matmul_inputs(op):
     for dtype in [F32, F64, I64]:
         for sa, sb, la in [((3, 4), (4, 2), "c"), ((3, 4), (4, 2), "t"), ((4,), (4, 2), "c"),
@@ -254,6 +267,7 @@ KINDS = {
     "view": view_inputs, "index": index_inputs, "gather": gather_inputs,
     "scatter": scatter_inputs, "mask": mask_inputs, "where": where_inputs,
     "convert": convert_inputs, "stack": stack_inputs, "sort": sort_inputs,
+    "softmax": softmax_inputs,
 }
 
 
@@ -314,6 +328,10 @@ OPS = [
     Op("max_dim", lambda x, dim, keepdim: x.max(dim, keepdim=bool(keepdim)), "reduce_dim", dtypes=NUMERIC),
     Op("min_dim", lambda x, dim, keepdim: x.min(dim, keepdim=bool(keepdim)), "reduce_dim", dtypes=NUMERIC),
     Op("argmax_dim", lambda x, dim, keepdim: x.argmax(dim, keepdim=bool(keepdim)), "reduce_dim", dtypes=NUMERIC),
+    # The softmax family (no integer inputs: PyTorch raises for softmax).
+    Op("softmax", lambda x, dim, keepdim: x.softmax(dim), "softmax", dtypes=FLOATS),
+    Op("log_softmax", lambda x, dim, keepdim: x.log_softmax(dim), "softmax", dtypes=FLOATS),
+    Op("logsumexp", lambda x, dim, keepdim: x.logsumexp(dim, keepdim=bool(keepdim)), "softmax", dtypes=FLOATS),
     # Products.
     Op("matmul", torch.matmul, "matmul"),
     # Views (values through the view; copies compared elementwise).
@@ -355,7 +373,7 @@ def call(op, args, tensors):
     kind = op.kind
     if kind == "scalar":
         return op.fn(tensors[0], args["s"])
-    if kind == "reduce_dim":
+    if kind in ("reduce_dim", "softmax"):
         return op.fn(tensors[0], args["dim"], args["keepdim"])
     if kind in ("index", "gather", "scatter", "stack", "sort"):
         return op.fn(*tensors, args["dim"])

@@ -166,11 +166,17 @@ const OPS: &[OpInfo] = &[
             shape.extend(t[0].shape().iter().map(|&d| d as isize));
             t[0].try_unsqueeze(0)?.try_expand(&shape)
         }),
+    // The softmax family (autograd ops only).
+    op!("softmax", raw: |x, a| through_autograd(x, |t| t[0].try_softmax(a.dim)), grad: |t, a| t[0].try_softmax(a.dim)),
+    op!("log_softmax", raw: |x, a| through_autograd(x, |t| t[0].try_log_softmax(a.dim)), grad: |t, a| t[0].try_log_softmax(a.dim)),
+    op!("logsumexp", raw: |x, a| through_autograd(x, |t| t[0].try_logsumexp(a.dim, a.keepdim)),
+        grad: |t, a| t[0].try_logsumexp(a.dim, a.keepdim)),
     // Indexing.
     op!("index_select", raw: |x, a| one(x[0].try_index_select(a.dim, &x[1])),
         grad: |t, a| t[0].try_index_select(a.dim, &index_list(&t[1].value(), t[0].shape()[a.dim as usize]))),
     op!("gather", raw: |x, a| one(x[0].try_gather(a.dim, &x[1])), grad: |t, a| t[0].try_gather(a.dim, &t[1])),
-    op!("scatter_add", raw: |x, a| one(x[0].try_scatter_add(a.dim, &x[1], &x[2]))),
+    op!("scatter_add", raw: |x, a| one(x[0].try_scatter_add(a.dim, &x[1], &x[2])),
+        grad: |t, a| t[0].try_scatter_add(a.dim, &t[1], &t[2])),
     op!("masked_fill", raw: |x, a| one(x[0].try_masked_fill(&x[1], s(a))), grad: |t, a| t[0].try_masked_fill(&t[1], s(a))),
     op!("masked_select", raw: |x, _| one(x[0].try_masked_select(&x[1]))),
     op!("where", raw: |x, _| one(Raw::try_where_cond(&x[0], &x[1], &x[2])), grad: |t, _| Tensor::try_where_cond(&t[0], &t[1], &t[2])),
@@ -186,6 +192,22 @@ const OPS: &[OpInfo] = &[
     op!("topk", raw: |x, a| x[0].try_topk(2, a.dim, true).map(|(v, i)| vec![v, i]), grad: |t, a| t[0].try_topk(2, a.dim, true).map(|(v, _)| v)),
     op!("topk_smallest", raw: |x, a| x[0].try_topk(2, a.dim, false).map(|(v, i)| vec![v, i]), grad: |t, a| t[0].try_topk(2, a.dim, false).map(|(v, _)| v)),
 ];
+
+/// An op that exists only on differentiable tensors, run on plain values.
+fn through_autograd(
+    x: &[Raw],
+    f: impl Fn(&[Tensor]) -> autograd::Result<Tensor>,
+) -> tensor::Result<Vec<Raw>> {
+    let t: Vec<Tensor> = x.iter().map(|x| Tensor::new(x.alias())).collect();
+    match f(&t) {
+        Ok(out) => Ok(vec![out.value()]),
+        Err(autograd::AutogradError::Tensor(e)) => Err(e),
+        Err(e) => Err(tensor::TensorError::InvalidArgument {
+            op: "autograd",
+            msg: e.to_string(),
+        }),
+    }
+}
 
 /// An int64 index tensor as the usize list the autograd op takes
 /// (negative indices counted from the end).

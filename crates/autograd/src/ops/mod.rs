@@ -10,6 +10,7 @@ pub(crate) use inplace::as_out_of_place;
 mod matmul;
 mod reduce;
 mod shape;
+mod softmax;
 
 /// Generates the panicking form of `try_` methods.
 macro_rules! panicking {
