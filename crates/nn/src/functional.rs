@@ -1,5 +1,6 @@
 //! Stateless forms of the layers and losses. PyTorch equivalent: `torch.nn.functional`.
 
+pub use crate::classification::{cross_entropy, log_softmax, nll_loss, softmax};
 use autograd::{Result, Save, Tensor};
 use tensor::{broadcast_shapes, TensorError};
 

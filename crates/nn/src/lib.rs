@@ -13,12 +13,14 @@
 //! assert_eq!(loss.grad_fn(), Some("MseLossBackward0"));
 //! ```
 
+mod classification;
 pub mod functional;
 mod hooks;
 mod linear;
 mod loss;
 mod module;
 
+pub use classification::{CrossEntropyLoss, LogSoftmax, NLLLoss, Softmax, DEFAULT_IGNORE_INDEX};
 pub use hooks::{ForwardHook, ForwardPreHook, ModuleHooks, RemovableHandle};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
