@@ -316,6 +316,13 @@ OPS = [
     Op("lt_scalar", lambda x, s: x < s, "scalar"),
     Op("eq_scalar", lambda x, s: x == s, "scalar"),
     Op("clamp", lambda x: torch.clamp(x, -0.5, 0.75), "unary", dtypes=FLOATS),
+    # Activations (torch.nn.functional).
+    Op("gelu", torch.nn.functional.gelu, "unary", dtypes=FLOATS),
+    Op("gelu_tanh", lambda x: torch.nn.functional.gelu(x, approximate="tanh"), "unary", dtypes=FLOATS),
+    Op("leaky_relu", lambda x: torch.nn.functional.leaky_relu(x, 0.1), "unary", dtypes=FLOATS),
+    Op("elu", lambda x: torch.nn.functional.elu(x, 0.7), "unary", dtypes=FLOATS),
+    Op("silu", torch.nn.functional.silu, "unary", dtypes=FLOATS),
+    Op("softplus", lambda x: torch.nn.functional.softplus(x, 2.0, 3.0), "unary", dtypes=FLOATS),
     # Reductions.
     Op("sum", torch.sum, "reduce"),
     Op("mean", torch.mean, "reduce"),

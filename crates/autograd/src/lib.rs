@@ -55,6 +55,7 @@ pub use crate::grad_mode::{
 pub use crate::gradcheck::{gradcheck, gradgradcheck, GradcheckError, GradcheckOptions};
 pub use crate::graph::{grad, BackwardFn, GradOptions, Grads, Save};
 pub use crate::hooks::{HookFn, HookHandle};
+pub use crate::ops::GeluApproximate;
 pub use crate::tensor::{RawTensor, Tensor};
 
 use crate::error::or_panic;

@@ -14,7 +14,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use autograd::{gradcheck, gradgradcheck, GradcheckOptions, Tensor};
+use autograd::{gradcheck, gradgradcheck, GeluApproximate, GradcheckOptions, Tensor};
 use tensor::{DType, Scalar, Tensor as Raw};
 
 /// Scalars and dims of a sample.
@@ -166,6 +166,15 @@ const OPS: &[OpInfo] = &[
             shape.extend(t[0].shape().iter().map(|&d| d as isize));
             t[0].try_unsqueeze(0)?.try_expand(&shape)
         }),
+    // Activations (autograd ops only).
+    op!("gelu", raw: |x, _| through_autograd(x, |t| Ok(t[0].gelu(GeluApproximate::None))),
+        grad: |t, _| Ok(t[0].gelu(GeluApproximate::None))),
+    op!("gelu_tanh", raw: |x, _| through_autograd(x, |t| Ok(t[0].gelu(GeluApproximate::Tanh))),
+        grad: |t, _| Ok(t[0].gelu(GeluApproximate::Tanh))),
+    op!("leaky_relu", raw: |x, _| through_autograd(x, |t| Ok(t[0].leaky_relu(0.1))), grad: |t, _| Ok(t[0].leaky_relu(0.1))),
+    op!("elu", raw: |x, _| through_autograd(x, |t| Ok(t[0].elu(0.7))), grad: |t, _| Ok(t[0].elu(0.7))),
+    op!("silu", raw: |x, _| through_autograd(x, |t| Ok(t[0].silu())), grad: |t, _| Ok(t[0].silu())),
+    op!("softplus", raw: |x, _| through_autograd(x, |t| Ok(t[0].softplus(2.0, 3.0))), grad: |t, _| Ok(t[0].softplus(2.0, 3.0))),
     // The softmax family (autograd ops only).
     op!("softmax", raw: |x, a| through_autograd(x, |t| t[0].try_softmax(a.dim)), grad: |t, a| t[0].try_softmax(a.dim)),
     op!("log_softmax", raw: |x, a| through_autograd(x, |t| t[0].try_log_softmax(a.dim)), grad: |t, a| t[0].try_log_softmax(a.dim)),
@@ -388,6 +397,8 @@ fn at_a_kink(op: &str, inputs: &[Raw]) -> bool {
     };
     has(0.0)
         || (op == "clamp" && (has(-0.5) || has(0.75)))
+        // Softplus(β = 2, threshold = 3) jumps where βx = 3.
+        || (op == "softplus" && has(1.5))
         || (matches!(
             op,
             "max" | "min" | "max_dim" | "min_dim" | "maximum" | "minimum"

@@ -2,10 +2,12 @@
 //! crate and, in the same place, states its backward rule through
 //! [`Tensor::from_op`](crate::Tensor::from_op).
 
+mod activation;
 mod dtype;
 mod elementwise;
 mod index;
 mod inplace;
+pub use activation::GeluApproximate;
 pub(crate) use inplace::as_out_of_place;
 mod matmul;
 mod reduce;
