@@ -1,6 +1,7 @@
 //! Stateless forms of the layers and losses. PyTorch equivalent: `torch.nn.functional`.
 
 pub use crate::classification::{cross_entropy, log_softmax, nll_loss, softmax};
+pub use crate::layers::{dropout, elu, flatten, gelu, leaky_relu, silu, softplus};
 use autograd::{Result, Save, Tensor};
 use tensor::{broadcast_shapes, TensorError};
 

@@ -16,12 +16,15 @@
 mod classification;
 pub mod functional;
 mod hooks;
+mod layers;
 mod linear;
 mod loss;
 mod module;
 
+pub use autograd::GeluApproximate;
 pub use classification::{CrossEntropyLoss, LogSoftmax, NLLLoss, Softmax, DEFAULT_IGNORE_INDEX};
 pub use hooks::{ForwardHook, ForwardPreHook, ModuleHooks, RemovableHandle};
+pub use layers::{Dropout, Flatten, Identity, LeakyReLU, SiLU, Softplus, ELU, GELU};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use module::{CloneModule, Module, ReLU, RegisterHooks, Sequential, Sigmoid, Tanh};

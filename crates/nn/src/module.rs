@@ -155,6 +155,48 @@ pub trait Module: Any + Send + Sync + CloneModule {
     /// Sets training mode. PyTorch equivalent: `module.train(mode)`.
     fn set_training(&mut self, _training: bool) {}
 
+    /// The direct submodules with their names (`"0"`, `"1"` in a
+    /// `Sequential`). PyTorch equivalent: `module.named_children()`.
+    fn named_children(&self) -> Vec<(String, &dyn Module)> {
+        Vec::new()
+    }
+
+    /// The direct submodules, mutably (what [`apply`](Module::apply) walks).
+    fn children_mut(&mut self) -> Vec<&mut dyn Module> {
+        Vec::new()
+    }
+
+    /// The direct submodules. PyTorch equivalent: `module.children()`.
+    fn children(&self) -> Vec<&dyn Module> {
+        self.named_children().into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// This module (named `""`) and every module below it, depth first,
+    /// with dotted names (`"0"`, `"features.1"`). PyTorch equivalent:
+    /// `module.named_modules()`.
+    fn named_modules(&self) -> Vec<(String, &dyn Module)> {
+        let mut all = vec![(String::new(), self.as_dyn())];
+        for (name, child) in self.named_children() {
+            for (below, module) in child.named_modules() {
+                let full = match below.is_empty() {
+                    true => name.clone(),
+                    false => format!("{name}.{below}"),
+                };
+                all.push((full, module));
+            }
+        }
+        all
+    }
+
+    /// Calls `f` on every submodule, then on this module (PyTorch's order),
+    /// for example to initialise weights. PyTorch equivalent: `module.apply(fn)`.
+    fn apply(&mut self, f: &mut dyn FnMut(&mut dyn Module)) {
+        for child in self.children_mut() {
+            child.apply(f);
+        }
+        f(self.as_dyn_mut());
+    }
+
     /// Training mode on. PyTorch equivalent: `module.train()`.
     fn train(&mut self) {
         self.set_training(true);
@@ -176,6 +218,9 @@ pub trait CloneModule {
     /// The module as a trait object (what hooks receive).
     fn as_dyn(&self) -> &dyn Module;
 
+    /// The module as a mutable trait object (what `apply` passes).
+    fn as_dyn_mut(&mut self) -> &mut dyn Module;
+
     /// The module's type name, for messages.
     fn type_name(&self) -> &'static str;
 }
@@ -186,6 +231,10 @@ impl<M: Module + Clone> CloneModule for M {
     }
 
     fn as_dyn(&self) -> &dyn Module {
+        self
+    }
+
+    fn as_dyn_mut(&mut self) -> &mut dyn Module {
         self
     }
 
@@ -387,6 +436,18 @@ impl Module for Sequential {
 
     fn hooks(&self) -> Option<&ModuleHooks> {
         Some(&self.hooks)
+    }
+
+    fn named_children(&self) -> Vec<(String, &dyn Module)> {
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(i, layer)| (i.to_string(), layer.as_ref()))
+            .collect()
+    }
+
+    fn children_mut(&mut self) -> Vec<&mut dyn Module> {
+        self.layers.iter_mut().map(|layer| layer.as_mut()).collect()
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {

@@ -1,0 +1,113 @@
+//! Dropout, Flatten, Identity, the activation modules with options, and
+//! walking a module tree (children, named_modules, apply, train/eval).
+
+use autograd::Tensor;
+use nn::functional::{dropout, flatten};
+use nn::{
+    Dropout, Flatten, GeluApproximate, Identity, LeakyReLU, Linear, Module, ReLU, Sequential,
+    Softplus, ELU, GELU,
+};
+
+#[test]
+fn dropout_scales_in_training_and_passes_through_in_eval() {
+    tensor::manual_seed(0);
+    let x = Tensor::ones(&[10_000]).requires_grad_(true);
+    let y = dropout(&x, 0.25, true).unwrap();
+    assert_eq!(y.grad_fn(), Some("NativeDropoutBackward0"));
+    let values = y.to_vec();
+    let kept = values.iter().filter(|&&v| v != 0.0).count();
+    // Kept elements are scaled by 1 / (1 - p); about 75% are kept.
+    assert!(values
+        .iter()
+        .all(|&v| v == 0.0 || (v - 1.0 / 0.75).abs() < 1e-6));
+    assert!((7_300..7_700).contains(&kept), "{kept} kept");
+    // The gradient is the same mask and scale.
+    y.sum().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), values);
+    // Evaluation, p = 0 and p = 1.
+    assert_eq!(dropout(&x, 0.25, false).unwrap().id(), x.id());
+    assert_eq!(dropout(&x, 0.0, true).unwrap().id(), x.id());
+    assert!(dropout(&x, 1.0, true)
+        .unwrap()
+        .to_vec()
+        .iter()
+        .all(|&v| v == 0.0));
+    let e = dropout(&x, 1.5, true).unwrap_err().to_string();
+    assert!(
+        e.contains("dropout probability has to be between 0 and 1, but got 1.5"),
+        "{e}"
+    );
+    assert!(Dropout::try_new(-0.1).is_err());
+}
+
+#[test]
+fn train_and_eval_reach_dropout_inside_a_network() {
+    let mut net = Sequential::new()
+        .append(Linear::new(4, 4))
+        .append(Dropout::new(0.5))
+        .append(ReLU);
+    let x = Tensor::ones(&[2, 4]);
+    net.eval();
+    assert!(!net.is_training() && !net.layer::<Dropout>(1).is_training());
+    let a = net.forward(&x).to_vec();
+    assert_eq!(a, net.forward(&x).to_vec(), "no dropout in eval mode");
+    net.train();
+    assert!(net.layer::<Dropout>(1).is_training());
+}
+
+#[test]
+fn flatten_keeps_the_batch_dim_by_default() {
+    let x = Tensor::zeros(&[2, 3, 4, 5]);
+    assert_eq!(Flatten::default().forward(&x).shape(), vec![2, 60]);
+    assert_eq!(Flatten::new(0, -1).forward(&x).shape(), vec![120]);
+    assert_eq!(flatten(&x, 1, 2).unwrap().shape(), vec![2, 12, 5]);
+    assert_eq!(
+        flatten(&Tensor::scalar(3.0), 0, -1).unwrap().shape(),
+        vec![1]
+    );
+    let e = flatten(&x, 2, 1).unwrap_err().to_string();
+    assert!(e.contains("start_dim cannot come after end_dim"), "{e}");
+    let e = flatten(&x, 4, -1).unwrap_err().to_string();
+    assert!(
+        e.contains("Dimension out of range (expected to be in range of [-4, 3], but got 4)"),
+        "{e}"
+    );
+    assert_eq!(Identity::new().forward(&x).id(), x.id());
+}
+
+#[test]
+fn activation_modules_have_pytorch_s_defaults() {
+    assert_eq!(LeakyReLU::default().negative_slope, 0.01);
+    assert_eq!(ELU::default().alpha, 1.0);
+    let softplus = Softplus::default();
+    assert_eq!((softplus.beta, softplus.threshold), (1.0, 20.0));
+    assert_eq!(GELU::default().approximate, GeluApproximate::None);
+    let x = Tensor::from_slice(&[-1.0, 0.5]);
+    assert_eq!(LeakyReLU::new(0.2).forward(&x).to_vec(), vec![-0.2, 0.5]);
+    assert_eq!(
+        GELU::new(GeluApproximate::Tanh).forward(&x).to_vec(),
+        x.gelu(GeluApproximate::Tanh).to_vec()
+    );
+}
+
+#[test]
+fn a_module_tree_can_be_walked_and_changed() {
+    let inner = Sequential::new().append(Linear::new(3, 2)).append(ReLU);
+    let mut net = Sequential::new().append(inner).append(Linear::new(2, 1));
+    let names: Vec<String> = net.named_modules().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["", "0", "0.0", "0.1", "1"]);
+    assert_eq!(net.children().len(), 2);
+    // apply: every Linear's weights set to 0.5, as nn.init in a PyTorch apply.
+    let mut visited = 0;
+    net.apply(&mut |m: &mut dyn Module| {
+        visited += 1;
+        for p in m.parameters_mut() {
+            p.data().fill_(0.5);
+        }
+    });
+    assert_eq!(visited, 5);
+    assert!(net
+        .parameters()
+        .iter()
+        .all(|p| p.to_vec().iter().all(|&v| v == 0.5)));
+}
