@@ -54,14 +54,9 @@ pub fn dropout(x: &Tensor, p: f64, training: bool) -> Result<Tensor> {
     // The kept elements' multiplier: 1 / (1 - p), or 0 everywhere for p = 1.
     let scale = if p == 1.0 { 0.0 } else { 1.0 / (1.0 - p) };
     let keep = 1.0 - p;
-    let mask = tensor::float_map!(RawTensor::try_rand(&x.shape())?, "dropout", |u| {
-        if f64::from(u) < keep {
-            1.0
-        } else {
-            0.0
-        }
-    })?
-    .try_to_dtype(x.dtype())?;
+    let mask = RawTensor::try_rand(&x.shape())?
+        .try_lt_scalar(keep)?
+        .try_to_dtype(x.dtype())?;
     let multiplier = Tensor::new(&mask * scale);
     let value = x.value().try_mul(&multiplier.value())?;
     Tensor::try_from_differentiable_op(
@@ -147,6 +142,18 @@ impl Default for Flatten {
     /// PyTorch's defaults: `start_dim = 1`, `end_dim = -1`.
     fn default() -> Flatten {
         Flatten::new(1, -1)
+    }
+}
+
+impl Default for SiLU {
+    fn default() -> SiLU {
+        SiLU::new()
+    }
+}
+
+impl Default for Identity {
+    fn default() -> Identity {
+        Identity::new()
     }
 }
 
