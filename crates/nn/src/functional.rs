@@ -2,6 +2,9 @@
 
 pub use crate::classification::{cross_entropy, log_softmax, nll_loss, softmax};
 pub use crate::layers::{dropout, elu, flatten, gelu, leaky_relu, silu, softplus};
+pub use crate::pointwise_losses::{
+    binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, l1_loss, smooth_l1_loss,
+};
 use autograd::{Result, Save, Tensor};
 use tensor::{broadcast_shapes, TensorError};
 

@@ -20,6 +20,7 @@ mod layers;
 mod linear;
 mod loss;
 mod module;
+mod pointwise_losses;
 
 pub use autograd::GeluApproximate;
 pub use classification::{CrossEntropyLoss, LogSoftmax, NLLLoss, Softmax, DEFAULT_IGNORE_INDEX};
@@ -28,6 +29,7 @@ pub use layers::{Dropout, Flatten, Identity, LeakyReLU, SiLU, Softplus, ELU, GEL
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use module::{CloneModule, Module, ReLU, RegisterHooks, Sequential, Sigmoid, Tanh};
+pub use pointwise_losses::{BCELoss, BCEWithLogitsLoss, HuberLoss, L1Loss, SmoothL1Loss};
 
 /// Unwraps a result, panicking with the error's message at the caller's location.
 #[track_caller]
