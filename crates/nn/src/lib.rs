@@ -16,6 +16,7 @@
 mod classification;
 pub mod functional;
 mod hooks;
+pub mod init;
 mod layers;
 mod linear;
 mod loss;

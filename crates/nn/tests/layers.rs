@@ -111,3 +111,73 @@ fn a_module_tree_can_be_walked_and_changed() {
         .iter()
         .all(|p| p.to_vec().iter().all(|&v| v == 0.5)));
 }
+
+mod init {
+    use autograd::Tensor;
+    use nn::init::{self, FanMode, Nonlinearity};
+
+    /// Mean and standard deviation of a tensor's values.
+    fn moments(t: &Tensor) -> (f64, f64) {
+        let v = t.to_vec_as::<f64>();
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64;
+        (mean, var.sqrt())
+    }
+
+    #[test]
+    fn gains_and_fans_are_pytorch_s() {
+        // nn.init.calculate_gain values.
+        assert_eq!(init::calculate_gain(Nonlinearity::Linear), 1.0);
+        assert_eq!(init::calculate_gain(Nonlinearity::Tanh), 5.0 / 3.0);
+        assert_eq!(init::calculate_gain(Nonlinearity::Relu), 2f64.sqrt());
+        assert!(
+            (init::calculate_gain(Nonlinearity::LeakyRelu(0.01)) - 1.4141428569978354).abs()
+                < 1e-15
+        );
+        assert_eq!(init::calculate_gain(Nonlinearity::Selu), 0.75);
+        // A conv weight [out, in, kh, kw]: fans include the receptive field.
+        let w = Tensor::zeros(&[16, 8, 3, 3]);
+        assert_eq!(init::calculate_fan_in_and_fan_out(&w).unwrap(), (72, 144));
+        let e = init::xavier_uniform_(&Tensor::zeros(&[5]), 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+        ));
+    }
+
+    #[test]
+    fn initialisers_draw_with_the_documented_spread() {
+        tensor::manual_seed(1);
+        // A parameter that requires grad: filled without recording.
+        let w = Tensor::zeros(&[512, 256]).requires_grad_(true);
+        init::kaiming_uniform_(&w, FanMode::FanIn, Nonlinearity::Relu).unwrap();
+        assert!(w.is_leaf());
+        let bound = (6.0f64 / 256.0).sqrt();
+        assert!(w.to_vec_as::<f64>().iter().all(|v| v.abs() <= bound));
+        let (mean, std) = moments(&w);
+        assert!(
+            mean.abs() < 0.01 && (std - (2.0f64 / 256.0).sqrt()).abs() < 0.003,
+            "{mean} {std}"
+        );
+        init::kaiming_normal_(&w, FanMode::FanOut, Nonlinearity::Relu).unwrap();
+        let (_, std) = moments(&w);
+        assert!((std - (2.0f64 / 512.0).sqrt()).abs() < 0.002, "{std}");
+        init::xavier_normal_(&w, 2.0).unwrap();
+        let (_, std) = moments(&w);
+        assert!((std - 2.0 * (2.0f64 / 768.0).sqrt()).abs() < 0.003, "{std}");
+        init::constant_(&w, 0.25).unwrap();
+        assert!(w.to_vec().iter().all(|&v| v == 0.25));
+        init::ones_(&w).unwrap();
+        init::zeros_(&w).unwrap();
+        assert!(w.to_vec().iter().all(|&v| v == 0.0));
+        init::uniform_(&w, -0.1, 0.3).unwrap();
+        assert!(w.to_vec().iter().all(|&v| (-0.1..0.3).contains(&v)));
+        init::normal_(&w, 1.0, 0.5).unwrap();
+        let (mean, std) = moments(&w);
+        assert!((mean - 1.0).abs() < 0.01 && (std - 0.5).abs() < 0.01);
+        // Empty tensors are left alone by kaiming, as in PyTorch.
+        init::kaiming_uniform_(&Tensor::zeros(&[0, 3]), FanMode::FanIn, Nonlinearity::Relu)
+            .unwrap();
+    }
+}
