@@ -14,8 +14,12 @@
 //! # Ok::<(), optim::OptimError>(())
 //! ```
 
+mod adaptive;
+mod groups;
 mod sgd;
 
+pub use adaptive::{Adagrad, AdagradOptions, Adam, AdamOptions, AdamW, RMSprop, RmspropOptions};
+pub use groups::{LearningRate, ParamGroup};
 pub use sgd::{SgdOptions, SGD};
 
 /// An invalid parameter list or hyper-parameter, named as PyTorch reports it.
@@ -91,6 +95,14 @@ pub trait Optimizer {
     /// `set_to_none=True`). PyTorch equivalent: `optimizer.zero_grad()`.
     fn zero_grad(&mut self);
 
-    /// The parameters being optimized.
+    /// The parameters being optimized, every group's in order.
     fn parameters(&self) -> &[autograd::Tensor];
+
+    /// The learning rate of each parameter group. PyTorch equivalent:
+    /// `[g["lr"] for g in optimizer.param_groups]`.
+    fn group_lrs(&self) -> Vec<f64>;
+
+    /// Sets the learning rate of group `group` (what schedulers do).
+    /// PyTorch equivalent: `optimizer.param_groups[group]["lr"] = lr`.
+    fn set_group_lr(&mut self, group: usize, lr: f64);
 }

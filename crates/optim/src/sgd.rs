@@ -1,8 +1,9 @@
 //! Stochastic gradient descent with PyTorch's momentum, dampening, weight
 //! decay and Nesterov options and update formulas.
 
-use autograd::{no_grad, RawTensor, Tensor};
+use autograd::{RawTensor, Tensor};
 
+use crate::groups::{Groups, LearningRate, ParamGroup};
 use crate::{OptimError, Optimizer};
 
 /// SGD's hyper-parameters, with PyTorch's defaults.
@@ -40,9 +41,41 @@ impl Default for SgdOptions {
 ///
 /// PyTorch equivalent: `torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov)`.
 pub struct SGD {
-    params: Vec<Tensor>,
-    options: SgdOptions,
-    momentum_buffers: Vec<Option<RawTensor>>,
+    groups: Groups<SgdOptions, RawTensor>,
+}
+
+impl LearningRate for SgdOptions {
+    fn lr(&self) -> f64 {
+        f64::from(self.lr)
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr as f32;
+    }
+}
+
+impl SgdOptions {
+    fn validate(&self) -> Result<(), OptimError> {
+        for (name, value) in [
+            ("learning rate", self.lr),
+            ("momentum value", self.momentum),
+            ("weight_decay value", self.weight_decay),
+        ] {
+            if value < 0.0 || value.is_nan() {
+                return Err(OptimError::InvalidHyperParameter {
+                    optimizer: "SGD",
+                    name,
+                    value,
+                });
+            }
+        }
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(OptimError::Nesterov {
+                momentum: self.momentum,
+                dampening: self.dampening,
+            });
+        }
+        Ok(())
+    }
 }
 
 impl SGD {
@@ -69,57 +102,58 @@ impl SGD {
     /// rate, momentum or weight decay; [`OptimError::Nesterov`] for Nesterov
     /// without momentum or with dampening.
     pub fn with_options(params: Vec<Tensor>, options: SgdOptions) -> Result<SGD, OptimError> {
-        crate::check_parameters("SGD", &params)?;
-        for (name, value) in [
-            ("learning rate", options.lr),
-            ("momentum value", options.momentum),
-            ("weight_decay value", options.weight_decay),
-        ] {
-            if value < 0.0 || value.is_nan() {
-                return Err(OptimError::InvalidHyperParameter {
-                    optimizer: "SGD",
-                    name,
-                    value,
-                });
-            }
-        }
-        if options.nesterov && (options.momentum <= 0.0 || options.dampening != 0.0) {
-            return Err(OptimError::Nesterov {
-                momentum: options.momentum,
-                dampening: options.dampening,
-            });
-        }
-        let momentum_buffers = vec![None; params.len()];
+        SGD::with_groups(vec![ParamGroup::new(params, options)])
+    }
+
+    /// SGD over parameter groups with options of their own (the book's
+    /// weight decay on weights only). PyTorch equivalent:
+    /// `SGD([{"params": w, "weight_decay": wd}, {"params": b}], lr=lr)`.
+    ///
+    /// # Errors
+    /// As [`with_options`](SGD::with_options), for any group; a parameter
+    /// in two groups is a duplicate.
+    pub fn with_groups(groups: Vec<ParamGroup<SgdOptions>>) -> Result<SGD, OptimError> {
         Ok(SGD {
-            params,
-            options,
-            momentum_buffers,
+            groups: Groups::new("SGD", groups, SgdOptions::validate)?,
         })
     }
 
-    /// The hyper-parameters.
-    pub fn options(&self) -> &SgdOptions {
-        &self.options
+    /// Adds a group. PyTorch equivalent: `optimizer.add_param_group(group)`.
+    ///
+    /// # Errors
+    /// As [`with_groups`](SGD::with_groups).
+    pub fn add_param_group(&mut self, group: ParamGroup<SgdOptions>) -> Result<(), OptimError> {
+        self.groups.add(group, SgdOptions::validate)
     }
 
-    /// Changes the learning rate (e.g. from a schedule).
+    /// The groups. PyTorch equivalent: `optimizer.param_groups`.
+    pub fn param_groups(&self) -> &[ParamGroup<SgdOptions>] {
+        &self.groups.groups
+    }
+
+    /// The hyper-parameters of the first group.
+    pub fn options(&self) -> &SgdOptions {
+        &self.groups.groups[0].options
+    }
+
+    /// Changes the learning rate of every group.
     pub fn set_lr(&mut self, lr: f32) {
-        self.options.lr = lr;
+        for group in 0..self.groups.groups.len() {
+            self.groups.set_lr(group, f64::from(lr));
+        }
     }
 }
 
 impl Optimizer for SGD {
     fn step(&mut self) {
-        let _guard = no_grad();
-        let SgdOptions {
-            lr,
-            momentum,
-            dampening,
-            weight_decay,
-            nesterov,
-        } = self.options;
-        for (p, buffer) in self.params.iter().zip(&mut self.momentum_buffers) {
-            let Some(grad) = p.grad() else { continue };
+        self.groups.for_each_with_grad(|options, p, grad, buffer| {
+            let SgdOptions {
+                lr,
+                momentum,
+                dampening,
+                weight_decay,
+                nesterov,
+            } = *options;
             // The same operations, in the same order, as torch.optim.SGD.
             let mut g = grad.value();
             if weight_decay != 0.0 {
@@ -141,14 +175,22 @@ impl Optimizer for SGD {
                 *buffer = Some(b);
             }
             p.add_scaled_(&Tensor::new(g), -lr); // param.add_(grad, alpha=-lr)
-        }
+        });
     }
 
     fn zero_grad(&mut self) {
-        self.params.iter().for_each(Tensor::clear_grad);
+        self.groups.parameters().iter().for_each(Tensor::clear_grad);
     }
 
     fn parameters(&self) -> &[Tensor] {
-        &self.params
+        self.groups.parameters()
+    }
+
+    fn group_lrs(&self) -> Vec<f64> {
+        self.groups.lrs()
+    }
+
+    fn set_group_lr(&mut self, group: usize, lr: f64) {
+        self.groups.set_lr(group, lr)
     }
 }

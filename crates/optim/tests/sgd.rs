@@ -116,7 +116,17 @@ type Construct = fn(Vec<Tensor>) -> Result<(), OptimError>;
 /// Every optimizer's constructor; each new optimizer adds its row, and the
 /// parameter-list checks run on it.
 fn constructors() -> Vec<(&'static str, Construct)> {
-    vec![("SGD", |params| SGD::new(params, 0.1).map(drop))]
+    vec![
+        ("SGD", |params| SGD::new(params, 0.1).map(drop)),
+        ("Adam", |params| optim::Adam::new(params, 0.1).map(drop)),
+        ("AdamW", |params| optim::AdamW::new(params, 0.1).map(drop)),
+        ("RMSprop", |params| {
+            optim::RMSprop::new(params, 0.1).map(drop)
+        }),
+        ("Adagrad", |params| {
+            optim::Adagrad::new(params, 0.1).map(drop)
+        }),
+    ]
 }
 
 #[test]

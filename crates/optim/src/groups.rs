@@ -1,0 +1,134 @@
+//! Parameter groups: lists of parameters sharing hyper-parameters, and the
+//! per-parameter state every optimizer keeps. PyTorch equivalent: the
+//! dicts of `optimizer.param_groups` and `optimizer.state`.
+
+use autograd::Tensor;
+
+use crate::OptimError;
+
+/// Parameters that share hyper-parameters `O` (e.g. weight decay on the
+/// weights only, as the book's section does). PyTorch equivalent: one
+/// entry of `param_groups`, `{"params": [...], "weight_decay": ...}`.
+#[derive(Clone, Debug)]
+pub struct ParamGroup<O> {
+    pub params: Vec<Tensor>,
+    pub options: O,
+}
+
+impl<O> ParamGroup<O> {
+    /// A group of `params` with `options`.
+    pub fn new(params: Vec<Tensor>, options: O) -> ParamGroup<O> {
+        ParamGroup { params, options }
+    }
+}
+
+/// Hyper-parameters that include a learning rate (what schedulers change).
+pub trait LearningRate {
+    /// The learning rate.
+    fn lr(&self) -> f64;
+    /// Sets the learning rate.
+    fn set_lr(&mut self, lr: f64);
+}
+
+/// The groups of one optimizer and each parameter's state `S`, created at
+/// its first update (PyTorch's lazy state initialisation).
+pub(crate) struct Groups<O, S> {
+    optimizer: &'static str,
+    pub(crate) groups: Vec<ParamGroup<O>>,
+    pub(crate) state: Vec<Vec<Option<S>>>,
+    /// Every parameter, in group order.
+    flat: Vec<Tensor>,
+}
+
+impl<O, S> Groups<O, S> {
+    /// Checks the parameters (at least one, leaves, none twice across all
+    /// groups) and each group's options with `validate`.
+    pub(crate) fn new(
+        optimizer: &'static str,
+        groups: Vec<ParamGroup<O>>,
+        validate: impl Fn(&O) -> Result<(), OptimError>,
+    ) -> Result<Self, OptimError> {
+        let flat: Vec<Tensor> = groups
+            .iter()
+            .flat_map(|g| g.params.iter().cloned())
+            .collect();
+        crate::check_parameters(optimizer, &flat)?;
+        for group in &groups {
+            validate(&group.options)?;
+        }
+        let state = groups
+            .iter()
+            .map(|g| g.params.iter().map(|_| None).collect())
+            .collect();
+        Ok(Groups {
+            optimizer,
+            groups,
+            state,
+            flat,
+        })
+    }
+
+    /// Adds a group after the same checks, against the parameters already held.
+    pub(crate) fn add(
+        &mut self,
+        group: ParamGroup<O>,
+        validate: impl Fn(&O) -> Result<(), OptimError>,
+    ) -> Result<(), OptimError> {
+        let mut all = self.flat.clone();
+        all.extend(group.params.iter().cloned());
+        crate::check_parameters(self.optimizer, &all)?;
+        validate(&group.options)?;
+        self.state.push(group.params.iter().map(|_| None).collect());
+        self.flat = all;
+        self.groups.push(group);
+        Ok(())
+    }
+
+    pub(crate) fn parameters(&self) -> &[Tensor] {
+        &self.flat
+    }
+
+    /// Calls `update` for every parameter that has a gradient, with its
+    /// group's options, the parameter, its gradient and its state.
+    pub(crate) fn for_each_with_grad(
+        &mut self,
+        mut update: impl FnMut(&O, &Tensor, Tensor, &mut Option<S>),
+    ) {
+        let _guard = autograd::no_grad();
+        for (group, states) in self.groups.iter().zip(&mut self.state) {
+            for (p, state) in group.params.iter().zip(states) {
+                if let Some(grad) = p.grad() {
+                    update(&group.options, p, grad, state);
+                }
+            }
+        }
+    }
+}
+
+impl<O: LearningRate, S> Groups<O, S> {
+    pub(crate) fn lrs(&self) -> Vec<f64> {
+        self.groups.iter().map(|g| g.options.lr()).collect()
+    }
+
+    pub(crate) fn set_lr(&mut self, group: usize, lr: f64) {
+        if let Some(g) = self.groups.get_mut(group) {
+            g.options.set_lr(lr);
+        }
+    }
+}
+
+/// Fails with PyTorch's message unless `value` is non-negative (NaN fails).
+pub(crate) fn non_negative(
+    optimizer: &'static str,
+    name: &'static str,
+    value: f64,
+) -> Result<(), OptimError> {
+    match value >= 0.0 {
+        true => Ok(()),
+        false => Err(OptimError::InvalidHyperParameter {
+            optimizer,
+            name,
+            value: value as f32,
+        }),
+    }
+}
