@@ -22,6 +22,7 @@ mod linear;
 mod loss;
 mod module;
 mod pointwise_losses;
+pub mod utils;
 
 pub use autograd::GeluApproximate;
 pub use classification::{CrossEntropyLoss, LogSoftmax, NLLLoss, Softmax, DEFAULT_IGNORE_INDEX};

@@ -181,3 +181,53 @@ mod init {
             .unwrap();
     }
 }
+
+mod clipping {
+    use autograd::Tensor;
+    use nn::utils::{clip_grad_norm_, clip_grad_value_};
+
+    fn with_grads() -> (Tensor, Tensor) {
+        let a = Tensor::from_slice(&[1.0, 1.0]).requires_grad_(true);
+        let b = Tensor::from_slice(&[1.0]).requires_grad_(true);
+        (&(&a * &Tensor::from_slice(&[3.0, 4.0])).sum() + &(&b * 12.0).sum()).backward();
+        (a, b)
+    }
+
+    #[test]
+    fn the_joint_norm_is_clipped_as_pytorch_does() {
+        let (a, b) = with_grads();
+        // Grads [3, 4] and [12]: joint 2-norm 13.
+        let norm = clip_grad_norm_(&[a.clone(), b.clone()], 6.5, 2.0, false).unwrap();
+        assert_eq!(norm, 13.0);
+        let coefficient = (6.5 / (13.0 + 1e-6)) as f32;
+        assert_eq!(
+            a.grad().unwrap().to_vec(),
+            vec![3.0 * coefficient, 4.0 * coefficient]
+        );
+        assert_eq!(b.grad().unwrap().to_vec(), vec![12.0 * coefficient]);
+        // Under the limit nothing changes; the infinity norm is the largest |g|.
+        let (a, b) = with_grads();
+        assert_eq!(
+            clip_grad_norm_(&[a.clone(), b], 100.0, f64::INFINITY, false).unwrap(),
+            12.0
+        );
+        assert_eq!(a.grad().unwrap().to_vec(), vec![3.0, 4.0]);
+        // A non-finite norm is an error only when asked.
+        let c = Tensor::from_slice(&[1.0]).requires_grad_(true);
+        (&c * f32::INFINITY).sum().backward();
+        let e = clip_grad_norm_(std::slice::from_ref(&c), 1.0, 2.0, true).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("is non-finite, so it cannot be clipped"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn values_are_clamped() {
+        let (a, b) = with_grads();
+        clip_grad_value_(&[a.clone(), b.clone()], 3.5);
+        assert_eq!(a.grad().unwrap().to_vec(), vec![3.0, 3.5]);
+        assert_eq!(b.grad().unwrap().to_vec(), vec![3.5]);
+    }
+}

@@ -220,6 +220,11 @@ macro_rules! adam {
             fn set_group_lr(&mut self, group: usize, lr: f64) {
                 self.groups.set_lr(group, lr)
             }
+
+            fn set_group_momentum(&mut self, group: usize, momentum: f64) -> bool {
+                self.groups.update_options(group, |o| o.betas.0 = momentum);
+                true
+            }
         }
     };
 }
@@ -392,6 +397,11 @@ impl Optimizer for RMSprop {
 
     fn set_group_lr(&mut self, group: usize, lr: f64) {
         self.groups.set_lr(group, lr)
+    }
+
+    fn set_group_momentum(&mut self, group: usize, momentum: f64) -> bool {
+        self.groups.update_options(group, |o| o.momentum = momentum);
+        true
     }
 }
 

@@ -115,6 +115,13 @@ impl<O: LearningRate, S> Groups<O, S> {
             g.options.set_lr(lr);
         }
     }
+
+    /// Changes group `group`'s options with `f` (nothing for a missing group).
+    pub(crate) fn update_options(&mut self, group: usize, f: impl FnOnce(&mut O)) {
+        if let Some(g) = self.groups.get_mut(group) {
+            f(&mut g.options);
+        }
+    }
 }
 
 /// Fails with PyTorch's message unless `value` is non-negative (NaN fails).

@@ -16,6 +16,7 @@
 
 mod adaptive;
 mod groups;
+pub mod lr_scheduler;
 mod sgd;
 
 pub use adaptive::{Adagrad, AdagradOptions, Adam, AdamOptions, AdamW, RMSprop, RmspropOptions};
@@ -105,4 +106,11 @@ pub trait Optimizer {
     /// Sets the learning rate of group `group` (what schedulers do).
     /// PyTorch equivalent: `optimizer.param_groups[group]["lr"] = lr`.
     fn set_group_lr(&mut self, group: usize, lr: f64);
+
+    /// Sets the momentum of group `group` (SGD's and RMSprop's `momentum`,
+    /// Adam's β₁), returning whether the optimizer has one (what
+    /// `OneCycleLR` cycles).
+    fn set_group_momentum(&mut self, _group: usize, _momentum: f64) -> bool {
+        false
+    }
 }

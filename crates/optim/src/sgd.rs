@@ -193,4 +193,10 @@ impl Optimizer for SGD {
     fn set_group_lr(&mut self, group: usize, lr: f64) {
         self.groups.set_lr(group, lr)
     }
+
+    fn set_group_momentum(&mut self, group: usize, momentum: f64) -> bool {
+        self.groups
+            .update_options(group, |o| o.momentum = momentum as f32);
+        true
+    }
 }
