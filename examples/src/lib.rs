@@ -2,6 +2,7 @@
 //! synthetic linear-regression data, printing a list of tensors as IPython
 //! shows it, and an SVG plot of the fit.
 
+pub mod classification;
 pub mod concise;
 pub mod plot;
 pub mod scratch;

@@ -17,9 +17,13 @@
 
 mod dataloader;
 mod dataset;
+mod mnist;
+mod subset;
 
 pub use dataloader::{BatchIter, BuildError, DataLoader, DataLoaderBuilder};
 pub use dataset::{Dataset, TensorDataset};
+pub use mnist::{bundled_data_root, MnistKind, MNIST};
+pub use subset::{random_split, Subset};
 
 /// What can go wrong when building datasets and loaders.
 ///
@@ -44,6 +48,37 @@ pub enum DataError {
     /// Shuffling an empty dataset, as PyTorch's `RandomSampler` refuses to.
     #[error("DataLoader: num_samples should be a positive integer value, but got num_samples=0 (cannot shuffle an empty dataset)")]
     EmptyDataset,
+    /// A dataset's file is missing.
+    #[error("dataset not found: {path} does not exist; {hint}")]
+    DatasetNotFound { path: String, hint: String },
+    /// A dataset's file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+    /// A dataset's file does not have the published checksum.
+    #[error("{path} is damaged or not the published file: MD5 {found}, expected {expected}; delete it and download it again")]
+    Checksum {
+        path: String,
+        expected: String,
+        found: String,
+    },
+    /// A file that is not the IDX data it should hold.
+    #[error("{file}: {message}")]
+    Idx { file: String, message: String },
+    /// Building a tensor from a dataset's data failed.
+    #[error("{0}")]
+    Tensor(String),
+    /// `random_split` lengths that do not add up to the dataset's length.
+    #[error("random_split: sum of input lengths ({sum}) does not equal the length of the input dataset ({len})")]
+    SplitLengths { sum: usize, len: usize },
+    /// `Subset` indices past the end of the dataset.
+    #[error("Subset: index {index} is out of range for a dataset of {len} samples")]
+    SubsetIndex { index: usize, len: usize },
+}
+
+impl DataError {
+    pub(crate) fn tensor(error: impl std::fmt::Display) -> DataError {
+        DataError::Tensor(error.to_string())
+    }
 }
 
 tensor::debug_as_display!(DataError);
