@@ -17,6 +17,7 @@
 
 mod dataloader;
 mod dataset;
+mod download;
 mod mnist;
 mod subset;
 
@@ -67,6 +68,13 @@ pub enum DataError {
     /// Building a tensor from a dataset's data failed.
     #[error("{0}")]
     Tensor(String),
+    /// No mirror served a dataset file with its published checksum.
+    #[error("cannot download {file}: {}; without a network, put the file in {folder}", attempts.join("; "))]
+    Download {
+        file: String,
+        attempts: Vec<String>,
+        folder: String,
+    },
     /// `random_split` lengths that do not add up to the dataset's length.
     #[error("random_split: sum of input lengths ({sum}) does not equal the length of the input dataset ({len})")]
     SplitLengths { sum: usize, len: usize },

@@ -23,15 +23,28 @@ pub enum MnistKind {
 
 impl MnistKind {
     /// The directory under the root, as torchvision names it.
-    fn folder(self) -> &'static str {
+    pub(crate) fn folder(self) -> &'static str {
         match self {
             MnistKind::Mnist => "MNIST",
             MnistKind::FashionMnist => "FashionMNIST",
         }
     }
 
+    /// torchvision's download mirrors, tried in order.
+    pub fn mirrors(self) -> &'static [&'static str] {
+        match self {
+            MnistKind::Mnist => &[
+                "https://ossci-datasets.s3.amazonaws.com/mnist/",
+                "http://yann.lecun.com/exdb/mnist/",
+            ],
+            MnistKind::FashionMnist => {
+                &["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+            }
+        }
+    }
+
     /// (file, MD5) of the images and labels of one split, torchvision's.
-    fn files(self, train: bool) -> [(&'static str, &'static str); 2] {
+    pub(crate) fn files(self, train: bool) -> [(&'static str, &'static str); 2] {
         match (self, train) {
             (MnistKind::Mnist, true) => [
                 (
@@ -104,6 +117,43 @@ impl MNIST {
         MNIST::load(MnistKind::Mnist, root.as_ref(), train)
     }
 
+    /// Reads either dataset's split from `<root>/<MNIST|FashionMNIST>/raw`,
+    /// after downloading the files that are missing or damaged when
+    /// `download` is set (from torchvision's mirrors, with a progress bar
+    /// on a terminal). PyTorch equivalent: `datasets.MNIST(root, train,
+    /// download=True)` / `datasets.FashionMNIST(...)`.
+    ///
+    /// # Errors
+    /// As [`new`](MNIST::new); [`DataError::Download`] when no mirror gives
+    /// a file with the right checksum (offline, say), naming where to put it.
+    pub fn with_download(
+        kind: MnistKind,
+        root: &Path,
+        train: bool,
+        download: bool,
+    ) -> Result<MNIST, DataError> {
+        match download {
+            true => MNIST::with_mirrors(kind, root, train, kind.mirrors()),
+            false => MNIST::load(kind, root, train),
+        }
+    }
+
+    /// As [`with_download`](MNIST::with_download), from the given mirrors
+    /// (URL prefixes to which the file names are appended, tried in order):
+    /// a local copy of torchvision's, for example.
+    ///
+    /// # Errors
+    /// As [`with_download`](MNIST::with_download).
+    pub fn with_mirrors(
+        kind: MnistKind,
+        root: &Path,
+        train: bool,
+        mirrors: &[&str],
+    ) -> Result<MNIST, DataError> {
+        crate::download::fetch_missing(kind, root, train, mirrors)?;
+        MNIST::load(kind, root, train)
+    }
+
     /// Reads either dataset's split from `<root>/<MNIST|FashionMNIST>/raw`.
     ///
     /// # Errors
@@ -162,7 +212,7 @@ impl Dataset for MNIST {
 
 /// The bytes of `path` (gunzipped when it ends in `.gz`), after checking
 /// the compressed file's MD5 against `md5`.
-fn read_checked(path: &Path, md5: &str, kind: MnistKind) -> Result<Vec<u8>, DataError> {
+pub(crate) fn read_checked(path: &Path, md5: &str, kind: MnistKind) -> Result<Vec<u8>, DataError> {
     let raw = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => DataError::DatasetNotFound {
             path: path.display().to_string(),

@@ -25,23 +25,46 @@ fn the_bundled_test_set_loads_as_torchvision_does() {
     assert_eq!(batch[0].shape(), vec![2, 1, 28, 28]);
     // Class counts of the MNIST test set.
     let labels = mnist.labels().to_vec_as::<i64>();
-    let counts: Vec<usize> = (0..10).map(|c| labels.iter().filter(|&&l| l == c).count()).collect();
-    assert_eq!(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    let counts: Vec<usize> = (0..10)
+        .map(|c| labels.iter().filter(|&&l| l == c).count())
+        .collect();
+    assert_eq!(
+        counts,
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    );
 }
 
 #[test]
 fn missing_and_damaged_files_are_explained() {
     let dir = scratch("missing");
     let e = MNIST::new(&dir, true).unwrap_err().to_string();
-    assert!(e.contains("train-images-idx3-ubyte.gz does not exist"), "{e}");
+    assert!(
+        e.contains("train-images-idx3-ubyte.gz does not exist"),
+        "{e}"
+    );
     assert!(e.contains("put torchvision's MNIST files in"), "{e}");
-    let e = MNIST::load(MnistKind::FashionMnist, &dir, false).unwrap_err().to_string();
-    assert!(e.contains("FashionMNIST/raw/t10k-images-idx3-ubyte.gz does not exist"), "{e}");
+    let e = MNIST::load(MnistKind::FashionMnist, &dir, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("FashionMNIST/raw/t10k-images-idx3-ubyte.gz does not exist"),
+        "{e}"
+    );
     // A file with the wrong bytes fails its checksum.
-    std::fs::write(dir.join("MNIST/raw/t10k-images-idx3-ubyte.gz"), b"not mnist").unwrap();
+    std::fs::write(
+        dir.join("MNIST/raw/t10k-images-idx3-ubyte.gz"),
+        b"not mnist",
+    )
+    .unwrap();
     let e = MNIST::new(&dir, false).unwrap_err().to_string();
-    assert!(e.contains("is damaged or not the published file: MD5"), "{e}");
-    assert!(e.contains("expected 9fb629c4189551a2d022fa330f9573f3"), "{e}");
+    assert!(
+        e.contains("is damaged or not the published file: MD5"),
+        "{e}"
+    );
+    assert!(
+        e.contains("expected 9fb629c4189551a2d022fa330f9573f3"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -60,5 +83,128 @@ fn subsets_and_random_splits_view_the_dataset() {
     all.sort_unstable();
     assert_eq!(all, (0..10_000).collect::<Vec<_>>());
     let e = random_split(&mnist, &[1, 2]).unwrap_err().to_string();
-    assert!(e.contains("sum of input lengths (3) does not equal the length of the input dataset (10000)"), "{e}");
+    assert!(
+        e.contains(
+            "sum of input lengths (3) does not equal the length of the input dataset (10000)"
+        ),
+        "{e}"
+    );
+}
+
+mod download {
+    use std::collections::HashMap;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use data::{Dataset, MnistKind, MNIST};
+
+    /// An HTTP server on the loopback interface serving `files` by path
+    /// (404 for anything else); returns its URL prefix and a request count.
+    fn serve(files: HashMap<String, Vec<u8>>) -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = Vec::new();
+                let mut byte = [0u8; 1];
+                while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    request.push(byte[0]);
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                let line = String::from_utf8_lossy(&request)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let path = line.split(' ').nth(1).unwrap_or("");
+                let _ = match files.get(path) {
+                    Some(body) => stream
+                        .write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).as_bytes())
+                        .and_then(|()| stream.write_all(body)),
+                    None => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+                };
+            }
+        });
+        (format!("http://{address}"), requests)
+    }
+
+    fn bundled(file: &str) -> Vec<u8> {
+        std::fs::read(data::bundled_data_root().join("MNIST/raw").join(file)).unwrap()
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("mnist-download-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn files_come_from_the_first_mirror_that_has_them() {
+        let files: HashMap<String, Vec<u8>> =
+            ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+                .iter()
+                .map(|f| (format!("/mnist/{f}"), bundled(f)))
+                .collect();
+        let (empty, _) = serve(HashMap::new());
+        let (full, requests) = serve(files);
+        let root = scratch("ok");
+        let mirrors = [format!("{empty}/nothing/"), format!("{full}/mnist/")];
+        let mirrors: Vec<&str> = mirrors.iter().map(String::as_str).collect();
+        let mnist = MNIST::with_mirrors(MnistKind::Mnist, &root, false, &mirrors).unwrap();
+        assert_eq!(mnist.len(), 10_000);
+        assert!(root.join("MNIST/raw/t10k-labels-idx1-ubyte.gz").exists());
+        assert_eq!(requests.load(Ordering::SeqCst), 2);
+        // Files already in place with the right checksum are not fetched again.
+        MNIST::with_mirrors(MnistKind::Mnist, &root, false, &mirrors).unwrap();
+        assert_eq!(requests.load(Ordering::SeqCst), 2);
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn a_wrong_file_or_no_network_is_a_clear_error() {
+        let files: HashMap<String, Vec<u8>> = [(
+            "/t10k-images-idx3-ubyte.gz".to_string(),
+            b"corrupted".to_vec(),
+        )]
+        .into();
+        let (bad, _) = serve(files);
+        let root = scratch("bad");
+        let mirror = format!("{bad}/");
+        let e = MNIST::with_mirrors(MnistKind::Mnist, &root, false, &[&mirror])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot download t10k-images-idx3-ubyte.gz"),
+            "{e}"
+        );
+        assert!(
+            e.contains("expected 9fb629c4189551a2d022fa330f9573f3"),
+            "{e}"
+        );
+        assert!(e.contains("without a network, put the file in"), "{e}");
+        assert!(
+            !root.join("MNIST/raw/t10k-images-idx3-ubyte.gz").exists(),
+            "nothing half-written"
+        );
+        // A port nobody listens on: the connection error is named.
+        let closed = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}/", l.local_addr().unwrap())
+        };
+        let e = MNIST::with_mirrors(MnistKind::FashionMnist, &root, true, &[&closed])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot download train-images-idx3-ubyte.gz"),
+            "{e}"
+        );
+        assert!(e.contains("FashionMNIST/raw"), "{e}");
+        let _ = std::fs::remove_dir_all(root);
+    }
 }
