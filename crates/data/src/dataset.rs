@@ -86,6 +86,24 @@ impl<D: Dataset + ?Sized> Dataset for &D {
     }
 }
 
+/// A boxed dataset is a dataset: programs that choose their data at run
+/// time hold a `Box<dyn Dataset>`.
+impl<D: Dataset + ?Sized> Dataset for Box<D> {
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+
+    #[track_caller]
+    fn get(&self, index: usize) -> Vec<Tensor> {
+        (**self).get(index)
+    }
+
+    #[track_caller]
+    fn get_batch(&self, indices: &[usize]) -> Vec<Tensor> {
+        (**self).get_batch(indices)
+    }
+}
+
 /// Samples are the rows (first-dim slices) of tensors that share their first
 /// dimension. PyTorch equivalent: `torch.utils.data.TensorDataset(*tensors)`.
 #[derive(Clone, Debug)]

@@ -35,7 +35,10 @@ pub(crate) fn fetch_missing(
             match fetch(&url, &path, md5) {
                 Ok(()) => true,
                 Err(reason) => {
-                    attempts.push(format!("{url}: {reason}"));
+                    attempts.push(match reason.contains(&url) {
+                        true => reason,
+                        false => format!("{url}: {reason}"),
+                    });
                     false
                 }
             }
