@@ -76,3 +76,25 @@ pub fn chain_100() -> impl FnMut() {
         y.sum().backward();
     }
 }
+
+/// One training epoch on the bundled MNIST split (8,000 images, batch 256,
+/// shuffled, SGD lr 0.1, cross-entropy) of the model `make` builds, the
+/// book's classification loop.
+pub fn mnist_epoch(make: fn() -> Sequential) -> impl FnMut() {
+    let (train, _) =
+        examples::classification::bundled_mnist_split().expect("the bundled MNIST files");
+    let loader = data::DataLoader::builder(train)
+        .batch_size(256)
+        .shuffle(true)
+        .build()
+        .expect("a valid loader");
+    let mut net = make();
+    let mut trainer = SGD::new(net.parameters(), 0.1).expect("valid lr");
+    move || {
+        black_box(examples::classification::train_epoch(
+            &mut net,
+            &loader,
+            &mut trainer,
+        ));
+    }
+}

@@ -127,6 +127,42 @@ def chain():
     return run
 
 
+def bundled_mnist_train():
+    """The first 8,000 images of the bundled MNIST test set, as the Rust side reads them."""
+    import gzip
+    from pathlib import Path
+
+    import numpy as np
+
+    raw = Path(__file__).resolve().parents[2] / "data/MNIST/raw"
+    images = np.frombuffer(gzip.open(raw / "t10k-images-idx3-ubyte.gz").read(), np.uint8, offset=16)
+    labels = np.frombuffer(gzip.open(raw / "t10k-labels-idx1-ubyte.gz").read(), np.uint8, offset=8)
+    x = torch.tensor(images.reshape(-1, 1, 28, 28)[:8000], dtype=torch.float32) / 255
+    y = torch.tensor(labels[:8000], dtype=torch.int64)
+    return x, y
+
+
+def mnist_epoch(make):
+    """One epoch of the book's classification loop (batch 256, SGD lr 0.1)."""
+    x, y = bundled_mnist_train()
+    loader = data.DataLoader(data.TensorDataset(x, y), 256, shuffle=True)
+    net = make()
+    for m in net:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.01)
+    loss = nn.CrossEntropyLoss()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+
+    def run():
+        for X, Y in loader:
+            l = loss(net(X), Y)
+            trainer.zero_grad()
+            l.backward()
+            trainer.step()
+
+    return run
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
@@ -150,6 +186,11 @@ def main():
     rows.append(("tutorial concise training", median_seconds(concise_training(features, labels)) * 1e3, "ms"))
     rows.append(("mlp 784-256-10 sgd step, batch 256", median_seconds(mlp_step()) * 1e3, "ms"))
     rows.append(("chain 100 x (y*1.0001+0.0001) + backward", median_seconds(chain()) * 1e3, "ms"))
+    rows.append(("mnist softmax regression epoch (8000 images, batch 256)",
+                 median_seconds(mnist_epoch(lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)))) * 1e3, "ms"))
+    rows.append(("mnist mlp 784-256-10 epoch (8000 images, batch 256)",
+                 median_seconds(mnist_epoch(lambda: nn.Sequential(
+                     nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)))) * 1e3, "ms"))
     for name, value, unit in rows:
         print(f"{name}\t{value:.4g}\t{unit}")
 

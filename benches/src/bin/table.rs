@@ -8,7 +8,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use benches::{chain_100, concise_training, mlp_step, scratch_training, tutorial_data};
+use benches::{
+    chain_100, concise_training, mlp_step, mnist_epoch, scratch_training, tutorial_data,
+};
 
 /// Median wall time of `f` after one warm-up call: at least 5 runs and 0.5 s.
 fn median_seconds(mut f: impl FnMut()) -> f64 {
@@ -95,6 +97,16 @@ fn main() {
     rows.push((
         "chain 100 x (y*1.0001+0.0001) + backward".into(),
         median_seconds(chain_100()) * 1e3,
+        "ms",
+    ));
+    rows.push((
+        "mnist softmax regression epoch (8000 images, batch 256)".into(),
+        median_seconds(mnist_epoch(examples::classification::softmax_regression)) * 1e3,
+        "ms",
+    ));
+    rows.push((
+        "mnist mlp 784-256-10 epoch (8000 images, batch 256)".into(),
+        median_seconds(mnist_epoch(|| examples::classification::mlp(256))) * 1e3,
         "ms",
     ));
 
