@@ -5,9 +5,7 @@
 use autograd::{Result, Save, Tensor};
 use tensor::{DType, Tensor as RawTensor, TensorError};
 
-use crate::hooks::ModuleHooks;
 use crate::loss::Reduction;
-use crate::module::Module;
 
 /// PyTorch's default `ignore_index`.
 pub const DEFAULT_IGNORE_INDEX: i64 = -100;
@@ -470,59 +468,5 @@ impl CrossEntropyLoss {
     #[track_caller]
     pub fn forward(&self, input: &Tensor, target: &Tensor) -> Tensor {
         crate::or_panic(self.try_forward(input, target))
-    }
-}
-
-/// Softmax along `dim` as a module. PyTorch equivalent: `nn.Softmax(dim)`.
-#[derive(Clone, Debug)]
-pub struct Softmax {
-    pub dim: isize,
-    hooks: ModuleHooks,
-}
-
-impl Softmax {
-    /// Softmax along `dim`.
-    pub fn new(dim: isize) -> Softmax {
-        Softmax {
-            dim,
-            hooks: ModuleHooks::new(),
-        }
-    }
-}
-
-impl Module for Softmax {
-    fn try_forward(&self, input: &Tensor) -> Result<Tensor> {
-        input.try_softmax(self.dim)
-    }
-
-    fn hooks(&self) -> Option<&ModuleHooks> {
-        Some(&self.hooks)
-    }
-}
-
-/// Log-softmax along `dim` as a module. PyTorch equivalent: `nn.LogSoftmax(dim)`.
-#[derive(Clone, Debug)]
-pub struct LogSoftmax {
-    pub dim: isize,
-    hooks: ModuleHooks,
-}
-
-impl LogSoftmax {
-    /// Log-softmax along `dim`.
-    pub fn new(dim: isize) -> LogSoftmax {
-        LogSoftmax {
-            dim,
-            hooks: ModuleHooks::new(),
-        }
-    }
-}
-
-impl Module for LogSoftmax {
-    fn try_forward(&self, input: &Tensor) -> Result<Tensor> {
-        input.try_log_softmax(self.dim)
-    }
-
-    fn hooks(&self) -> Option<&ModuleHooks> {
-        Some(&self.hooks)
     }
 }

@@ -128,6 +128,16 @@ layer! {
 }
 
 layer! {
+    /// Softmax along `dim`. PyTorch equivalent: `nn.Softmax(dim)`.
+    Softmax { dim: isize } new(dim) => |self, x| x.try_softmax(self.dim)
+}
+
+layer! {
+    /// Log-softmax along `dim`. PyTorch equivalent: `nn.LogSoftmax(dim)`.
+    LogSoftmax { dim: isize } new(dim) => |self, x| x.try_log_softmax(self.dim)
+}
+
+layer! {
     /// Returns its input. PyTorch equivalent: `nn.Identity()`.
     Identity {} new() => |self, x| Ok(x.clone())
 }

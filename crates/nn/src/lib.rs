@@ -25,9 +25,11 @@ mod pointwise_losses;
 pub mod utils;
 
 pub use autograd::GeluApproximate;
-pub use classification::{CrossEntropyLoss, LogSoftmax, NLLLoss, Softmax, DEFAULT_IGNORE_INDEX};
+pub use classification::{CrossEntropyLoss, NLLLoss, DEFAULT_IGNORE_INDEX};
 pub use hooks::{ForwardHook, ForwardPreHook, ModuleHooks, RemovableHandle};
-pub use layers::{Dropout, Flatten, Identity, LeakyReLU, SiLU, Softplus, ELU, GELU};
+pub use layers::{
+    Dropout, Flatten, Identity, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus, ELU, GELU,
+};
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use module::{CloneModule, Module, ReLU, RegisterHooks, Sequential, Sigmoid, Tanh};

@@ -6,7 +6,9 @@
 
 use autograd::{RawTensor, Tensor};
 
-use crate::groups::{non_negative, Groups, LearningRate, ParamGroup};
+use crate::groups::{
+    group_constructors, group_methods, non_negative, Groups, LearningRate, ParamGroup,
+};
 use crate::{OptimError, Optimizer};
 
 /// `value` in the precision of `like` (PyTorch converts a Python float
@@ -130,42 +132,13 @@ macro_rules! adam {
                 Self::with_options(params, AdamOptions { lr, ..Self::defaults() })
             }
 
+            group_constructors!(AdamOptions, $label, |o: &AdamOptions| o.validate($label));
+
             /// PyTorch's defaults for this optimizer.
             pub fn defaults() -> AdamOptions {
                 AdamOptions { weight_decay: $default_decay, ..AdamOptions::default() }
             }
 
-            /// With every option.
-            ///
-            /// # Errors
-            /// A bad parameter list, or a negative learning rate, epsilon or
-            /// weight decay, or a beta outside `[0, 1)`.
-            pub fn with_options(params: Vec<Tensor>, options: AdamOptions) -> Result<Self, OptimError> {
-                Self::with_groups(vec![ParamGroup::new(params, options)])
-            }
-
-            /// With parameter groups of their own options. PyTorch
-            #[doc = concat!("equivalent: `", $label, "([{\"params\": ...}, ...])`.")]
-            ///
-            /// # Errors
-            /// As [`with_options`](Self::with_options), for any group.
-            pub fn with_groups(groups: Vec<ParamGroup<AdamOptions>>) -> Result<Self, OptimError> {
-                Ok($name { groups: Groups::new($label, groups, |o| o.validate($label))? })
-            }
-
-            /// Adds a group. PyTorch equivalent: `optimizer.add_param_group(group)`.
-            ///
-            /// # Errors
-            /// As [`with_groups`](Self::with_groups), including a parameter
-            /// already in another group.
-            pub fn add_param_group(&mut self, group: ParamGroup<AdamOptions>) -> Result<(), OptimError> {
-                self.groups.add(group, |o| o.validate($label))
-            }
-
-            /// The groups. PyTorch equivalent: `optimizer.param_groups`.
-            pub fn param_groups(&self) -> &[ParamGroup<AdamOptions>] {
-                &self.groups.groups
-            }
         }
 
         impl Optimizer for $name {
@@ -205,21 +178,7 @@ macro_rules! adam {
                 });
             }
 
-            fn zero_grad(&mut self) {
-                self.groups.parameters().iter().for_each(Tensor::clear_grad);
-            }
-
-            fn parameters(&self) -> &[Tensor] {
-                self.groups.parameters()
-            }
-
-            fn group_lrs(&self) -> Vec<f64> {
-                self.groups.lrs()
-            }
-
-            fn set_group_lr(&mut self, group: usize, lr: f64) {
-                self.groups.set_lr(group, lr)
-            }
+            group_methods!();
 
             fn set_group_momentum(&mut self, group: usize, momentum: f64) -> bool {
                 self.groups.update_options(group, |o| o.betas.0 = momentum);
@@ -306,27 +265,7 @@ impl RMSprop {
         )
     }
 
-    /// With every option.
-    ///
-    /// # Errors
-    /// A bad parameter list, or a negative learning rate, alpha, epsilon,
-    /// momentum or weight decay.
-    pub fn with_options(
-        params: Vec<Tensor>,
-        options: RmspropOptions,
-    ) -> Result<RMSprop, OptimError> {
-        RMSprop::with_groups(vec![ParamGroup::new(params, options)])
-    }
-
-    /// With parameter groups of their own options.
-    ///
-    /// # Errors
-    /// As [`with_options`](RMSprop::with_options), for any group.
-    pub fn with_groups(groups: Vec<ParamGroup<RmspropOptions>>) -> Result<RMSprop, OptimError> {
-        Ok(RMSprop {
-            groups: Groups::new("RMSprop", groups, Self::validate)?,
-        })
-    }
+    group_constructors!(RmspropOptions, "RMSprop", Self::validate);
 
     fn validate(o: &RmspropOptions) -> Result<(), OptimError> {
         non_negative("RMSprop", "learning rate", o.lr)?;
@@ -334,19 +273,6 @@ impl RMSprop {
         non_negative("RMSprop", "momentum value", o.momentum)?;
         non_negative("RMSprop", "weight_decay value", o.weight_decay)?;
         non_negative("RMSprop", "alpha value", o.alpha)
-    }
-
-    /// Adds a group. PyTorch equivalent: `optimizer.add_param_group(group)`.
-    ///
-    /// # Errors
-    /// As [`with_groups`](RMSprop::with_groups).
-    pub fn add_param_group(&mut self, group: ParamGroup<RmspropOptions>) -> Result<(), OptimError> {
-        self.groups.add(group, Self::validate)
-    }
-
-    /// The groups. PyTorch equivalent: `optimizer.param_groups`.
-    pub fn param_groups(&self) -> &[ParamGroup<RmspropOptions>] {
-        &self.groups.groups
     }
 }
 
@@ -383,21 +309,7 @@ impl Optimizer for RMSprop {
         });
     }
 
-    fn zero_grad(&mut self) {
-        self.groups.parameters().iter().for_each(Tensor::clear_grad);
-    }
-
-    fn parameters(&self) -> &[Tensor] {
-        self.groups.parameters()
-    }
-
-    fn group_lrs(&self) -> Vec<f64> {
-        self.groups.lrs()
-    }
-
-    fn set_group_lr(&mut self, group: usize, lr: f64) {
-        self.groups.set_lr(group, lr)
-    }
+    group_methods!();
 
     fn set_group_momentum(&mut self, group: usize, momentum: f64) -> bool {
         self.groups.update_options(group, |o| o.momentum = momentum);
@@ -461,27 +373,7 @@ impl Adagrad {
         )
     }
 
-    /// With every option.
-    ///
-    /// # Errors
-    /// A bad parameter list, or a negative learning rate, learning-rate
-    /// decay, weight decay, initial accumulator value or epsilon.
-    pub fn with_options(
-        params: Vec<Tensor>,
-        options: AdagradOptions,
-    ) -> Result<Adagrad, OptimError> {
-        Adagrad::with_groups(vec![ParamGroup::new(params, options)])
-    }
-
-    /// With parameter groups of their own options.
-    ///
-    /// # Errors
-    /// As [`with_options`](Adagrad::with_options), for any group.
-    pub fn with_groups(groups: Vec<ParamGroup<AdagradOptions>>) -> Result<Adagrad, OptimError> {
-        Ok(Adagrad {
-            groups: Groups::new("Adagrad", groups, Self::validate)?,
-        })
-    }
+    group_constructors!(AdagradOptions, "Adagrad", Self::validate);
 
     fn validate(o: &AdagradOptions) -> Result<(), OptimError> {
         non_negative("Adagrad", "learning rate", o.lr)?;
@@ -493,19 +385,6 @@ impl Adagrad {
             o.initial_accumulator_value,
         )?;
         non_negative("Adagrad", "epsilon value", o.eps)
-    }
-
-    /// Adds a group. PyTorch equivalent: `optimizer.add_param_group(group)`.
-    ///
-    /// # Errors
-    /// As [`with_groups`](Adagrad::with_groups).
-    pub fn add_param_group(&mut self, group: ParamGroup<AdagradOptions>) -> Result<(), OptimError> {
-        self.groups.add(group, Self::validate)
-    }
-
-    /// The groups. PyTorch equivalent: `optimizer.param_groups`.
-    pub fn param_groups(&self) -> &[ParamGroup<AdagradOptions>] {
-        &self.groups.groups
     }
 }
 
@@ -525,19 +404,5 @@ impl Optimizer for Adagrad {
         });
     }
 
-    fn zero_grad(&mut self) {
-        self.groups.parameters().iter().for_each(Tensor::clear_grad);
-    }
-
-    fn parameters(&self) -> &[Tensor] {
-        self.groups.parameters()
-    }
-
-    fn group_lrs(&self) -> Vec<f64> {
-        self.groups.lrs()
-    }
-
-    fn set_group_lr(&mut self, group: usize, lr: f64) {
-        self.groups.set_lr(group, lr)
-    }
+    group_methods!();
 }

@@ -139,3 +139,69 @@ pub(crate) fn non_negative(
         }),
     }
 }
+
+/// The parameter-group constructors and accessors every optimizer shares,
+/// expanded inside its `impl` block: `with_options`, `with_groups`,
+/// `add_param_group`, `param_groups`. The optimizer holds its groups in a
+/// field named `groups`.
+macro_rules! group_constructors {
+    ($options:ty, $label:literal, $validate:expr) => {
+        /// The optimizer over one group of `params` with `options`.
+        ///
+        /// # Errors
+        /// A bad parameter list (empty, a non-leaf, a parameter twice) or an
+        /// invalid option, with PyTorch's message.
+        pub fn with_options(params: Vec<Tensor>, options: $options) -> Result<Self, OptimError> {
+            Self::with_groups(vec![ParamGroup::new(params, options)])
+        }
+
+        /// The optimizer over parameter groups with options of their own.
+        /// PyTorch equivalent: passing `[{"params": ..., "lr": ...}, ...]`.
+        ///
+        /// # Errors
+        /// As `with_options`, for any group; a parameter in two groups is a duplicate.
+        pub fn with_groups(groups: Vec<ParamGroup<$options>>) -> Result<Self, OptimError> {
+            Ok(Self {
+                groups: $crate::groups::Groups::new($label, groups, $validate)?,
+            })
+        }
+
+        /// Adds a group. PyTorch equivalent: `optimizer.add_param_group(group)`.
+        ///
+        /// # Errors
+        /// As `with_groups`, including a parameter already held.
+        pub fn add_param_group(&mut self, group: ParamGroup<$options>) -> Result<(), OptimError> {
+            self.groups.add(group, $validate)
+        }
+
+        /// The groups. PyTorch equivalent: `optimizer.param_groups`.
+        pub fn param_groups(&self) -> &[ParamGroup<$options>] {
+            &self.groups.groups
+        }
+    };
+}
+pub(crate) use group_constructors;
+
+/// The `Optimizer` methods every grouped optimizer shares, expanded inside
+/// its `impl Optimizer` block: `zero_grad`, `parameters`, `group_lrs`,
+/// `set_group_lr`.
+macro_rules! group_methods {
+    () => {
+        fn zero_grad(&mut self) {
+            self.groups.parameters().iter().for_each(Tensor::clear_grad);
+        }
+
+        fn parameters(&self) -> &[Tensor] {
+            self.groups.parameters()
+        }
+
+        fn group_lrs(&self) -> Vec<f64> {
+            self.groups.lrs()
+        }
+
+        fn set_group_lr(&mut self, group: usize, lr: f64) {
+            self.groups.set_lr(group, lr)
+        }
+    };
+}
+pub(crate) use group_methods;

@@ -3,7 +3,7 @@
 
 use autograd::{RawTensor, Tensor};
 
-use crate::groups::{Groups, LearningRate, ParamGroup};
+use crate::groups::{group_constructors, group_methods, Groups, LearningRate, ParamGroup};
 use crate::{OptimError, Optimizer};
 
 /// SGD's hyper-parameters, with PyTorch's defaults.
@@ -93,43 +93,7 @@ impl SGD {
         )
     }
 
-    /// SGD with every option. PyTorch equivalent: `SGD(params, lr=..., momentum=..., ...)`.
-    ///
-    /// # Errors
-    /// [`OptimError::EmptyParameterList`], [`OptimError::NonLeafParameter`]
-    /// or [`OptimError::DuplicateParameter`] for a bad parameter list;
-    /// [`OptimError::InvalidHyperParameter`] for a negative (or NaN) learning
-    /// rate, momentum or weight decay; [`OptimError::Nesterov`] for Nesterov
-    /// without momentum or with dampening.
-    pub fn with_options(params: Vec<Tensor>, options: SgdOptions) -> Result<SGD, OptimError> {
-        SGD::with_groups(vec![ParamGroup::new(params, options)])
-    }
-
-    /// SGD over parameter groups with options of their own (the book's
-    /// weight decay on weights only). PyTorch equivalent:
-    /// `SGD([{"params": w, "weight_decay": wd}, {"params": b}], lr=lr)`.
-    ///
-    /// # Errors
-    /// As [`with_options`](SGD::with_options), for any group; a parameter
-    /// in two groups is a duplicate.
-    pub fn with_groups(groups: Vec<ParamGroup<SgdOptions>>) -> Result<SGD, OptimError> {
-        Ok(SGD {
-            groups: Groups::new("SGD", groups, SgdOptions::validate)?,
-        })
-    }
-
-    /// Adds a group. PyTorch equivalent: `optimizer.add_param_group(group)`.
-    ///
-    /// # Errors
-    /// As [`with_groups`](SGD::with_groups).
-    pub fn add_param_group(&mut self, group: ParamGroup<SgdOptions>) -> Result<(), OptimError> {
-        self.groups.add(group, SgdOptions::validate)
-    }
-
-    /// The groups. PyTorch equivalent: `optimizer.param_groups`.
-    pub fn param_groups(&self) -> &[ParamGroup<SgdOptions>] {
-        &self.groups.groups
-    }
+    group_constructors!(SgdOptions, "SGD", SgdOptions::validate);
 
     /// The hyper-parameters of the first group.
     pub fn options(&self) -> &SgdOptions {
@@ -178,21 +142,7 @@ impl Optimizer for SGD {
         });
     }
 
-    fn zero_grad(&mut self) {
-        self.groups.parameters().iter().for_each(Tensor::clear_grad);
-    }
-
-    fn parameters(&self) -> &[Tensor] {
-        self.groups.parameters()
-    }
-
-    fn group_lrs(&self) -> Vec<f64> {
-        self.groups.lrs()
-    }
-
-    fn set_group_lr(&mut self, group: usize, lr: f64) {
-        self.groups.set_lr(group, lr)
-    }
+    group_methods!();
 
     fn set_group_momentum(&mut self, group: usize, momentum: f64) -> bool {
         self.groups
