@@ -3,24 +3,12 @@
 //! values, input gradients, `grad_fn` names and error messages over every
 //! option and reduction; plus float64 gradcheck and gradgradcheck.
 
+#[path = "../../tensor/tests/common/blocks.rs"]
+mod blocks;
+
 use autograd::{gradcheck, gradgradcheck, GradcheckOptions, Tensor};
 use nn::functional::{cross_entropy, nll_loss};
 use nn::{CrossEntropyLoss, Module, Reduction};
-
-/// A tensor line: `<shape> | <values>`.
-fn parse_tensor(text: &str) -> (Vec<usize>, Vec<f64>) {
-    let (shape, values) = text.split_once(" | ").expect("`shape | values`");
-    let shape = match shape {
-        "-" => vec![],
-        s => s.split(',').map(|d| d.parse().unwrap()).collect(),
-    };
-    let values = values
-        .split(' ')
-        .filter(|v| !v.is_empty())
-        .map(|v| v.parse().unwrap())
-        .collect();
-    (shape, values)
-}
 
 #[derive(Default)]
 struct Case {
@@ -45,57 +33,59 @@ fn f32_tensor((shape, values): &(Vec<usize>, Vec<f64>)) -> Tensor {
 }
 
 fn cases() -> Vec<Case> {
-    let mut cases: Vec<Case> = Vec::new();
-    for line in include_str!("data/classification.txt").lines() {
-        if let Some(name) = line.strip_prefix("=== ") {
-            cases.push(Case {
-                name: name.to_string(),
-                ..Case::default()
-            });
-            continue;
-        }
-        let case = cases.last_mut().expect("a case header first");
-        let (key, rest) = line.split_once(' ').unwrap();
-        match key {
-            "op" => case.op = rest.to_string(),
-            "options" => {
-                for option in rest.split(' ') {
-                    let (k, v) = option.split_once('=').unwrap();
-                    match k {
-                        "reduction" => {
-                            case.reduction = match v {
-                                "mean" => Reduction::Mean,
-                                "sum" => Reduction::Sum,
-                                _ => Reduction::None,
-                            }
+    let mut cases = Vec::new();
+    for (name, lines) in blocks::blocks(include_str!("data/classification.txt")) {
+        let mut case = Case {
+            name,
+            ..Case::default()
+        };
+        for (key, rest) in lines {
+            let rest = rest.as_str();
+            match key.as_str() {
+                "op" => case.op = rest.to_string(),
+                "options" => {
+                    for option in rest.split(' ') {
+                        let (k, v) = option.split_once('=').unwrap();
+                        match k {
+                            "reduction" => case.reduction = reduction(v),
+                            "ignore_index" => case.ignore_index = v.parse().unwrap(),
+                            _ => case.label_smoothing = v.parse().unwrap(),
                         }
-                        "ignore_index" => case.ignore_index = v.parse().unwrap(),
-                        _ => case.label_smoothing = v.parse().unwrap(),
                     }
                 }
+                "input" => case.input = blocks::tensor_line(rest),
+                "target" => {
+                    let (kind, tensor) = rest.split_once(' ').unwrap();
+                    let parsed = blocks::tensor_line(tensor);
+                    case.target = Some(match kind {
+                        "i64" => {
+                            let values: Vec<i64> = parsed.1.iter().map(|&v| v as i64).collect();
+                            Tensor::from_data(&values, &parsed.0).unwrap()
+                        }
+                        _ => f32_tensor(&parsed),
+                    });
+                }
+                "weight" => case.weight = Some(f32_tensor(&blocks::tensor_line(rest))),
+                "up" => case.up = Some(f32_tensor(&blocks::tensor_line(rest))),
+                "out" => case.out = Some(blocks::tensor_line(rest)),
+                "grad" => case.grad = Some(blocks::tensor_line(rest)),
+                "grad_fn" => case.grad_fn = rest.to_string(),
+                "error" => case.error = Some(rest.to_string()),
+                other => panic!("unknown line {other}"),
             }
-            "input" => case.input = parse_tensor(rest),
-            "target" => {
-                let (kind, tensor) = rest.split_once(' ').unwrap();
-                let parsed = parse_tensor(tensor);
-                case.target = Some(match kind {
-                    "i64" => {
-                        let values: Vec<i64> = parsed.1.iter().map(|&v| v as i64).collect();
-                        Tensor::from_data(&values, &parsed.0).unwrap()
-                    }
-                    _ => f32_tensor(&parsed),
-                });
-            }
-            "weight" => case.weight = Some(f32_tensor(&parse_tensor(rest))),
-            "up" => case.up = Some(f32_tensor(&parse_tensor(rest))),
-            "out" => case.out = Some(parse_tensor(rest)),
-            "grad" => case.grad = Some(parse_tensor(rest)),
-            "grad_fn" => case.grad_fn = rest.to_string(),
-            "error" => case.error = Some(rest.to_string()),
-            other => panic!("unknown line {other}"),
         }
+        cases.push(case);
     }
     cases
+}
+
+/// A reduction as the reference files name it.
+fn reduction(name: &str) -> Reduction {
+    match name {
+        "mean" => Reduction::Mean,
+        "sum" => Reduction::Sum,
+        _ => Reduction::None,
+    }
 }
 
 impl Case {

@@ -4,6 +4,9 @@
 //! target, `grad_fn` names and error messages; plus float64 gradcheck and
 //! gradgradcheck with respect to both.
 
+#[path = "../../tensor/tests/common/blocks.rs"]
+mod blocks;
+
 use autograd::{gradcheck, gradgradcheck, GradcheckOptions, Tensor};
 use nn::functional::{
     binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, l1_loss, smooth_l1_loss,
@@ -11,22 +14,6 @@ use nn::functional::{
 use nn::{BCEWithLogitsLoss, HuberLoss, Reduction, SmoothL1Loss};
 
 type Parsed = (Vec<usize>, Vec<f64>);
-
-fn parse(text: &str) -> Parsed {
-    let (shape, values) = text.split_once(" | ").expect("`shape | values`");
-    let shape = match shape {
-        "-" => vec![],
-        s => s.split(',').map(|d| d.parse().unwrap()).collect(),
-    };
-    (
-        shape,
-        values
-            .split(' ')
-            .filter(|v| !v.is_empty())
-            .map(|v| v.parse().unwrap())
-            .collect(),
-    )
-}
 
 fn tensor((shape, values): &Parsed) -> Tensor {
     let values: Vec<f32> = values.iter().map(|&v| v as f32).collect();
@@ -71,46 +58,45 @@ impl Case {
 }
 
 fn cases() -> Vec<Case> {
-    let mut cases: Vec<Case> = Vec::new();
-    for line in include_str!("data/pointwise_losses.txt").lines() {
-        if let Some(name) = line.strip_prefix("=== ") {
-            cases.push(Case {
-                name: name.into(),
-                ..Case::default()
-            });
-            continue;
-        }
-        let case = cases.last_mut().unwrap();
-        let (key, rest) = line.split_once(' ').unwrap();
-        match key {
-            "op" => case.op = rest.into(),
-            "options" => {
-                for option in rest.split(' ') {
-                    let (k, v) = option.split_once('=').unwrap();
-                    match k {
-                        "reduction" => {
-                            case.reduction = match v {
-                                "mean" => Reduction::Mean,
-                                "sum" => Reduction::Sum,
-                                _ => Reduction::None,
+    let mut cases = Vec::new();
+    for (name, lines) in blocks::blocks(include_str!("data/pointwise_losses.txt")) {
+        let mut case = Case {
+            name,
+            ..Case::default()
+        };
+        for (key, rest) in lines {
+            let rest = rest.as_str();
+            match key.as_str() {
+                "op" => case.op = rest.into(),
+                "options" => {
+                    for option in rest.split(' ') {
+                        let (k, v) = option.split_once('=').unwrap();
+                        match k {
+                            "reduction" => {
+                                case.reduction = match v {
+                                    "mean" => Reduction::Mean,
+                                    "sum" => Reduction::Sum,
+                                    _ => Reduction::None,
+                                }
                             }
+                            "beta" => case.beta = v.parse().unwrap(),
+                            _ => case.delta = v.parse().unwrap(),
                         }
-                        "beta" => case.beta = v.parse().unwrap(),
-                        _ => case.delta = v.parse().unwrap(),
                     }
                 }
+                "input" => case.input = blocks::tensor_line(rest),
+                "target" => case.target = blocks::tensor_line(rest),
+                "weight" => case.weight = Some(tensor(&blocks::tensor_line(rest))),
+                "pos_weight" => case.pos_weight = Some(tensor(&blocks::tensor_line(rest))),
+                "out" => case.out = Some(blocks::tensor_line(rest)),
+                "grad_input" => case.grad_input = Some(blocks::tensor_line(rest)),
+                "grad_target" => case.grad_target = Some(blocks::tensor_line(rest)),
+                "grad_fn" => case.grad_fn = rest.into(),
+                "error" => case.error = Some(rest.into()),
+                other => panic!("unknown line {other}"),
             }
-            "input" => case.input = parse(rest),
-            "target" => case.target = parse(rest),
-            "weight" => case.weight = Some(tensor(&parse(rest))),
-            "pos_weight" => case.pos_weight = Some(tensor(&parse(rest))),
-            "out" => case.out = Some(parse(rest)),
-            "grad_input" => case.grad_input = Some(parse(rest)),
-            "grad_target" => case.grad_target = Some(parse(rest)),
-            "grad_fn" => case.grad_fn = rest.into(),
-            "error" => case.error = Some(rest.into()),
-            other => panic!("unknown line {other}"),
         }
+        cases.push(case);
     }
     cases
 }

@@ -3,6 +3,9 @@
 //! groups after construction and after every step, and for `OneCycleLR`
 //! the momentum it cycles.
 
+#[path = "../../tensor/tests/common/blocks.rs"]
+mod blocks;
+
 use autograd::Tensor;
 use optim::lr_scheduler::{
     Anneal, CosineAnnealingLR, ExponentialLR, LinearLR, LrScheduler, MultiStepLR, OneCycleLR,
@@ -19,6 +22,7 @@ struct Case {
     momenta: Vec<Vec<f64>>,
 }
 
+/// The numbers after ` | `.
 fn values(text: &str) -> Vec<f64> {
     text.split_once(" | ")
         .unwrap()
@@ -29,24 +33,24 @@ fn values(text: &str) -> Vec<f64> {
 }
 
 fn cases() -> Vec<Case> {
-    let mut cases: Vec<Case> = Vec::new();
-    for line in include_str!("data/lr_schedulers.txt").lines() {
-        if let Some(name) = line.strip_prefix("=== ") {
-            cases.push(Case {
-                name: name.into(),
+    blocks::blocks(include_str!("data/lr_schedulers.txt"))
+        .into_iter()
+        .map(|(name, lines)| {
+            let mut case = Case {
+                name,
                 ..Case::default()
-            });
-            continue;
-        }
-        let case = cases.last_mut().unwrap();
-        match line.split(' ').next().unwrap() {
-            "optimizer" => case.optimizer = line[10..].into(),
-            "metrics" => case.metrics = values(line),
-            "lr" => case.lrs.push(values(line)),
-            _ => case.momenta.push(values(line)),
-        }
-    }
-    cases
+            };
+            for (key, rest) in lines {
+                match key.as_str() {
+                    "optimizer" => case.optimizer = rest,
+                    "metrics" => case.metrics = values(&format!("- {rest}")),
+                    "lr" => case.lrs.push(values(&rest)),
+                    _ => case.momenta.push(values(&rest)),
+                }
+            }
+            case
+        })
+        .collect()
 }
 
 fn optimizer(kind: &str) -> Box<dyn Optimizer> {

@@ -3,6 +3,9 @@
 //! `tests/data/optimizers.txt`): 6 steps of a small linear model each, with
 //! the parameters compared after every step.
 
+#[path = "../../tensor/tests/common/blocks.rs"]
+mod blocks;
+
 use autograd::Tensor;
 use optim::{
     Adagrad, AdagradOptions, Adam, AdamOptions, AdamW, Optimizer, ParamGroup, RMSprop,
@@ -12,12 +15,8 @@ use optim::{
 type Parsed = (Vec<usize>, Vec<f32>);
 
 fn parse(text: &str) -> Parsed {
-    let (shape, values) = text.split_once(" | ").unwrap();
-    let shape = shape.split(',').map(|d| d.parse().unwrap()).collect();
-    (
-        shape,
-        values.split(' ').map(|v| v.parse().unwrap()).collect(),
-    )
+    let (shape, values) = blocks::tensor_line(text);
+    (shape, values.iter().map(|&v| v as f32).collect())
 }
 
 fn tensor((shape, values): &Parsed) -> Tensor {
@@ -149,38 +148,36 @@ impl Case {
 }
 
 fn cases() -> Vec<Case> {
-    let mut cases: Vec<Case> = Vec::new();
-    for line in include_str!("data/optimizers.txt").lines() {
-        if let Some(name) = line.strip_prefix("=== ") {
-            cases.push(Case {
-                name: name.into(),
-                ..Case::default()
-            });
-            continue;
-        }
-        let case = cases.last_mut().unwrap();
-        let (key, rest) = line.split_once(' ').unwrap();
-        match key {
-            "optimizer" => case.optimizer = rest.into(),
-            "group" => case.groups.push(
-                rest.split(' ')
-                    .map(|kv| {
-                        let (k, v) = kv.split_once('=').unwrap();
-                        (k.to_string(), v.to_string())
-                    })
-                    .collect(),
-            ),
-            "step" => {
-                let (_, rest) = rest.split_once(' ').unwrap();
-                let (which, tensor) = rest.split_once(' ').unwrap();
-                let parsed = parse(tensor);
-                match which {
-                    "w" => case.steps.push((parsed, (vec![], vec![]))),
-                    _ => case.steps.last_mut().unwrap().1 = parsed,
+    let mut cases = Vec::new();
+    for (name, lines) in blocks::blocks(include_str!("data/optimizers.txt")) {
+        let mut case = Case {
+            name,
+            ..Case::default()
+        };
+        for (key, rest) in lines {
+            match key.as_str() {
+                "optimizer" => case.optimizer = rest,
+                "group" => case.groups.push(
+                    rest.split(' ')
+                        .map(|kv| {
+                            let (k, v) = kv.split_once('=').unwrap();
+                            (k.to_string(), v.to_string())
+                        })
+                        .collect(),
+                ),
+                "step" => {
+                    let (_, rest) = rest.split_once(' ').unwrap();
+                    let (which, tensor) = rest.split_once(' ').unwrap();
+                    let parsed = parse(tensor);
+                    match which {
+                        "w" => case.steps.push((parsed, (vec![], vec![]))),
+                        _ => case.steps.last_mut().unwrap().1 = parsed,
+                    }
                 }
+                _ => case.data.push((key, parse(&rest))),
             }
-            key => case.data.push((key.into(), parse(rest))),
         }
+        cases.push(case);
     }
     cases
 }
