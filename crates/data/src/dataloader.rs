@@ -1,6 +1,6 @@
 //! [`DataLoader`]: batches over a dataset, optionally reshuffled every epoch.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use autograd::Tensor;
 use tensor::Generator;
@@ -19,7 +19,13 @@ pub struct DataLoader<D: Dataset> {
     /// permutation is seeded from the default generator (as PyTorch's
     /// `RandomSampler` does), so `tensor::manual_seed` makes it reproducible.
     generator: Option<Mutex<Generator>>,
+    /// A custom collate function (`collate_fn`), else `Dataset::get_batch`.
+    collate: Option<Arc<CollateFn>>,
 }
+
+/// A function merging a batch's samples (each a list of fields) into the
+/// batch's tensors. PyTorch equivalent: `DataLoader(collate_fn=...)`.
+pub type CollateFn = dyn Fn(Vec<Vec<Tensor>>) -> Vec<Tensor> + Send + Sync;
 
 /// Configures a [`DataLoader`]; see [`DataLoader::builder`].
 pub struct DataLoaderBuilder<D: Dataset> {
@@ -28,6 +34,7 @@ pub struct DataLoaderBuilder<D: Dataset> {
     shuffle: bool,
     drop_last: bool,
     seed: Option<u64>,
+    collate: Option<Arc<CollateFn>>,
 }
 
 impl<D: Dataset> DataLoaderBuilder<D> {
@@ -54,6 +61,18 @@ impl<D: Dataset> DataLoaderBuilder<D> {
     /// the default generator. PyTorch: `generator=torch.Generator().manual_seed(seed)`.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Builds each batch by calling `collate` on its samples (each the
+    /// list of fields [`Dataset::get`] returns) instead of stacking them:
+    /// to pad variable-length samples, for example.
+    /// PyTorch equivalent: `DataLoader(..., collate_fn=collate)`.
+    pub fn collate_fn(
+        mut self,
+        collate: impl Fn(Vec<Vec<Tensor>>) -> Vec<Tensor> + Send + Sync + 'static,
+    ) -> Self {
+        self.collate = Some(Arc::new(collate));
         self
     }
 
@@ -88,6 +107,7 @@ impl<D: Dataset> DataLoaderBuilder<D> {
             shuffle: self.shuffle,
             drop_last: self.drop_last,
             generator: self.seed.map(|s| Mutex::new(Generator::new(s))),
+            collate: self.collate,
         })
     }
 }
@@ -151,6 +171,7 @@ impl<D: Dataset> DataLoader<D> {
             shuffle: false,
             drop_last: false,
             seed: None,
+            collate: None,
         }
     }
 
@@ -221,6 +242,18 @@ impl<D: Dataset> DataLoader<D> {
     }
 }
 
+impl<D: Dataset> DataLoader<D> {
+    /// The batch of the samples at `indices`: the custom collate function's
+    /// result, or the dataset's stacked batch.
+    #[track_caller]
+    fn collate(&self, indices: &[usize]) -> Vec<Tensor> {
+        match &self.collate {
+            Some(collate) => collate(indices.iter().map(|&i| self.dataset.get(i)).collect()),
+            None => self.dataset.get_batch(indices),
+        }
+    }
+}
+
 impl<'a, D: Dataset> IntoIterator for &'a DataLoader<D> {
     type Item = Vec<Tensor>;
     type IntoIter = BatchIter<'a, D>;
@@ -254,7 +287,7 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
             .saturating_add(self.loader.batch_size)
             .min(self.len);
         let batch = match &self.order {
-            Some(order) => self.loader.dataset.get_batch(&order[self.next..end]),
+            Some(order) => self.loader.collate(&order[self.next..end]),
             None => {
                 let mut indices = Vec::new();
                 if indices.try_reserve_exact(end - self.next).is_err() {
@@ -264,7 +297,7 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
                     );
                 }
                 indices.extend(self.next..end);
-                self.loader.dataset.get_batch(&indices)
+                self.loader.collate(&indices)
             }
         };
         self.next = end;

@@ -21,10 +21,10 @@ mod download;
 mod mnist;
 mod subset;
 
-pub use dataloader::{BatchIter, BuildError, DataLoader, DataLoaderBuilder};
+pub use dataloader::{BatchIter, BuildError, CollateFn, DataLoader, DataLoaderBuilder};
 pub use dataset::{Dataset, TensorDataset};
 pub use mnist::{bundled_data_root, MnistKind, MNIST};
-pub use subset::{random_split, Subset};
+pub use subset::{random_split, ConcatDataset, Subset};
 
 /// What can go wrong when building datasets and loaders.
 ///

@@ -80,3 +80,50 @@ pub fn random_split<D: Dataset + Clone>(
         })
         .collect())
 }
+
+/// Several datasets one after another. PyTorch equivalent:
+/// `torch.utils.data.ConcatDataset(datasets)`.
+pub struct ConcatDataset<D> {
+    datasets: Vec<D>,
+    /// The running totals of the datasets' lengths.
+    ends: Vec<usize>,
+}
+
+impl<D: Dataset> ConcatDataset<D> {
+    /// The datasets in order (each may be borrowed or boxed).
+    pub fn new(datasets: Vec<D>) -> ConcatDataset<D> {
+        let ends = datasets
+            .iter()
+            .scan(0, |total, d| {
+                *total += d.len();
+                Some(*total)
+            })
+            .collect();
+        ConcatDataset { datasets, ends }
+    }
+
+    /// Which dataset holds sample `index`, and its index there.
+    #[track_caller]
+    fn locate(&self, index: usize) -> (usize, usize) {
+        let which = self.ends.partition_point(|&end| end <= index);
+        assert!(
+            which < self.datasets.len(),
+            "ConcatDataset: index {index} is out of range for {} samples",
+            self.len()
+        );
+        let start = if which == 0 { 0 } else { self.ends[which - 1] };
+        (which, index - start)
+    }
+}
+
+impl<D: Dataset> Dataset for ConcatDataset<D> {
+    fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    #[track_caller]
+    fn get(&self, index: usize) -> Vec<Tensor> {
+        let (which, local) = self.locate(index);
+        self.datasets[which].get(local)
+    }
+}

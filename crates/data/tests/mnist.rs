@@ -208,3 +208,44 @@ mod download {
         let _ = std::fs::remove_dir_all(root);
     }
 }
+
+mod loading {
+    use autograd::Tensor;
+    use data::{ConcatDataset, DataLoader, Dataset, TensorDataset};
+
+    fn numbered(start: i64, n: usize) -> TensorDataset {
+        let values: Vec<i64> = (start..start + n as i64).collect();
+        TensorDataset::new(&[Tensor::from_data(&values, &[n]).unwrap()]).unwrap()
+    }
+
+    #[test]
+    fn concatenated_datasets_follow_one_another() {
+        let all = ConcatDataset::new(vec![numbered(0, 3), numbered(10, 0), numbered(20, 2)]);
+        assert_eq!(all.len(), 5);
+        let seen: Vec<i64> = (0..5).map(|i| all.get(i)[0].item_as::<i64>()).collect();
+        assert_eq!(seen, [0, 1, 2, 20, 21]);
+        let batch = all.get_batch(&[4, 0]);
+        assert_eq!(batch[0].to_vec_as::<i64>(), vec![21, 0]);
+        let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| all.get(5))).unwrap_err();
+        let message = e.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("index 5 is out of range for 5 samples"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_collate_function_builds_the_batches() {
+        // A collate_fn that sums each batch's samples instead of stacking them.
+        let loader = DataLoader::builder(numbered(1, 5))
+            .batch_size(2)
+            .collate_fn(|samples| {
+                let total: i64 = samples.iter().map(|s| s[0].item_as::<i64>()).sum();
+                vec![Tensor::from_data(&[total], &[1]).unwrap()]
+            })
+            .build()
+            .unwrap();
+        let sums: Vec<i64> = loader.iter().map(|b| b[0].item_as::<i64>()).collect();
+        assert_eq!(sums, [3, 7, 5]);
+    }
+}
