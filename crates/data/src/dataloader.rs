@@ -1,5 +1,6 @@
 //! [`DataLoader`]: batches over a dataset, optionally reshuffled every epoch.
 
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
 use autograd::Tensor;
@@ -11,7 +12,7 @@ use crate::{DataError, Dataset};
 /// is one epoch; with `shuffle` every epoch draws a fresh permutation.
 /// PyTorch equivalent: `torch.utils.data.DataLoader`.
 pub struct DataLoader<D: Dataset> {
-    dataset: D,
+    dataset: Arc<D>,
     batch_size: usize,
     shuffle: bool,
     drop_last: bool,
@@ -21,7 +22,24 @@ pub struct DataLoader<D: Dataset> {
     generator: Option<Mutex<Generator>>,
     /// A custom collate function (`collate_fn`), else `Dataset::get_batch`.
     collate: Option<Arc<CollateFn>>,
+    /// Background workers preparing batches ahead (`num_workers`).
+    workers: Option<Workers<D>>,
 }
+
+/// How many workers, and the function starting them for one epoch (set
+/// where the dataset is known to be `'static`).
+struct Workers<D: Dataset> {
+    count: usize,
+    start: StartWorkers<D>,
+}
+
+/// Starts `count` workers over the epoch's batches; each sends its batches
+/// (every `count`-th) in order through its own bounded channel.
+type StartWorkers<D> =
+    fn(&Arc<D>, &Option<Arc<CollateFn>>, Vec<Vec<usize>>, usize) -> Vec<Receiver<WorkerBatch>>;
+
+/// A batch a worker prepared, or the message of the panic it caught.
+type WorkerBatch = Result<Vec<Tensor>, String>;
 
 /// A function merging a batch's samples (each a list of fields) into the
 /// batch's tensors. PyTorch equivalent: `DataLoader(collate_fn=...)`.
@@ -35,6 +53,79 @@ pub struct DataLoaderBuilder<D: Dataset> {
     drop_last: bool,
     seed: Option<u64>,
     collate: Option<Arc<CollateFn>>,
+    workers: Option<Workers<D>>,
+}
+
+impl<D: Dataset + 'static> DataLoaderBuilder<D> {
+    /// Prepares batches on `num_workers` background threads, each up to two
+    /// batches ahead of the training loop; the batches and their order are
+    /// the same as with no workers (0, the default, loads in the loop).
+    /// A panic in a worker is raised by the loop, with its message.
+    /// PyTorch equivalent: `DataLoader(..., num_workers=n)`.
+    pub fn num_workers(mut self, num_workers: usize) -> Self {
+        self.workers = (num_workers > 0).then_some(Workers {
+            count: num_workers,
+            start: start_workers::<D>,
+        });
+        self
+    }
+}
+
+/// Starts the workers of one epoch (see [`StartWorkers`]).
+fn start_workers<D: Dataset + 'static>(
+    dataset: &Arc<D>,
+    collate: &Option<Arc<CollateFn>>,
+    batches: Vec<Vec<usize>>,
+    count: usize,
+) -> Vec<Receiver<WorkerBatch>> {
+    let batches = Arc::new(batches);
+    (0..count)
+        .map(|worker| {
+            let (sender, receiver) = sync_channel(2);
+            let (dataset, collate, batches) = (dataset.clone(), collate.clone(), batches.clone());
+            std::thread::Builder::new()
+                .name(format!("dataloader-worker-{worker}"))
+                .spawn(move || {
+                    for indices in batches.iter().skip(worker).step_by(count) {
+                        let batch = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            collate_batch(&*dataset, collate.as_deref(), indices)
+                        }))
+                        .map_err(|payload| panic_text(payload.as_ref()));
+                        let failed = batch.is_err();
+                        // The loop stopped early (the receiver is gone), or
+                        // this worker's dataset panicked: stop.
+                        if sender.send(batch).is_err() || failed {
+                            break;
+                        }
+                    }
+                })
+                .expect("a worker thread");
+            receiver
+        })
+        .collect()
+}
+
+/// The text of a caught panic.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// The batch of the samples at `indices`: `collate`'s result, or the
+/// dataset's stacked batch.
+#[track_caller]
+fn collate_batch<D: Dataset + ?Sized>(
+    dataset: &D,
+    collate: Option<&CollateFn>,
+    indices: &[usize],
+) -> Vec<Tensor> {
+    match collate {
+        Some(collate) => collate(indices.iter().map(|&i| dataset.get(i)).collect()),
+        None => dataset.get_batch(indices),
+    }
 }
 
 impl<D: Dataset> DataLoaderBuilder<D> {
@@ -102,12 +193,13 @@ impl<D: Dataset> DataLoaderBuilder<D> {
             });
         }
         Ok(DataLoader {
-            dataset: self.dataset,
+            dataset: Arc::new(self.dataset),
             batch_size: self.batch_size,
             shuffle: self.shuffle,
             drop_last: self.drop_last,
             generator: self.seed.map(|s| Mutex::new(Generator::new(s))),
             collate: self.collate,
+            workers: self.workers,
         })
     }
 }
@@ -172,6 +264,7 @@ impl<D: Dataset> DataLoader<D> {
             drop_last: false,
             seed: None,
             collate: None,
+            workers: None,
         }
     }
 
@@ -220,12 +313,27 @@ impl<D: Dataset> DataLoader<D> {
         let order = order
             .transpose()
             .map_err(|_| DataError::TooLargeToShuffle { len: n })?;
+        // With workers, the epoch's batches are handed out at its start.
+        let workers = self.workers.as_ref().map(|w| {
+            let batches: Vec<Vec<usize>> = (0..self.len())
+                .map(|b| {
+                    let (start, end) = (b * self.batch_size, ((b + 1) * self.batch_size).min(n));
+                    match &order {
+                        Some(order) => order[start..end].to_vec(),
+                        None => (start..end).collect(),
+                    }
+                })
+                .collect();
+            (w.start)(&self.dataset, &self.collate, batches, w.count)
+        });
         Ok(BatchIter {
             loader: self,
             order,
             len: n,
             next: 0,
             remaining: self.len(),
+            workers,
+            batch: 0,
         })
     }
 
@@ -247,10 +355,7 @@ impl<D: Dataset> DataLoader<D> {
     /// result, or the dataset's stacked batch.
     #[track_caller]
     fn collate(&self, indices: &[usize]) -> Vec<Tensor> {
-        match &self.collate {
-            Some(collate) => collate(indices.iter().map(|&i| self.dataset.get(i)).collect()),
-            None => self.dataset.get_batch(indices),
-        }
+        collate_batch(&*self.dataset, self.collate.as_deref(), indices)
     }
 }
 
@@ -271,6 +376,10 @@ pub struct BatchIter<'a, D: Dataset> {
     len: usize,
     next: usize,
     remaining: usize,
+    /// With `num_workers`: worker `i` sends batches `i`, `i + count`, ….
+    workers: Option<Vec<Receiver<WorkerBatch>>>,
+    /// The index of the next batch in the epoch.
+    batch: usize,
 }
 
 impl<D: Dataset> Iterator for BatchIter<'_, D> {
@@ -279,6 +388,16 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
     fn next(&mut self) -> Option<Vec<Tensor>> {
         if self.remaining == 0 {
             return None;
+        }
+        if let Some(workers) = &self.workers {
+            let worker = self.batch % workers.len();
+            self.batch += 1;
+            self.remaining -= 1;
+            return Some(match workers[worker].recv() {
+                Ok(Ok(batch)) => batch,
+                Ok(Err(message)) => panic!("DataLoader worker {worker} panicked: {message}"),
+                Err(_) => panic!("DataLoader worker {worker} stopped without its batch"),
+            });
         }
         // The epoch's length was fixed when it started (a dataset whose
         // len() changes meanwhile gets the indices of the original length).

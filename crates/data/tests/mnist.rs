@@ -1,5 +1,6 @@
-//! MNIST's IDX reader: the bundled test set, and the errors for missing,
-//! damaged and malformed files.
+//! MNIST's IDX reader (the bundled test set, and the errors for missing,
+//! damaged and malformed files), downloads, subsets, concatenation, and the
+//! DataLoader's collate_fn and workers.
 
 use std::path::PathBuf;
 
@@ -247,5 +248,64 @@ mod loading {
             .unwrap();
         let sums: Vec<i64> = loader.iter().map(|b| b[0].item_as::<i64>()).collect();
         assert_eq!(sums, [3, 7, 5]);
+    }
+
+    #[test]
+    fn workers_give_the_same_batches_in_the_same_order() {
+        let batches = |workers: usize| -> Vec<Vec<i64>> {
+            let loader = DataLoader::builder(numbered(0, 23))
+                .batch_size(4)
+                .shuffle(true)
+                .seed(7)
+                .num_workers(workers)
+                .build()
+                .unwrap();
+            // Two epochs: each is reshuffled, identically for any worker count.
+            (0..2)
+                .flat_map(|_| {
+                    loader
+                        .iter()
+                        .map(|b| b[0].to_vec_as::<i64>())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let serial = batches(0);
+        assert_eq!(serial.len(), 12);
+        assert_eq!(batches(1), serial);
+        assert_eq!(batches(3), serial);
+        // Leaving an epoch early leaves no worker hanging.
+        let loader = DataLoader::builder(numbered(0, 100))
+            .batch_size(1)
+            .num_workers(2)
+            .build()
+            .unwrap();
+        assert_eq!(loader.iter().take(3).count(), 3);
+    }
+
+    #[test]
+    fn a_worker_s_panic_reaches_the_loop() {
+        struct Faulty;
+        impl Dataset for Faulty {
+            fn len(&self) -> usize {
+                4
+            }
+            fn get(&self, index: usize) -> Vec<Tensor> {
+                assert!(index != 2, "sample 2 is unreadable");
+                vec![Tensor::scalar(index as f32)]
+            }
+        }
+        let loader = DataLoader::builder(Faulty)
+            .batch_size(1)
+            .num_workers(2)
+            .build()
+            .unwrap();
+        let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loader.iter().count()))
+            .unwrap_err();
+        let message = e.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("DataLoader worker 0 panicked: sample 2 is unreadable"),
+            "{message}"
+        );
     }
 }
