@@ -351,6 +351,23 @@ impl<D: Dataset> DataLoader<D> {
 }
 
 impl<D: Dataset> DataLoader<D> {
+    /// One epoch of `(input, target)` batches from a two-field dataset, to
+    /// destructure as PyTorch's `for X, y in loader:` does:
+    /// `for (x, y) in loader.pairs() { .. }`.
+    ///
+    /// # Panics
+    /// If a batch does not hold exactly two tensors (naming how many).
+    pub fn pairs(&self) -> impl Iterator<Item = (Tensor, Tensor)> + '_ {
+        self.iter()
+            .map(|batch| match <[Tensor; 2]>::try_from(batch) {
+                Ok([x, y]) => (x, y),
+                Err(batch) => panic!(
+                    "DataLoader::pairs: a batch holds {} tensors, not 2 (an input and a target)",
+                    batch.len()
+                ),
+            })
+    }
+
     /// The batch of the samples at `indices`: the custom collate function's
     /// result, or the dataset's stacked batch.
     #[track_caller]

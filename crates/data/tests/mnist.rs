@@ -308,4 +308,29 @@ mod loading {
             "{message}"
         );
     }
+
+    #[test]
+    fn two_field_batches_destructure() {
+        let x = Tensor::from_data(&[1.0f32, 2.0, 3.0], &[3]).unwrap();
+        let y = Tensor::from_data(&[10i64, 20, 30], &[3]).unwrap();
+        let loader = DataLoader::builder(TensorDataset::new(&[x, y]).unwrap())
+            .batch_size(2)
+            .build()
+            .unwrap();
+        let mut seen = Vec::new();
+        for (x, y) in loader.pairs() {
+            seen.push((x.to_vec(), y.to_vec_as::<i64>()));
+        }
+        assert_eq!(
+            seen,
+            [(vec![1.0, 2.0], vec![10, 20]), (vec![3.0], vec![30])]
+        );
+        let single = DataLoader::builder(numbered(0, 2)).build().unwrap();
+        let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| single.pairs().count()))
+            .unwrap_err();
+        assert!(e
+            .downcast_ref::<String>()
+            .unwrap()
+            .contains("a batch holds 1 tensors, not 2"));
+    }
 }
