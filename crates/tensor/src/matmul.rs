@@ -261,7 +261,10 @@ unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize
     if flops < TINY_FLOPS || T::DTYPE == DType::Int64 {
         return gemm_tiny(a, b, c, ldc);
     }
-    if flops >= PARALLEL_FLOPS && rayon::current_thread_index().is_none() {
+    if flops >= PARALLEL_FLOPS
+        && rayon::current_thread_index().is_none()
+        && crate::pool::threads() > 1
+    {
         /// The output pointer, handed to the kernels' pool (one product).
         struct Out<T>(*mut T);
         // SAFETY: the product below is the only writer of the block.

@@ -10,16 +10,27 @@
 
 use std::sync::OnceLock;
 
-/// Runs `f` (which splits its work with rayon) on the kernels' pool.
-pub(crate) fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+/// The kernels' pool, built on first use (`None` if no thread could start).
+fn pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    let pool = POOL.get_or_init(|| {
+    POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("tensor-kernel-{i}"))
             .build()
             .ok()
-    });
-    match pool {
+    })
+    .as_ref()
+}
+
+/// How many threads the kernels' pool has (1 without a pool): with one,
+/// handing work to it only adds a thread switch.
+pub(crate) fn threads() -> usize {
+    pool().map_or(1, rayon::ThreadPool::current_num_threads)
+}
+
+/// Runs `f` (which splits its work with rayon) on the kernels' pool.
+pub(crate) fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match pool() {
         Some(pool) => pool.install(f),
         None => f(),
     }
