@@ -1,5 +1,6 @@
 //! [`DataLoader`]: batches over a dataset, optionally reshuffled every epoch.
 
+use std::marker::PhantomData;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,7 @@ use crate::{DataError, Dataset};
 /// Iterates a dataset in batches. Each call to [`iter`](DataLoader::iter)
 /// is one epoch; with `shuffle` every epoch draws a fresh permutation.
 /// PyTorch equivalent: `torch.utils.data.DataLoader`.
-pub struct DataLoader<D: Dataset> {
+pub struct DataLoader<D: Dataset, B = Vec<Tensor>> {
     dataset: Arc<D>,
     batch_size: usize,
     shuffle: bool,
@@ -24,6 +25,52 @@ pub struct DataLoader<D: Dataset> {
     collate: Option<Arc<CollateFn>>,
     /// Background workers preparing batches ahead (`num_workers`).
     workers: Option<Workers<D>>,
+    /// What each batch is handed out as (see [`FromBatch`]).
+    batch: PhantomData<fn() -> B>,
+}
+
+/// What a loader hands out for each batch, built from its fields (one
+/// tensor per dataset field): the list itself (`Vec<Tensor>`, the
+/// default), or a tuple, so that `for (x, y) in &loader` destructures as
+/// PyTorch's `for X, y in loader:` does (see [`DataLoaderBuilder::as_tuples`]).
+pub trait FromBatch: Sized {
+    /// The batch from its fields.
+    ///
+    /// # Panics
+    /// If the fields do not fit the type (a tuple of another length).
+    fn from_batch(fields: Vec<Tensor>) -> Self;
+}
+
+impl FromBatch for Vec<Tensor> {
+    fn from_batch(fields: Vec<Tensor>) -> Self {
+        fields
+    }
+}
+
+macro_rules! tuple_batches {
+    ($($n:literal => ($($t:ident),*);)*) => {$(
+        impl FromBatch for ($(tuple_batches!(@tensor $t),)*) {
+            #[track_caller]
+            fn from_batch(fields: Vec<Tensor>) -> Self {
+                match <[Tensor; $n]>::try_from(fields) {
+                    Ok([$($t),*]) => ($($t,)*),
+                    Err(fields) => panic!(
+                        "DataLoader: a batch holds {} tensors, not the {} of its tuple",
+                        fields.len(),
+                        $n
+                    ),
+                }
+            }
+        }
+    )*};
+    (@tensor $t:ident) => { Tensor };
+}
+
+tuple_batches! {
+    1 => (a);
+    2 => (a, b);
+    3 => (a, b, c);
+    4 => (a, b, c, d);
 }
 
 /// How many workers, and the function starting them for one epoch (set
@@ -46,7 +93,7 @@ type WorkerBatch = Result<Vec<Tensor>, String>;
 pub type CollateFn = dyn Fn(Vec<Vec<Tensor>>) -> Vec<Tensor> + Send + Sync;
 
 /// Configures a [`DataLoader`]; see [`DataLoader::builder`].
-pub struct DataLoaderBuilder<D: Dataset> {
+pub struct DataLoaderBuilder<D: Dataset, B = Vec<Tensor>> {
     dataset: D,
     batch_size: usize,
     shuffle: bool,
@@ -54,9 +101,10 @@ pub struct DataLoaderBuilder<D: Dataset> {
     seed: Option<u64>,
     collate: Option<Arc<CollateFn>>,
     workers: Option<Workers<D>>,
+    batch: PhantomData<fn() -> B>,
 }
 
-impl<D: Dataset + 'static> DataLoaderBuilder<D> {
+impl<D: Dataset + 'static, B> DataLoaderBuilder<D, B> {
     /// Prepares batches on `num_workers` background threads, each up to two
     /// batches ahead of the training loop; the batches and their order are
     /// the same as with no workers (0, the default, loads in the loop).
@@ -128,7 +176,23 @@ fn collate_batch<D: Dataset + ?Sized>(
     }
 }
 
-impl<D: Dataset> DataLoaderBuilder<D> {
+impl<D: Dataset, B: FromBatch> DataLoaderBuilder<D, B> {
+    /// Hands each batch out as the tuple `T` of its fields, so that
+    /// `for (x, y) in &loader` destructures as PyTorch's `for X, y in
+    /// loader:` does (a batch of another length panics, naming both).
+    pub fn as_tuples<T: FromBatch>(self) -> DataLoaderBuilder<D, T> {
+        DataLoaderBuilder {
+            dataset: self.dataset,
+            batch_size: self.batch_size,
+            shuffle: self.shuffle,
+            drop_last: self.drop_last,
+            seed: self.seed,
+            collate: self.collate,
+            workers: self.workers,
+            batch: PhantomData,
+        }
+    }
+
     /// Samples per batch (default 1). PyTorch: `batch_size=`.
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size;
@@ -174,7 +238,7 @@ impl<D: Dataset> DataLoaderBuilder<D> {
     /// shuffling [`DataError::EmptyDataset`] or [`DataError::TooLargeToShuffle`], and the
     /// dataset, which [`BuildError::into_dataset`] hands back. `?` converts
     /// it into the plain [`DataError`].
-    pub fn build(self) -> Result<DataLoader<D>, BuildError<D>> {
+    pub fn build(self) -> Result<DataLoader<D, B>, BuildError<D>> {
         let error = if self.batch_size == 0 {
             Some(DataError::ZeroBatchSize)
         } else if self.shuffle && self.dataset.is_empty() {
@@ -200,6 +264,7 @@ impl<D: Dataset> DataLoaderBuilder<D> {
             generator: self.seed.map(|s| Mutex::new(Generator::new(s))),
             collate: self.collate,
             workers: self.workers,
+            batch: PhantomData,
         })
     }
 }
@@ -255,7 +320,8 @@ impl<D> From<BuildError<D>> for DataError {
 }
 
 impl<D: Dataset> DataLoader<D> {
-    /// Starts configuring a loader over `dataset`.
+    /// Starts configuring a loader over `dataset` (batches as `Vec<Tensor>`;
+    /// see [`DataLoaderBuilder::as_tuples`]).
     pub fn builder(dataset: D) -> DataLoaderBuilder<D> {
         DataLoaderBuilder {
             dataset,
@@ -265,9 +331,12 @@ impl<D: Dataset> DataLoader<D> {
             seed: None,
             collate: None,
             workers: None,
+            batch: PhantomData,
         }
     }
+}
 
+impl<D: Dataset, B: FromBatch> DataLoader<D, B> {
     /// The number of batches per epoch. PyTorch equivalent: `len(loader)`.
     pub fn len(&self) -> usize {
         let n = self.dataset.len();
@@ -298,7 +367,7 @@ impl<D: Dataset> DataLoader<D> {
     ///
     /// # Errors
     /// [`DataError::TooLargeToShuffle`] if the epoch's permutation cannot be allocated.
-    pub fn try_iter(&self) -> Result<BatchIter<'_, D>, DataError> {
+    pub fn try_iter(&self) -> Result<BatchIter<'_, D, B>, DataError> {
         let n = self.dataset.len();
         // Without shuffling, the order is 0..n, produced a batch at a time
         // (a dataset may be far larger than a list of its indices).
@@ -342,7 +411,7 @@ impl<D: Dataset> DataLoader<D> {
     /// # Panics
     /// If the epoch's permutation cannot be allocated.
     #[track_caller]
-    pub fn iter(&self) -> BatchIter<'_, D> {
+    pub fn iter(&self) -> BatchIter<'_, D, B> {
         match self.try_iter() {
             Ok(batches) => batches,
             Err(e) => panic!("{e}"),
@@ -350,24 +419,7 @@ impl<D: Dataset> DataLoader<D> {
     }
 }
 
-impl<D: Dataset> DataLoader<D> {
-    /// One epoch of `(input, target)` batches from a two-field dataset, to
-    /// destructure as PyTorch's `for X, y in loader:` does:
-    /// `for (x, y) in loader.pairs() { .. }`.
-    ///
-    /// # Panics
-    /// If a batch does not hold exactly two tensors (naming how many).
-    pub fn pairs(&self) -> impl Iterator<Item = (Tensor, Tensor)> + '_ {
-        self.iter()
-            .map(|batch| match <[Tensor; 2]>::try_from(batch) {
-                Ok([x, y]) => (x, y),
-                Err(batch) => panic!(
-                    "DataLoader::pairs: a batch holds {} tensors, not 2 (an input and a target)",
-                    batch.len()
-                ),
-            })
-    }
-
+impl<D: Dataset, B> DataLoader<D, B> {
     /// The batch of the samples at `indices`: the custom collate function's
     /// result, or the dataset's stacked batch.
     #[track_caller]
@@ -376,17 +428,17 @@ impl<D: Dataset> DataLoader<D> {
     }
 }
 
-impl<'a, D: Dataset> IntoIterator for &'a DataLoader<D> {
-    type Item = Vec<Tensor>;
-    type IntoIter = BatchIter<'a, D>;
-    fn into_iter(self) -> BatchIter<'a, D> {
+impl<'a, D: Dataset, B: FromBatch> IntoIterator for &'a DataLoader<D, B> {
+    type Item = B;
+    type IntoIter = BatchIter<'a, D, B>;
+    fn into_iter(self) -> BatchIter<'a, D, B> {
         self.iter()
     }
 }
 
 /// The batches of one epoch; see [`DataLoader::iter`].
-pub struct BatchIter<'a, D: Dataset> {
-    loader: &'a DataLoader<D>,
+pub struct BatchIter<'a, D: Dataset, B = Vec<Tensor>> {
+    loader: &'a DataLoader<D, B>,
     /// The epoch's permutation when shuffling; `None` for `0..len`.
     order: Option<Vec<usize>>,
     /// The dataset's length when the epoch started.
@@ -399,10 +451,10 @@ pub struct BatchIter<'a, D: Dataset> {
     batch: usize,
 }
 
-impl<D: Dataset> Iterator for BatchIter<'_, D> {
-    type Item = Vec<Tensor>;
+impl<D: Dataset, B: FromBatch> Iterator for BatchIter<'_, D, B> {
+    type Item = B;
 
-    fn next(&mut self) -> Option<Vec<Tensor>> {
+    fn next(&mut self) -> Option<B> {
         if self.remaining == 0 {
             return None;
         }
@@ -411,7 +463,7 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
             self.batch += 1;
             self.remaining -= 1;
             return Some(match workers[worker].recv() {
-                Ok(Ok(batch)) => batch,
+                Ok(Ok(batch)) => B::from_batch(batch),
                 Ok(Err(message)) => panic!("DataLoader worker {worker} panicked: {message}"),
                 Err(_) => panic!("DataLoader worker {worker} stopped without its batch"),
             });
@@ -438,7 +490,7 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
         };
         self.next = end;
         self.remaining -= 1;
-        Some(batch)
+        Some(B::from_batch(batch))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -446,4 +498,4 @@ impl<D: Dataset> Iterator for BatchIter<'_, D> {
     }
 }
 
-impl<D: Dataset> ExactSizeIterator for BatchIter<'_, D> {}
+impl<D: Dataset, B: FromBatch> ExactSizeIterator for BatchIter<'_, D, B> {}

@@ -21,7 +21,7 @@ mod download;
 mod mnist;
 mod subset;
 
-pub use dataloader::{BatchIter, BuildError, CollateFn, DataLoader, DataLoaderBuilder};
+pub use dataloader::{BatchIter, BuildError, CollateFn, DataLoader, DataLoaderBuilder, FromBatch};
 pub use dataset::{Dataset, TensorDataset};
 pub use mnist::{bundled_data_root, MnistKind, MNIST};
 pub use subset::{random_split, ConcatDataset, Subset};

@@ -310,27 +310,45 @@ mod loading {
     }
 
     #[test]
-    fn two_field_batches_destructure() {
+    fn batches_destructure_as_tuples() {
         let x = Tensor::from_data(&[1.0f32, 2.0, 3.0], &[3]).unwrap();
         let y = Tensor::from_data(&[10i64, 20, 30], &[3]).unwrap();
         let loader = DataLoader::builder(TensorDataset::new(&[x, y]).unwrap())
             .batch_size(2)
+            .as_tuples::<(Tensor, Tensor)>()
             .build()
             .unwrap();
         let mut seen = Vec::new();
-        for (x, y) in loader.pairs() {
+        for (x, y) in &loader {
             seen.push((x.to_vec(), y.to_vec_as::<i64>()));
         }
         assert_eq!(
             seen,
             [(vec![1.0, 2.0], vec![10, 20]), (vec![3.0], vec![30])]
         );
-        let single = DataLoader::builder(numbered(0, 2)).build().unwrap();
-        let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| single.pairs().count()))
+        // With workers too; and a tuple of the wrong length names both.
+        let single = DataLoader::builder(numbered(0, 2))
+            .num_workers(1)
+            .as_tuples::<(Tensor,)>()
+            .build()
+            .unwrap();
+        assert_eq!(
+            single
+                .iter()
+                .map(|(x,)| x.item_as::<i64>())
+                .collect::<Vec<_>>(),
+            [0, 1]
+        );
+        let wrong = DataLoader::builder(numbered(0, 2))
+            .as_tuples::<(Tensor, Tensor)>()
+            .build()
+            .unwrap();
+        let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wrong.iter().count()))
             .unwrap_err();
-        assert!(e
-            .downcast_ref::<String>()
-            .unwrap()
-            .contains("a batch holds 1 tensors, not 2"));
+        let message = e.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("a batch holds 1 tensors, not the 2 of its tuple"),
+            "{message}"
+        );
     }
 }

@@ -46,6 +46,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let loader = DataLoader::builder(TensorDataset::new(&[train_x.clone(), train_y.clone()])?)
         .batch_size(5)
         .shuffle(true)
+        .as_tuples::<(Tensor, Tensor)>()
         .build()?;
     let decays = match args.wd {
         Some(wd) => vec![wd],
@@ -83,7 +84,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             loss.forward(&net.forward(x), y).mean().item()
         };
         for epoch in 1..=100 {
-            for (x, y) in loader.pairs() {
+            for (x, y) in &loader {
                 trainer.zero_grad();
                 loss.forward(&net.forward(&x), &y).mean().backward();
                 trainer.step();
