@@ -235,31 +235,11 @@ impl Curves {
     }
 
     fn draw(&self, path: &std::path::Path) -> Result<(), Box<dyn Error>> {
-        use plotters::prelude::*;
-        let root = SVGBackend::new(path, (640, 420)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let epochs = self.loss.len().max(1) as f64;
-        let top = self.loss.iter().copied().fold(1.0, f64::max);
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(40)
-            .build_cartesian_2d(1.0..epochs, 0.0..top)?;
-        chart.configure_mesh().x_desc("epoch").draw()?;
-        let series = [
-            ("train loss", &self.loss, BLUE),
-            ("train acc", &self.train_acc, MAGENTA),
-            ("test acc", &self.test_acc, GREEN),
-        ];
-        for (label, values, color) in series {
-            let points = values.iter().enumerate().map(|(i, &v)| ((i + 1) as f64, v));
-            chart
-                .draw_series(LineSeries::new(points, color))?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
-        }
-        chart.configure_series_labels().border_style(BLACK).draw()?;
-        root.present()?;
-        Ok(())
+        let svg = crate::plot::epoch_curves_svg(&[
+            ("train loss", &self.loss),
+            ("train acc", &self.train_acc),
+            ("test acc", &self.test_acc),
+        ])?;
+        crate::plot::write(path, &svg)
     }
 }

@@ -143,10 +143,8 @@ pub fn report_extras(
             w.to_vec()[1],
             b.to_vec()[0],
             epoch_losses,
-        );
-        std::fs::write(path, svg)
-            .map_err(|e| format!("--plot: cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
+        )?;
+        plot::write(path, &svg)?;
     }
     Ok(())
 }

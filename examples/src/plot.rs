@@ -1,145 +1,138 @@
-//! A small SVG writer for the tutorial's pictures: the data with the fitted
-//! line, and the loss per epoch. Pure Rust, no system libraries.
+//! The examples' pictures, drawn with `plotters` as SVG: the tutorial's data
+//! with its fitted line and loss per epoch, and the book's animator curves
+//! (loss and accuracies per epoch) for the classifiers.
 
-use std::fmt::Write as _;
+use plotters::prelude::*;
 
-const WIDTH: f32 = 900.0;
-const HEIGHT: f32 = 380.0;
-const PANEL: f32 = 400.0;
-const MARGIN: f32 = 50.0;
+type Drawn = Result<(), Box<dyn std::error::Error>>;
 
-/// Maps data coordinates into one panel's pixel box.
-struct Axes {
-    left: f32,
-    x_range: (f32, f32),
-    y_range: (f32, f32),
+/// `lo..hi` padded by 5% (and never empty).
+fn padded(values: impl Iterator<Item = f64> + Clone) -> std::ops::Range<f64> {
+    let lo = values.clone().fold(f64::INFINITY, f64::min);
+    let hi = values.fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * 0.05).max(1e-6);
+    (lo - pad)..(hi + pad)
 }
 
-impl Axes {
-    fn new(left: f32, xs: &[f32], ys: &[f32]) -> Axes {
-        let range = |v: &[f32]| {
-            let lo = v.iter().copied().fold(f32::INFINITY, f32::min);
-            let hi = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let pad = ((hi - lo) * 0.05).max(1e-6);
-            (lo - pad, hi + pad)
-        };
-        Axes {
-            left,
-            x_range: range(xs),
-            y_range: range(ys),
-        }
-    }
-
-    fn px(&self, x: f32) -> f32 {
-        self.left
-            + MARGIN
-            + (x - self.x_range.0) / (self.x_range.1 - self.x_range.0) * (PANEL - MARGIN)
-    }
-
-    fn py(&self, y: f32) -> f32 {
-        HEIGHT
-            - MARGIN
-            - (y - self.y_range.0) / (self.y_range.1 - self.y_range.0) * (HEIGHT - 2.0 * MARGIN)
-    }
-
-    /// Frame, tick labels at both ends of each axis, and axis titles.
-    fn frame(&self, svg: &mut String, title: &str, x_label: &str, y_label: &str) {
-        let (x0, x1) = (self.left + MARGIN, self.left + PANEL);
-        let (y0, y1) = (HEIGHT - MARGIN, MARGIN);
-        let _ = write!(
-            svg,
-            r##"<rect x="{x0}" y="{y1}" width="{}" height="{}" fill="none" stroke="#444"/>
-<text x="{}" y="{}" text-anchor="middle" font-size="15">{title}</text>
-<text x="{}" y="{}" text-anchor="middle" font-size="13">{x_label}</text>
-<text x="{}" y="{}" text-anchor="middle" font-size="13" transform="rotate(-90 {} {})">{y_label}</text>
-<text x="{x0}" y="{}" font-size="11" text-anchor="middle">{:.2}</text>
-<text x="{x1}" y="{}" font-size="11" text-anchor="middle">{:.2}</text>
-<text x="{}" y="{y0}" font-size="11" text-anchor="end">{:.3}</text>
-<text x="{}" y="{}" font-size="11" text-anchor="end">{:.3}</text>
-"##,
-            x1 - x0,
-            y0 - y1,
-            (x0 + x1) / 2.0,
-            y1 - 12.0,
-            (x0 + x1) / 2.0,
-            y0 + 35.0,
-            x0 - 38.0,
-            (y0 + y1) / 2.0,
-            x0 - 38.0,
-            (y0 + y1) / 2.0,
-            y0 + 15.0,
-            self.x_range.0,
-            y0 + 15.0,
-            self.x_range.1,
-            x0 - 4.0,
-            self.y_range.0,
-            x0 - 4.0,
-            y1 + 10.0,
-            self.y_range.1,
-        );
-    }
-}
-
-/// Writes an SVG with two panels: the points `(xs, ys)` with the line
+/// An SVG with two panels: the points `(xs, ys)` with the line
 /// `y = slope · x + intercept`, and `losses` per epoch on a log scale.
+///
+/// # Errors
+/// If plotters fails to draw.
 pub fn fit_and_loss_svg(
     xs: &[f32],
     ys: &[f32],
     slope: f32,
     intercept: f32,
     losses: &[f32],
-) -> String {
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="white"/>
-"#
-    );
-    let data = Axes::new(0.0, xs, ys);
-    data.frame(&mut svg, "data and fitted line", "features[:, 1]", "labels");
-    for (&x, &y) in xs.iter().zip(ys) {
-        let _ = writeln!(
-            svg,
-            r##"<circle cx="{:.1}" cy="{:.1}" r="1.6" fill="#1f77b4" fill-opacity="0.6"/>"##,
-            data.px(x),
-            data.py(y)
-        );
+) -> Result<String, Box<dyn std::error::Error>> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 380)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (left, right) = root.split_horizontally(450);
+        let x_range = padded(xs.iter().map(|&x| f64::from(x)));
+        let y_range = padded(ys.iter().map(|&y| f64::from(y)));
+        let mut data = ChartBuilder::on(&left)
+            .caption("data and fitted line", ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(x_range.clone(), y_range)?;
+        data.configure_mesh()
+            .x_desc("features[:, 1]")
+            .y_desc("labels")
+            .draw()?;
+        data.draw_series(
+            xs.iter().zip(ys).map(|(&x, &y)| {
+                Circle::new((f64::from(x), f64::from(y)), 2, BLUE.mix(0.6).filled())
+            }),
+        )?;
+        let line = |x: f64| f64::from(slope) * x + f64::from(intercept);
+        data.draw_series(LineSeries::new(
+            [x_range.start, x_range.end].map(|x| (x, line(x))),
+            RED.stroke_width(2),
+        ))?;
+        let log_losses: Vec<f64> = losses
+            .iter()
+            .map(|l| f64::from(l.max(f32::MIN_POSITIVE)).log10())
+            .collect();
+        let epochs = padded((1..=losses.len()).map(|e| e as f64));
+        let mut curve = ChartBuilder::on(&right)
+            .caption("training loss", ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(epochs, padded(log_losses.iter().copied()))?;
+        curve
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc("log10(loss)")
+            .draw()?;
+        let points: Vec<(f64, f64)> = log_losses
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| ((i + 1) as f64, l))
+            .collect();
+        curve.draw_series(LineSeries::new(points.clone(), GREEN.stroke_width(2)))?;
+        curve.draw_series(
+            points
+                .into_iter()
+                .map(|p| Circle::new(p, 3, GREEN.filled())),
+        )?;
+        root.present()?;
     }
-    let (xa, xb) = data.x_range;
-    let _ = writeln!(
-        svg,
-        r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#d62728" stroke-width="2"/>"##,
-        data.px(xa),
-        data.py(slope * xa + intercept)
-            .clamp(MARGIN, HEIGHT - MARGIN),
-        data.px(xb),
-        data.py(slope * xb + intercept)
-            .clamp(MARGIN, HEIGHT - MARGIN),
-    );
+    Ok(svg)
+}
 
-    let epochs: Vec<f32> = (1..=losses.len()).map(|e| e as f32).collect();
-    let log_losses: Vec<f32> = losses
-        .iter()
-        .map(|l| l.max(f32::MIN_POSITIVE).log10())
-        .collect();
-    let curve = Axes::new(PANEL + 50.0, &epochs, &log_losses);
-    curve.frame(&mut svg, "training loss", "epoch", "log10(loss)");
-    let points: Vec<String> = epochs
-        .iter()
-        .zip(&log_losses)
-        .map(|(&e, &l)| format!("{:.1},{:.1}", curve.px(e), curve.py(l)))
-        .collect();
-    let _ = writeln!(
-        svg,
-        r##"<polyline points="{}" fill="none" stroke="#2ca02c" stroke-width="2"/>"##,
-        points.join(" ")
-    );
-    for p in &points {
-        let (x, y) = p.split_once(',').expect("x,y");
-        let _ = writeln!(
-            svg,
-            r##"<circle cx="{x}" cy="{y}" r="3.5" fill="#2ca02c"/>"##
-        );
+/// An SVG of named curves over epochs 1, 2, … (the book's animator: train
+/// loss, train and test accuracy).
+///
+/// # Errors
+/// If plotters fails to draw.
+pub fn epoch_curves_svg(curves: &[(&str, &[f64])]) -> Result<String, Box<dyn std::error::Error>> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 420)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let epochs = curves
+            .iter()
+            .map(|(_, v)| v.len())
+            .max()
+            .unwrap_or(1)
+            .max(2) as f64;
+        let top = curves
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(40)
+            .build_cartesian_2d(1.0..epochs, 0.0..top)?;
+        chart.configure_mesh().x_desc("epoch").draw()?;
+        let colors = [BLUE, MAGENTA, GREEN, RED, BLACK];
+        for (i, (label, values)) in curves.iter().enumerate() {
+            let color = colors[i % colors.len()];
+            let points = values.iter().enumerate().map(|(e, &v)| ((e + 1) as f64, v));
+            chart
+                .draw_series(LineSeries::new(points, color))?
+                .label(*label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+        }
+        chart.configure_series_labels().border_style(BLACK).draw()?;
+        root.present()?;
     }
-    svg.push_str("</svg>\n");
-    svg
+    Ok(svg)
+}
+
+/// Writes `svg` to `path`, with the message the binaries print on failure.
+///
+/// # Errors
+/// If the file cannot be written, naming it.
+pub fn write(path: &std::path::Path, svg: &str) -> Drawn {
+    std::fs::write(path, svg)
+        .map_err(|e| format!("--plot: cannot write {}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
