@@ -155,9 +155,8 @@ pub fn run_book_chapter(
             (Box::new(train), Box::new(test))
         }
         DatasetChoice::FashionMnist => {
-            let kind = data::MnistKind::FashionMnist;
-            let train = MNIST::with_download(kind, &args.root, true, true)?;
-            let test = MNIST::with_download(kind, &args.root, false, true)?;
+            let train = MNIST::fashion(&args.root, true, true)?;
+            let test = MNIST::fashion(&args.root, false, true)?;
             (Box::new(train), Box::new(test))
         }
     };

@@ -117,6 +117,20 @@ impl MNIST {
         MNIST::load(MnistKind::Mnist, root.as_ref(), train)
     }
 
+    /// Fashion-MNIST's training (`train`) or test split from
+    /// `<root>/FashionMNIST/raw`, downloaded first if `download` and missing.
+    /// PyTorch equivalent: `datasets.FashionMNIST(root, train, download)`.
+    ///
+    /// # Errors
+    /// As [`with_download`](MNIST::with_download).
+    pub fn fashion(
+        root: impl AsRef<Path>,
+        train: bool,
+        download: bool,
+    ) -> Result<MNIST, DataError> {
+        MNIST::with_download(MnistKind::FashionMnist, root.as_ref(), train, download)
+    }
+
     /// Reads either dataset's split from `<root>/<MNIST|FashionMNIST>/raw`,
     /// after downloading the files that are missing or damaged when
     /// `download` is set (from torchvision's mirrors, with a progress bar
