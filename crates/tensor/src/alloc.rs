@@ -15,6 +15,7 @@ use crate::error::{Result, TensorError};
 ///
 /// # Errors
 /// [`TensorError::ShapeOverflow`] naming `op` and the shape.
+#[inline]
 pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
     // One pass, no allocation: this runs for every tensor created.
     let mut nonzero = 1usize;

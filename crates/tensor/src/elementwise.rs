@@ -19,6 +19,7 @@ use crate::tensor::{or_panic, Tensor};
 pub const PARALLEL_ELEMENTWISE_THRESHOLD: usize = 1 << 16;
 const CHUNK: usize = 1 << 14;
 
+#[inline]
 fn use_parallel(n: usize) -> bool {
     n >= PARALLEL_ELEMENTWISE_THRESHOLD && rayon::current_thread_index().is_none()
 }

@@ -391,6 +391,9 @@ impl Layout {
 }
 
 impl Clone for Layout {
+    /// A copy of the inline fields for up to six dims (every op clones a
+    /// layout: kept inlinable), a new heap block beyond.
+    #[inline]
     fn clone(&self) -> Layout {
         if self.ndim <= INLINE {
             Layout {
@@ -400,18 +403,33 @@ impl Clone for Layout {
                 ndim: self.ndim,
             }
         } else {
-            Layout::new(self.shape(), self.strides(), self.offset)
+            self.clone_spilled()
         }
     }
 }
 
+impl Layout {
+    #[cold]
+    #[inline(never)]
+    fn clone_spilled(&self) -> Layout {
+        Layout::new(self.shape(), self.strides(), self.offset)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn free_spilled(&mut self) {
+        let block = std::ptr::slice_from_raw_parts_mut(self.spilled(), 2 * self.ndim);
+        // SAFETY: the block came from `Box::into_raw` in `new` with this
+        // length, and only this layout owns it.
+        drop(unsafe { Box::from_raw(block) });
+    }
+}
+
 impl Drop for Layout {
+    #[inline]
     fn drop(&mut self) {
         if self.ndim > INLINE {
-            let block = std::ptr::slice_from_raw_parts_mut(self.spilled(), 2 * self.ndim);
-            // SAFETY: the block came from `Box::into_raw` in `new` with this
-            // length, and only this layout owns it.
-            drop(unsafe { Box::from_raw(block) });
+            self.free_spilled();
         }
     }
 }
