@@ -118,7 +118,17 @@ pub fn nll_loss(
             ),
         ));
     }
-    if target_dims != target_shape {
+    // A 1-D input takes a 0-d target, or (as PyTorch) a 1-D one of size 1.
+    if shape.len() == 1 && target_dims.len() == 1 && target_dims[0] != 1 {
+        return Err(invalid(
+            OP,
+            format!(
+                "For 1D input, 1D target must have size 1, but got target size: {}",
+                target_dims[0]
+            ),
+        ));
+    }
+    if target_dims != target_shape && !(shape.len() == 1 && target_dims == [1]) {
         return Err(invalid(
             OP,
             format!("Expected target size {target_shape:?}, got {target_dims:?}"),
@@ -170,12 +180,15 @@ pub fn nll_loss(
         .zip(&target_weight)
         .map(|(&x, &w)| if w == 0.0 { 0.0 } else { -w * x })
         .collect();
-    let total_weight: f64 = target_weight.iter().sum();
+    // Sums from +0.0, as PyTorch's (Rust's `Sum` of floats starts at -0.0,
+    // which an empty batch would show).
+    let total = |v: &[f64]| v.iter().fold(0.0, |a, b| a + b);
+    let total_weight = total(&target_weight);
     let (values, value_shape, scale): (Vec<f64>, Vec<usize>, f64) = match reduction {
         Reduction::None => (losses, target_shape.clone(), 1.0),
-        Reduction::Sum => (vec![losses.iter().sum()], vec![], 1.0),
+        Reduction::Sum => (vec![total(&losses)], vec![], 1.0),
         Reduction::Mean => (
-            vec![losses.iter().sum::<f64>() / total_weight],
+            vec![total(&losses) / total_weight],
             vec![],
             1.0 / total_weight,
         ),

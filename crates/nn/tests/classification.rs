@@ -206,3 +206,33 @@ fn the_module_has_pytorch_s_defaults_and_options() {
         assert!((a - b).abs() < 1e-6);
     }
 }
+
+#[test]
+fn edge_cases_follow_pytorch() {
+    // An empty batch: the mean is NaN, the sum +0 (not -0), as PyTorch prints them.
+    let x = Tensor::zeros(&[0, 3]).requires_grad_(true);
+    let t = Tensor::from_data(&[0i64; 0], &[0]).unwrap();
+    assert_eq!(
+        cross_entropy(&x, &t, None, -100, Reduction::Sum, 0.0)
+            .unwrap()
+            .to_string(),
+        "tensor(0., grad_fn=<NllLossBackward0>)"
+    );
+    let mean = cross_entropy(&x, &t, None, -100, Reduction::Mean, 0.0).unwrap();
+    assert!(mean.item().is_nan());
+    mean.backward();
+    assert_eq!(x.grad().unwrap().shape(), vec![0, 3]);
+    // A 1-D input takes a 1-D target of size 1, giving a 0-d loss.
+    let x = Tensor::from_slice(&[1.0, 2.0, 0.5]);
+    let one = Tensor::from_data(&[1i64], &[1]).unwrap();
+    let loss = nll_loss(&x, &one, None, -100, Reduction::None).unwrap();
+    assert_eq!((loss.shape(), loss.item()), (vec![], -2.0));
+    let two = Tensor::from_data(&[0i64, 1], &[2]).unwrap();
+    let e = nll_loss(&x, &two, None, -100, Reduction::Mean)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("For 1D input, 1D target must have size 1, but got target size: 2"),
+        "{e}"
+    );
+}
