@@ -100,7 +100,10 @@ pub fn evaluate_accuracy<D: Dataset>(net: &mut Sequential, loader: &DataLoader<D
 
 /// The command line of the classification binaries.
 #[derive(clap::Parser, Debug)]
-#[command(about, long_about = None)]
+#[command(
+    about = "Trains one of the book's image classifiers (chapters 4-5) and prints its per-epoch line.",
+    long_about = None
+)]
 pub struct ClassificationArgs {
     /// The images: Fashion-MNIST (downloaded into --root, as torchvision
     /// does) or the bundled MNIST test set split 8,000 / 2,000 (offline).

@@ -16,7 +16,10 @@ use autograd::Tensor;
 
 /// The command line of the two linear-regression binaries.
 #[derive(clap::Parser, Debug, Default)]
-#[command(about, long_about = None)]
+#[command(
+    about = "Linear regression as in the book's chapter 3: trains on synthetic data and prints the tutorial's output.",
+    long_about = None
+)]
 pub struct TrainingArgs {
     /// Seed the default generator first (torch.manual_seed(N)).
     #[arg(long, value_name = "N")]

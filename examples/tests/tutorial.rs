@@ -129,10 +129,14 @@ fn run_raw(bin: &str, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-const BINARIES: [&str; 3] = [
+const BINARIES: [&str; 7] = [
     env!("CARGO_BIN_EXE_scratch"),
     env!("CARGO_BIN_EXE_concise"),
     env!("CARGO_BIN_EXE_autograd"),
+    env!("CARGO_BIN_EXE_softmax"),
+    env!("CARGO_BIN_EXE_mlp"),
+    env!("CARGO_BIN_EXE_dropout"),
+    env!("CARGO_BIN_EXE_weight_decay"),
 ];
 
 #[test]
@@ -173,7 +177,8 @@ fn an_unwritable_plot_path_is_reported_the_same_way_by_both_trainers() {
 fn a_closed_or_full_standard_output_ends_the_program_without_a_panic() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    for bin in BINARIES {
+    // The tutorial's binaries (the classifiers would download their data).
+    for bin in &BINARIES[..3] {
         // `bin | head -1`: the reader goes away after the first line.
         let mut child = Command::new(bin)
             .stdout(Stdio::piped())
@@ -201,4 +206,39 @@ fn a_closed_or_full_standard_output_ends_the_program_without_a_panic() {
             "error: cannot write to standard output: No space left on device (os error 28)\n"
         );
     }
+}
+
+#[test]
+fn the_book_s_later_chapters_print_their_lines() {
+    // Softmax regression for one epoch on the bundled MNIST split (offline).
+    let (code, stdout, stderr) = run_raw(
+        env!("CARGO_BIN_EXE_softmax"),
+        &["--dataset", "mnist-bundled", "--epochs", "1", "--seed", "0"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let fields: Vec<&str> = lines[0].split(", ").collect();
+    assert_eq!(fields[0], "epoch 1", "{stdout}");
+    assert!(
+        fields[1].starts_with("loss ")
+            && fields[2].starts_with("train acc ")
+            && fields[3].starts_with("test acc ")
+    );
+    let accuracy: f64 = fields[3]["test acc ".len()..].parse().unwrap();
+    assert!(
+        accuracy > 0.7,
+        "one epoch of softmax regression: {accuracy}"
+    );
+    assert!(lines[1].ends_with(" examples/sec"), "{stdout}");
+    // Weight decay shrinks the weights, as the book shows.
+    let (code, stdout, stderr) = run_raw(env!("CARGO_BIN_EXE_weight_decay"), &["--seed", "0"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let norms: Vec<f64> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("L2 norm of w: "))
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(norms.len(), 2, "{stdout}");
+    assert!(norms[0] > 5.0 && norms[1] < 1.0, "{norms:?}");
 }

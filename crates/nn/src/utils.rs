@@ -27,7 +27,10 @@ pub fn clip_grad_norm_(
     let norm_of = |values: &mut dyn Iterator<Item = f64>| -> f64 {
         match norm_type {
             f64::INFINITY => values.map(f64::abs).fold(0.0, f64::max),
-            p => values.map(|v| v.abs().powf(p)).fold(0.0, |a, b| a + b).powf(1.0 / p),
+            p => values
+                .map(|v| v.abs().powf(p))
+                .fold(0.0, |a, b| a + b)
+                .powf(1.0 / p),
         }
     };
     let per_tensor: Vec<f64> = grads

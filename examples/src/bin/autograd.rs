@@ -13,7 +13,10 @@ use clap::Parser;
 
 /// The autograd tour of the tutorial, printing what PyTorch prints.
 #[derive(Parser)]
-#[command(about, long_about = None)]
+#[command(
+    about = "The tutorial's autograd tour (the book's section 2.5), printing what PyTorch prints.",
+    long_about = None
+)]
 struct Args {
     /// Draw `x` from the default generator seeded with N instead of using
     /// the tutorial's printed values.

@@ -15,7 +15,10 @@ use optim::{Optimizer, ParamGroup, SgdOptions, SGD};
 
 /// The command line.
 #[derive(clap::Parser, Debug)]
-#[command(about, long_about = None)]
+#[command(
+    about = "Weight decay (the book's section 3.7): a 200-feature linear model fitted from 20 samples, without and with decay.",
+    long_about = None
+)]
 struct Args {
     /// The weight decay (lambda); without it, 0 and 3 as in the book.
     #[arg(long)]
