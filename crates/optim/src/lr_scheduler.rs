@@ -54,13 +54,27 @@ impl Schedule {
         }
     }
 
-    /// One step: `rates` maps (group's current rate, its base rate, the
-    /// new epoch) to the new rate.
-    fn advance(&mut self, optimizer: &mut dyn Optimizer, rates: impl Fn(f64, f64, i64) -> f64) {
-        self.last_epoch += 1;
+    /// The new rates of one step, `rate(group's current rate, its base
+    /// rate, the new epoch)` for each group.
+    fn next_rates(
+        &self,
+        optimizer: &dyn Optimizer,
+        rate: impl Fn(f64, f64, i64) -> f64,
+    ) -> Vec<f64> {
+        let epoch = self.last_epoch + 1;
         let current = optimizer.group_lrs();
-        for (group, (lr, base)) in current.iter().zip(&self.base_lrs).enumerate() {
-            optimizer.set_group_lr(group, rates(*lr, *base, self.last_epoch));
+        current
+            .iter()
+            .zip(&self.base_lrs)
+            .map(|(&lr, &base)| rate(lr, base, epoch))
+            .collect()
+    }
+
+    /// Sets `rates` on the optimizer and records the step.
+    fn apply(&mut self, optimizer: &mut dyn Optimizer, rates: Vec<f64>) {
+        self.last_epoch += 1;
+        for (group, lr) in rates.into_iter().enumerate() {
+            optimizer.set_group_lr(group, lr);
         }
         self.last_lr = optimizer.group_lrs();
     }
@@ -72,8 +86,8 @@ macro_rules! scheduler {
     ($($name:ident),*) => {$(
         impl LrScheduler for $name {
             fn step(&mut self, optimizer: &mut dyn Optimizer) {
-                let this = self.clone();
-                self.schedule.advance(optimizer, |lr, base, epoch| this.rate(lr, base, epoch));
+                let rates = self.schedule.next_rates(optimizer, |lr, base, epoch| self.rate(lr, base, epoch));
+                self.schedule.apply(optimizer, rates);
             }
 
             fn get_last_lr(&self) -> Vec<f64> {
