@@ -57,6 +57,7 @@ pub use crate::graph::{grad, BackwardFn, GradOptions, Grads, Save};
 pub use crate::hooks::{HookFn, HookHandle};
 pub use crate::ops::GeluApproximate;
 pub use crate::tensor::{RawTensor, Tensor};
+pub use ::tensor::{ConvParams, PoolWindows};
 
 use crate::error::or_panic;
 

@@ -1,9 +1,15 @@
 //! Stateless forms of the layers and losses. PyTorch equivalent: `torch.nn.functional`.
 
 pub use crate::classification::{cross_entropy, log_softmax, nll_loss, softmax};
+pub use crate::conv::{conv1d, conv2d, conv_transpose2d};
 pub use crate::layers::{dropout, elu, flatten, gelu, leaky_relu, silu, softplus};
+pub use crate::normalization::{batch_norm, group_norm, layer_norm};
 pub use crate::pointwise_losses::{
     binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, l1_loss, smooth_l1_loss,
+};
+pub use crate::pooling::{
+    adaptive_avg_pool2d, adaptive_max_pool2d, adaptive_max_pool2d_with_indices, avg_pool2d,
+    max_pool2d, max_pool2d_with_indices,
 };
 use autograd::{Result, Save, Tensor};
 use tensor::{broadcast_shapes, TensorError};

@@ -14,6 +14,7 @@
 //! ```
 
 mod classification;
+mod conv;
 pub mod functional;
 mod hooks;
 pub mod init;
@@ -21,11 +22,14 @@ mod layers;
 mod linear;
 mod loss;
 mod module;
+mod normalization;
 mod pointwise_losses;
+mod pooling;
 pub mod utils;
 
 pub use autograd::GeluApproximate;
 pub use classification::{CrossEntropyLoss, NLLLoss, DEFAULT_IGNORE_INDEX};
+pub use conv::{Conv1d, Conv2d, ConvOptions, ConvTranspose2d, Padding, Pair};
 pub use hooks::{ForwardHook, ForwardPreHook, ModuleHooks, RemovableHandle};
 pub use layers::{
     Dropout, Flatten, Identity, LeakyReLU, LogSoftmax, SiLU, Softmax, Softplus, ELU, GELU,
@@ -33,7 +37,9 @@ pub use layers::{
 pub use linear::Linear;
 pub use loss::{MSELoss, Reduction};
 pub use module::{CloneModule, Module, ReLU, RegisterHooks, Sequential, Sigmoid, Tanh};
+pub use normalization::{BatchNorm, BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm};
 pub use pointwise_losses::{BCELoss, BCEWithLogitsLoss, HuberLoss, L1Loss, SmoothL1Loss};
+pub use pooling::{AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d};
 
 /// Unwraps a result, panicking with the error's message at the caller's location.
 #[track_caller]

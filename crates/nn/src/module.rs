@@ -74,6 +74,20 @@ pub trait Module: Any + Send + Sync + CloneModule {
         Vec::new()
     }
 
+    /// Buffers: state that is not trained but is part of the module (and of
+    /// its `state_dict`), such as BatchNorm's running statistics, with
+    /// dotted names. PyTorch equivalent: `module.named_buffers()`.
+    fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
+
+    /// Mutable access to every buffer handle (what
+    /// [`deep_copy`](Module::deep_copy) replaces); a module with buffers
+    /// implements it as well as [`named_buffers`](Module::named_buffers).
+    fn buffers_mut(&mut self) -> Vec<&mut Tensor> {
+        Vec::new()
+    }
+
     /// The parameters, each tensor once, as handles sharing the module's tensors.
     /// PyTorch equivalent: `module.parameters()`.
     fn parameters(&self) -> Vec<Tensor> {
@@ -97,6 +111,9 @@ pub trait Module: Any + Send + Sync + CloneModule {
         Self: Sized + Clone,
     {
         let mut copy = self.clone();
+        for buffer in copy.buffers_mut() {
+            *buffer = Tensor::new(buffer.value().clone());
+        }
         let mut copies: Vec<(u64, Tensor)> = Vec::new();
         for param in copy.parameters_mut() {
             let fresh = match copies.iter().find(|(id, _)| *id == param.id()) {
@@ -469,6 +486,26 @@ impl Module for Sequential {
         self.layers
             .iter_mut()
             .flat_map(|layer| layer.parameters_mut())
+            .collect()
+    }
+
+    fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        self.layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, layer)| {
+                layer
+                    .named_buffers()
+                    .into_iter()
+                    .map(move |(name, b)| (format!("{i}.{name}"), b))
+            })
+            .collect()
+    }
+
+    fn buffers_mut(&mut self) -> Vec<&mut Tensor> {
+        self.layers
+            .iter_mut()
+            .flat_map(|layer| layer.buffers_mut())
             .collect()
     }
 

@@ -31,6 +31,7 @@
 
 mod alloc;
 mod arith;
+mod conv;
 mod convert;
 mod creation;
 mod display;
@@ -42,6 +43,7 @@ mod layout;
 mod matmul;
 mod ops;
 mod pool;
+mod pooling;
 pub mod random;
 mod reduce;
 mod shape;
@@ -51,11 +53,13 @@ mod tensor;
 mod view;
 
 pub use arith::{Float, IntoScalar, Num, Scalar};
+pub use conv::ConvParams;
 pub use dtype::{DType, Element};
 pub use elementwise::PARALLEL_ELEMENTWISE_THRESHOLD;
 pub use error::{Result, TensorError};
 pub use index::Indices;
 pub use layout::Dims;
+pub use pooling::PoolWindows;
 pub use random::{manual_seed, Generator};
 pub use shape::broadcast_shapes;
 pub use tensor::Tensor;

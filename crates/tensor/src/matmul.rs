@@ -78,7 +78,7 @@ pub(crate) trait GemmElement: Num {
     /// # Safety
     /// As [`gemm_tiny`].
     #[cfg(not(feature = "gemm"))]
-    unsafe fn blocked(a: MatRef<Self>, b: MatRef<Self>, c: *mut Self, ldc: usize);
+    unsafe fn blocked(a: MatRef<Self>, b: MatRef<Self>, c: *mut Self, ldc: usize, accumulate: bool);
 }
 
 /// The float types, with `matrixmultiply`'s kernel of each.
@@ -86,10 +86,11 @@ macro_rules! float_gemm {
     ($($T:ty => $kernel:ident),*) => {$(
         impl GemmElement for $T {
             #[cfg(not(feature = "gemm"))]
-            unsafe fn blocked(a: MatRef<$T>, b: MatRef<$T>, c: *mut $T, ldc: usize) {
+            unsafe fn blocked(a: MatRef<$T>, b: MatRef<$T>, c: *mut $T, ldc: usize, accumulate: bool) {
+                let beta = if accumulate { 1.0 } else { 0.0 };
                 matrixmultiply::$kernel(
                     a.rows, a.cols, b.cols, 1.0, a.ptr, a.row_stride, a.col_stride, b.ptr,
-                    b.row_stride, b.col_stride, 0.0, c, ldc as isize, 1,
+                    b.row_stride, b.col_stride, beta, c, ldc as isize, 1,
                 )
             }
         }
@@ -99,12 +100,40 @@ float_gemm!(f32 => sgemm, f64 => dgemm);
 
 impl GemmElement for i64 {
     #[cfg(not(feature = "gemm"))]
-    unsafe fn blocked(a: MatRef<i64>, b: MatRef<i64>, c: *mut i64, ldc: usize) {
-        gemm_tiny(a, b, c, ldc)
+    unsafe fn blocked(a: MatRef<i64>, b: MatRef<i64>, c: *mut i64, ldc: usize, accumulate: bool) {
+        gemm_tiny(a, b, c, ldc, accumulate)
     }
 }
 
 impl<T> MatRef<T> {
+    /// The matrix of `rows × cols` elements at `ptr` with these strides (in elements).
+    pub(crate) fn new(
+        ptr: *const T,
+        rows: usize,
+        cols: usize,
+        row_stride: isize,
+        col_stride: isize,
+    ) -> MatRef<T> {
+        MatRef {
+            ptr,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        }
+    }
+
+    /// The transposed matrix (no copy).
+    pub(crate) fn t(self) -> MatRef<T> {
+        MatRef {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+
     /// Rows `start..start + len` of this matrix.
     #[cfg(not(feature = "gemm"))]
     fn rows(self, start: usize, len: usize) -> MatRef<T> {
@@ -132,11 +161,19 @@ impl<T> MatRef<T> {
 /// # Safety
 /// `a` and `b` must describe readable matrices, `c` a writable `a.rows × b.cols`
 /// block with row stride `ldc` that nothing else accesses during the call.
-unsafe fn gemm_tiny<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize) {
+unsafe fn gemm_tiny<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: *mut T,
+    ldc: usize,
+    accumulate: bool,
+) {
     for i in 0..a.rows {
         let c_row = c.add(i * ldc);
-        for j in 0..b.cols {
-            *c_row.add(j) = T::zero();
+        if !accumulate {
+            for j in 0..b.cols {
+                *c_row.add(j) = T::zero();
+            }
         }
         for p in 0..a.cols {
             let a_ip = *a
@@ -162,6 +199,7 @@ unsafe fn gemm_kernel<T: GemmElement>(
     c: *mut T,
     ldc: usize,
     parallel: bool,
+    accumulate: bool,
 ) {
     let parallelism = if parallel {
         gemm::Parallelism::Rayon(rayon::current_num_threads())
@@ -192,14 +230,14 @@ unsafe fn gemm_kernel<T: GemmElement>(
             c.add(start),
             1,
             ldc as isize,
-            false,
+            accumulate,
             a.ptr,
             a.col_stride,
             a.row_stride,
             b.ptr,
             b.col_stride,
             b.row_stride,
-            T::zero(),
+            T::from_f64(if accumulate { 1.0 } else { 0.0 }),
             T::from_f64(1.0),
             false,
             false,
@@ -223,8 +261,9 @@ unsafe fn gemm_kernel<T: GemmElement>(
     c: *mut T,
     ldc: usize,
     parallel: bool,
+    accumulate: bool,
 ) {
-    let serial = |a: MatRef<T>, b: MatRef<T>, c: *mut T| T::blocked(a, b, c, ldc);
+    let serial = |a: MatRef<T>, b: MatRef<T>, c: *mut T| T::blocked(a, b, c, ldc, accumulate);
     if !parallel {
         return serial(a, b, c);
     }
@@ -246,20 +285,26 @@ unsafe fn gemm_kernel<T: GemmElement>(
     });
 }
 
-/// `c = a · b`: a plain loop for tiny products, else the blocked kernel,
+/// `c = a · b` (or `c += a · b` if `accumulate`): a plain loop for tiny products, else the blocked kernel,
 /// across the kernels' pool when the product is large enough and the caller is
 /// not already a rayon worker (parallel sections never nest).
 ///
 /// # Safety
 /// As [`gemm_tiny`].
-unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize) {
+pub(crate) unsafe fn gemm<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: *mut T,
+    ldc: usize,
+    accumulate: bool,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 {
         return;
     }
     let flops = m.saturating_mul(k).saturating_mul(n);
     if flops < TINY_FLOPS || T::DTYPE == DType::Int64 {
-        return gemm_tiny(a, b, c, ldc);
+        return gemm_tiny(a, b, c, ldc, accumulate);
     }
     if flops >= PARALLEL_FLOPS
         && rayon::current_thread_index().is_none()
@@ -274,10 +319,10 @@ unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: *mut T, ldc: usize
             let out = out;
             let parallel = rayon::current_num_threads() > 1;
             // SAFETY: as this function's contract; the caller waits for install.
-            unsafe { gemm_kernel(a, b, out.0, ldc, parallel) }
+            unsafe { gemm_kernel(a, b, out.0, ldc, parallel, accumulate) }
         });
     }
-    gemm_kernel(a, b, c, ldc, false);
+    gemm_kernel(a, b, c, ldc, false, accumulate);
 }
 
 impl Tensor {
@@ -413,7 +458,7 @@ impl Tensor {
                 };
                 // SAFETY: `out` has room for batch_count blocks of m×n; block b is
                 // written only here.
-                unsafe { gemm(a, bm, out.as_mut_ptr().add(b * m * n), n) };
+                unsafe { gemm(a, bm, out.as_mut_ptr().add(b * m * n), n, false) };
                 // Advance the batch multi-index in row-major order.
                 for d in (0..batch.len()).rev() {
                     index[d] += 1;

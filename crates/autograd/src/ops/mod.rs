@@ -3,6 +3,7 @@
 //! [`Tensor::from_op`](crate::Tensor::from_op).
 
 mod activation;
+mod conv;
 mod dtype;
 mod elementwise;
 mod index;
@@ -10,6 +11,7 @@ mod inplace;
 pub use activation::GeluApproximate;
 pub(crate) use inplace::as_out_of_place;
 mod matmul;
+mod pooling;
 mod reduce;
 mod shape;
 mod softmax;
