@@ -98,3 +98,28 @@ pub fn mnist_epoch(make: fn() -> Sequential) -> impl FnMut() {
         ));
     }
 }
+
+/// A 2-D convolution of a random `input` by a random `weight` (with bias,
+/// `padding`), forward only or forward and backward of the output's sum
+/// into the input, weight and bias.
+pub fn conv2d_step(
+    input: [usize; 4],
+    weight: [usize; 4],
+    padding: usize,
+    backward: bool,
+) -> impl FnMut() {
+    let x = Tensor::randn(&input).requires_grad_(backward);
+    let w = Tensor::randn(&weight).requires_grad_(backward);
+    let b = Tensor::randn(&[weight[0]]).requires_grad_(backward);
+    let options = nn::ConvOptions::new().padding(padding);
+    move || {
+        let y = nn::functional::conv2d(&x, &w, Some(&b), options).expect("valid shapes");
+        if backward {
+            for t in [&x, &w, &b] {
+                t.clear_grad();
+            }
+            y.sum().backward();
+        }
+        black_box(y);
+    }
+}

@@ -3,6 +3,7 @@
 //! shows it, and an SVG plot of the fit.
 
 pub mod classification;
+pub mod cnn;
 pub mod concise;
 pub mod plot;
 pub mod scratch;

@@ -18,6 +18,7 @@ import warnings
 warnings.filterwarnings("ignore", message=".*NumPy.*")
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
 from torch.utils import data  # noqa: E402
 
 
@@ -142,13 +143,40 @@ def bundled_mnist_train():
     return x, y
 
 
-def mnist_epoch(make):
+def lenet_relu():
+    """LeNet with ReLU and max pooling, Xavier-uniform weights (the book's init_cnn)."""
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    for m in net:
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            nn.init.xavier_uniform_(m.weight)
+    return net
+
+
+def conv2d_step(input, weight, padding, backward):
+    """F.conv2d with bias; with `backward`, also the backward of the output's sum."""
+    x = torch.randn(*input, requires_grad=backward)
+    w = torch.randn(*weight, requires_grad=backward)
+    b = torch.randn(weight[0], requires_grad=backward)
+
+    def run():
+        y = F.conv2d(x, w, b, padding=padding)
+        if backward:
+            x.grad = w.grad = b.grad = None
+            y.sum().backward()
+
+    return run
+
+
+def mnist_epoch(make, normal_init=True):
     """One epoch of the book's classification loop (batch 256, SGD lr 0.1)."""
     x, y = bundled_mnist_train()
     loader = data.DataLoader(data.TensorDataset(x, y), 256, shuffle=True)
     net = make()
     for m in net:
-        if isinstance(m, nn.Linear):
+        if normal_init and isinstance(m, nn.Linear):
             nn.init.normal_(m.weight, std=0.01)
     loss = nn.CrossEntropyLoss()
     trainer = torch.optim.SGD(net.parameters(), lr=0.1)
@@ -191,6 +219,17 @@ def main():
     rows.append(("mnist mlp 784-256-10 epoch (8000 images, batch 256)",
                  median_seconds(mnist_epoch(lambda: nn.Sequential(
                      nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)))) * 1e3, "ms"))
+    rows.append(("mnist lenet (relu, max pool) epoch (8000 images, batch 256)",
+                 median_seconds(mnist_epoch(lenet_relu, normal_init=False)) * 1e3, "ms"))
+    for name, input, weight, padding in [
+        ("lenet conv1 256x1x28x28 * 6x1x5x5 pad 2", (256, 1, 28, 28), (6, 1, 5, 5), 2),
+        ("lenet conv2 256x6x14x14 * 16x6x5x5", (256, 6, 14, 14), (16, 6, 5, 5), 0),
+        ("resnet block 8x64x56x56 * 64x64x3x3 pad 1", (8, 64, 56, 56), (64, 64, 3, 3), 1),
+    ]:
+        for backward in (False, True):
+            pass_name = "forward+backward" if backward else "forward"
+            rows.append((f"conv2d {pass_name} {name}",
+                         median_seconds(conv2d_step(input, weight, padding, backward)) * 1e3, "ms"))
     for name, value, unit in rows:
         print(f"{name}\t{value:.4g}\t{unit}")
 

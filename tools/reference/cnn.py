@@ -137,6 +137,7 @@ def main():
     case("conv2d groups", "conv2d", [("input", rand(2, 4, 6, 5)), ("weight", rand(6, 2, 3, 3)), ("bias", rand(6))], groups=2, padding=1)
     case("conv2d depthwise", "conv2d", [("input", rand(1, 3, 5, 5)), ("weight", rand(3, 1, 3, 3)), ("bias", None)], groups=3)
     case("conv2d pointwise", "conv2d", [("input", rand(2, 5, 4, 3)), ("weight", rand(3, 5, 1, 1)), ("bias", rand(3))])
+    case("conv2d pointwise batch 1", "conv2d", [("input", rand(1, 5, 4, 3)), ("weight", rand(3, 5, 1, 1)), ("bias", rand(3))])
     case("conv2d pointwise stride", "conv2d", [("input", rand(2, 5, 4, 3)), ("weight", rand(3, 5, 1, 1)), ("bias", rand(3))], stride=2)
     case("conv2d same odd kernel", "conv2d", [("input", rand(2, 2, 5, 6)), ("weight", rand(3, 2, 3, 5)), ("bias", rand(3))], padding="same")
     case("conv2d same even kernel with dilation", "conv2d", [("input", rand(1, 2, 6, 7)), ("weight", rand(2, 2, 4, 2)), ("bias", rand(2))], padding="same", dilation=(1, 2))
@@ -148,6 +149,8 @@ def main():
     case("conv2d groups do not divide weight", "conv2d", [("input", rand(1, 4, 5, 5)), ("weight", rand(3, 2, 3, 3)), ("bias", None)], groups=2)
     case("conv2d same with stride", "conv2d", [("input", rand(1, 1, 5, 5)), ("weight", rand(1, 1, 3, 3)), ("bias", None)], padding="same", stride=2)
     case("conv2d 2-D input", "conv2d", [("input", rand(5, 5)), ("weight", rand(1, 1, 3, 3)), ("bias", None)])
+    case("conv2d large batch split across threads", "conv2d", [("input", rand(5, 8, 20, 20)), ("weight", rand(12, 8, 3, 3)), ("bias", rand(12))], padding=1)
+    case("conv2d large pointwise batch split across threads", "conv2d", [("input", rand(7, 32, 12, 12)), ("weight", rand(64, 32, 1, 1)), ("bias", None)])
     case("conv2d large lenet-like", "conv2d", [("input", rand(3, 6, 14, 14)), ("weight", rand(16, 6, 5, 5)), ("bias", rand(16))])
 
     # ---- conv1d
@@ -175,6 +178,9 @@ def main():
     nan[0, 0, 3, 2] = float("-inf")
     nan[0, 0, 2, 3] = float("-inf")
     case("max_pool2d nan and -inf", "max_pool2d", [("input", nan)], kernel_size=2)
+    zeros = torch.tensor([[[[-0.0, 0.0, 0.0, -0.0], [float("nan"), 1.0, 2.0, float("nan")],
+                            [3.0, float("nan"), -1.0, -0.0], [float("nan"), 0.5, 0.0, -2.0]]]], dtype=torch.float64)
+    case("max_pool2d signed zeros and several nans", "max_pool2d", [("input", zeros)], kernel_size=2, stride=1)
     case("max_pool2d non-contiguous", "max_pool2d", [("input", rand(2, 2, 6, 5))], transpose=("input",), kernel_size=2, stride=1)
     case("max_pool2d pad too large", "max_pool2d", [("input", rand(1, 1, 5, 5))], kernel_size=2, padding=2)
     case("max_pool2d output too small", "max_pool2d", [("input", rand(1, 1, 2, 2))], kernel_size=3)

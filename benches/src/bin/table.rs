@@ -9,7 +9,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use benches::{
-    chain_100, concise_training, mlp_step, mnist_epoch, scratch_training, tutorial_data,
+    chain_100, concise_training, conv2d_step, mlp_step, mnist_epoch, scratch_training,
+    tutorial_data,
 };
 
 /// Median wall time of `f` after one warm-up call: at least 5 runs and 0.5 s.
@@ -109,6 +110,44 @@ fn main() {
         median_seconds(mnist_epoch(|| examples::classification::mlp(256))) * 1e3,
         "ms",
     ));
+    rows.push((
+        "mnist lenet (relu, max pool) epoch (8000 images, batch 256)".into(),
+        median_seconds(mnist_epoch(examples::cnn::lenet_relu)) * 1e3,
+        "ms",
+    ));
+    for (name, input, weight, padding) in [
+        (
+            "lenet conv1 256x1x28x28 * 6x1x5x5 pad 2",
+            [256, 1, 28, 28],
+            [6, 1, 5, 5],
+            2,
+        ),
+        (
+            "lenet conv2 256x6x14x14 * 16x6x5x5",
+            [256, 6, 14, 14],
+            [16, 6, 5, 5],
+            0,
+        ),
+        (
+            "resnet block 8x64x56x56 * 64x64x3x3 pad 1",
+            [8, 64, 56, 56],
+            [64, 64, 3, 3],
+            1,
+        ),
+    ] {
+        for backward in [false, true] {
+            let pass = if backward {
+                "forward+backward"
+            } else {
+                "forward"
+            };
+            rows.push((
+                format!("conv2d {pass} {name}"),
+                median_seconds(conv2d_step(input, weight, padding, backward)) * 1e3,
+                "ms",
+            ));
+        }
+    }
 
     for (name, value, unit) in rows {
         println!("{name}\t{value:.4}\t{unit}");

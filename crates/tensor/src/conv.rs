@@ -169,6 +169,12 @@ impl Geometry {
             .saturating_mul(self.patch())
             .saturating_mul(self.output_plane())
     }
+    /// How many images one product covers: enough for about
+    /// [`PRODUCT_COLUMNS`] columns, at most the batch.
+    fn images_per_product(&self) -> usize {
+        (PRODUCT_COLUMNS / self.output_plane().max(1)).clamp(1, self.batch.max(1))
+    }
+
     /// Whether to split the batch across the kernels' pool.
     fn parallel(&self) -> bool {
         self.batch > 1
@@ -199,9 +205,11 @@ impl Geometry {
     }
 }
 
-/// Copies one image group's patches (`[C/g, h, w]` at `image`) into `cols`
-/// (`[C/g·kh·kw, oh·ow]`), zeros where a patch reaches into the padding.
-fn im2col<T: Float>(geo: &Geometry, image: &[T], cols: &mut [T]) {
+/// Copies one image group's patches (`[C/g, h, w]` at `image`) into the
+/// columns `cols` (`[C/g·kh·kw, oh·ow]`, rows `ld` elements apart, so that
+/// several images' columns sit side by side), zeros where a patch reaches
+/// into the padding.
+fn im2col<T: Float>(geo: &Geometry, image: &[T], cols: &mut [T], ld: usize) {
     let [kh, kw] = geo.kernel;
     let [ow, out_plane] = [geo.output[1], geo.output_plane()];
     let [sh, sw] = geo.params.stride;
@@ -213,19 +221,24 @@ fn im2col<T: Float>(geo: &Geometry, image: &[T], cols: &mut [T]) {
             let (y_lo, y_hi) = geo.valid(0, ki);
             for kj in 0..kw {
                 let (x_lo, x_hi) = geo.valid(1, kj);
-                let row = ((c * kh + ki) * kw + kj) * out_plane;
+                let row = ((c * kh + ki) * kw + kj) * ld;
                 let row = &mut cols[row..row + out_plane];
-                row.fill(T::zero());
                 if x_lo == x_hi {
+                    row.fill(T::zero());
                     continue;
                 }
+                // Rows of the output that read the padding are zeros.
+                row[..y_lo * ow].fill(T::zero());
+                row[y_hi * ow..].fill(T::zero());
                 for oy in y_lo..y_hi {
                     let iy = oy * sh + ki * dh - ph;
                     let src = &plane[iy * w..(iy + 1) * w];
                     let dst = &mut row[oy * ow..(oy + 1) * ow];
+                    dst[..x_lo].fill(T::zero());
+                    dst[x_hi..].fill(T::zero());
                     let x0 = x_lo * sw + kj * dw - pw;
                     if sw == 1 {
-                        dst[x_lo..x_hi].copy_from_slice(&src[x0..x0 + (x_hi - x_lo)]);
+                        copy_short(&mut dst[x_lo..x_hi], &src[x0..x0 + (x_hi - x_lo)]);
                     } else {
                         for (d, s) in dst[x_lo..x_hi].iter_mut().zip(src[x0..].iter().step_by(sw)) {
                             *d = *s;
@@ -237,9 +250,30 @@ fn im2col<T: Float>(geo: &Geometry, image: &[T], cols: &mut [T]) {
     }
 }
 
-/// Adds the columns `cols` back onto their image positions in `image`, the
-/// adjoint of [`im2col`]: overlapping patches add up.
-fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T]) {
+/// `dst.copy_from_slice(src)` for the short rows of small images without a
+/// `memcpy` call per row: whole blocks of 8, 4, 2 and 1 elements are
+/// copied inline, which costs less than the call for rows of tens of elements.
+#[inline(always)]
+fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
+    if dst.len() >= 64 {
+        return dst.copy_from_slice(src);
+    }
+    let mut i = 0;
+    macro_rules! blocks {
+        ($($n:literal),*) => {$(
+            while dst.len() - i >= $n {
+                let d: &mut [T; $n] = (&mut dst[i..i + $n]).try_into().expect("a block");
+                *d = src[i..i + $n].try_into().expect("a block");
+                i += $n;
+            }
+        )*};
+    }
+    blocks!(8, 4, 2, 1);
+}
+
+/// Adds the columns `cols` (rows `ld` apart) back onto their image
+/// positions in `image`, the adjoint of [`im2col`]: overlapping patches add up.
+fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T], ld: usize) {
     let [kh, kw] = geo.kernel;
     let [ow, out_plane] = [geo.output[1], geo.output_plane()];
     let [sh, sw] = geo.params.stride;
@@ -252,7 +286,7 @@ fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T]) {
             let (y_lo, y_hi) = geo.valid(0, ki);
             for kj in 0..kw {
                 let (x_lo, x_hi) = geo.valid(1, kj);
-                let row = ((c * kh + ki) * kw + kj) * out_plane;
+                let row = ((c * kh + ki) * kw + kj) * ld;
                 let row = &cols[row..row + out_plane];
                 if x_lo == x_hi {
                     continue;
@@ -262,8 +296,14 @@ fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T]) {
                     let dst = &mut plane[iy * w..(iy + 1) * w];
                     let src = &row[oy * ow + x_lo..oy * ow + x_hi];
                     let x0 = x_lo * sw + kj * dw - pw;
-                    for (d, s) in dst[x0..].iter_mut().step_by(sw).zip(src) {
-                        *d = d.add(*s);
+                    if sw == 1 {
+                        for (d, s) in dst[x0..x0 + src.len()].iter_mut().zip(src) {
+                            *d = d.add(*s);
+                        }
+                    } else {
+                        for (d, s) in dst[x0..].iter_mut().step_by(sw).zip(src) {
+                            *d = d.add(*s);
+                        }
                     }
                 }
             }
@@ -274,29 +314,84 @@ fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T]) {
 /// Runs `work(first_image, images, scratch)` over the batch: split into one
 /// contiguous chunk per worker of the kernels' pool when the convolution is
 /// large, else in one piece on this thread. `per_image` is the length of the
-/// output each image owns in `out`; each chunk gets a zeroed scratch buffer of
-/// `scratch` elements.
+/// output each image owns in `out`.
 fn over_batch<T: Float>(
     geo: &Geometry,
     out: &mut [T],
     per_image: usize,
-    scratch: usize,
-    work: impl Fn(usize, &mut [T], &mut Vec<T>) + Sync,
+    work: impl Fn(usize, &mut [T], &mut Scratch<T>) + Sync,
 ) {
-    let run = |first: usize, chunk: &mut [T]| {
-        let mut buffer = vec![T::zero(); scratch];
-        work(first, chunk, &mut buffer);
-    };
+    let run = |first: usize, chunk: &mut [T]| work(first, chunk, &mut Scratch::new(geo));
     if !geo.parallel() || per_image == 0 {
         return run(0, out);
     }
-    let threads = crate::pool::threads();
-    let images = geo.batch.div_ceil(threads);
+    let images = geo.batch.div_ceil(crate::pool::threads());
     crate::pool::install(|| {
         out.par_chunks_mut(images * per_image)
             .enumerate()
             .for_each(|(i, chunk)| run(i * images, chunk));
     });
+}
+
+/// A product wants at least this many columns: images with small outputs
+/// are grouped so that one product covers several of them.
+const PRODUCT_COLUMNS: usize = 1024;
+
+/// A worker's buffers: the columns of a group of images side by side
+/// (`[C/g·kh·kw, images·oh·ow]`) and one product's worth of output rows.
+struct Scratch<T> {
+    cols: Vec<T>,
+    rows: Vec<T>,
+}
+
+impl<T: Float> Scratch<T> {
+    fn new(geo: &Geometry) -> Scratch<T> {
+        let columns = geo.images_per_product() * geo.output_plane();
+        Scratch {
+            cols: vec![T::zero(); geo.patch() * columns],
+            rows: vec![T::zero(); geo.out_group() * columns],
+        }
+    }
+
+    /// The columns of images `first..first + count`, group `g`, of the
+    /// batch `x`: `[C/g·kh·kw, count·oh·ow]`.
+    fn columns(&mut self, geo: &Geometry, x: &[T], first: usize, count: usize, g: usize) -> &[T] {
+        let (l, ld) = (geo.output_plane(), count * geo.output_plane());
+        let (image_in, group_in) = (
+            geo.in_channels * geo.input_plane(),
+            geo.in_group() * geo.input_plane(),
+        );
+        for b in 0..count {
+            let group = &x[(first + b) * image_in + g * group_in..][..group_in];
+            im2col(geo, group, &mut self.cols[b * l..], ld);
+        }
+        &self.cols[..geo.patch() * ld]
+    }
+}
+
+/// Group `g`'s rows of the output gradient `dy` for images `first..first +
+/// count` side by side, `[O/g, count·oh·ow]`: for one image a view of `dy`,
+/// for several a copy into `rows`.
+fn gradient_rows<'a, T: Float>(
+    geo: &Geometry,
+    dy: &'a [T],
+    rows: &'a mut [T],
+    first: usize,
+    count: usize,
+    g: usize,
+) -> &'a [T] {
+    let (l, og) = (geo.output_plane(), geo.out_group());
+    let image = |n: usize| &dy[n * geo.out_channels * l + g * og * l..][..og * l];
+    if count == 1 {
+        return image(first);
+    }
+    let ld = count * l;
+    for b in 0..count {
+        for (o, src) in image(first + b).chunks_exact(l).enumerate() {
+            rows[o * ld + b * l..][..l].copy_from_slice(src);
+        }
+    }
+    &rows[..og * ld]
 }
 
 /// The matrix `[rows, cols]` stored row-major at `data`.
@@ -313,11 +408,12 @@ fn product<T: GemmElement>(
     accumulate: bool,
 ) {
     // SAFETY: `a` and `b` borrow live slices; every caller passes an `out`
-    // of exactly the product's `a.rows · cols` elements, `cols == b.cols`.
+    // of at least the product's `a.rows · cols` elements, `cols == b.cols`.
     unsafe { gemm(a, b, out.as_mut_ptr(), cols, accumulate) }
 }
 
-/// `y[n, g] = W_g · im2col(x[n, g]) (+ bias)`.
+/// `y[n, g] = W_g · im2col(x[n, g]) (+ bias)`, several images per product
+/// when their outputs are small.
 fn forward<T: Float + GemmElement>(
     geo: &Geometry,
     x: &[T],
@@ -326,57 +422,75 @@ fn forward<T: Float + GemmElement>(
     out: &mut [T],
 ) {
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
-    let image_in = geo.in_channels * geo.input_plane();
     let image_out = geo.out_channels * l;
-    let group_in = geo.in_group() * geo.input_plane();
-    let scratch = if geo.is_pointwise() { 0 } else { k * l };
-    over_batch(geo, out, image_out, scratch, |first, chunk, cols| {
-        for (i, y) in chunk.chunks_exact_mut(image_out).enumerate() {
-            let image = &x[(first + i) * image_in..(first + i + 1) * image_in];
-            if let Some(bias) = bias {
-                for (row, &b) in y.chunks_exact_mut(l).zip(bias) {
-                    row.fill(b);
-                }
-            }
+    over_batch(geo, out, image_out, |first, chunk, scratch| {
+        let images = chunk.len() / image_out.max(1);
+        for start in (0..images).step_by(geo.images_per_product()) {
+            let count = geo.images_per_product().min(images - start);
             for g in 0..geo.groups() {
-                let group = &image[g * group_in..(g + 1) * group_in];
-                let patches = if geo.is_pointwise() {
-                    group
-                } else {
-                    im2col(geo, group, cols);
-                    &cols[..]
-                };
-                product(
-                    matrix(&w[g * og * k..], og, k),
-                    matrix(patches, k, l),
-                    &mut y[g * og * l..(g + 1) * og * l],
-                    l,
-                    bias.is_some(),
-                );
+                let weight = matrix(&w[g * og * k..], og, k);
+                if count == 1 {
+                    let y = &mut chunk[start * image_out + g * og * l..][..og * l];
+                    if let Some(bias) = bias {
+                        for (row, &b) in y.chunks_exact_mut(l).zip(&bias[g * og..]) {
+                            row.fill(b);
+                        }
+                    }
+                    let patches = if geo.is_pointwise() {
+                        let image_in = geo.in_channels * geo.input_plane();
+                        let group_in = geo.in_group() * geo.input_plane();
+                        &x[(first + start) * image_in + g * group_in..][..group_in]
+                    } else {
+                        scratch.columns(geo, x, first + start, 1, g)
+                    };
+                    product(weight, matrix(patches, k, l), y, l, bias.is_some());
+                    continue;
+                }
+                let ld = count * l;
+                let patches = matrix(scratch.columns(geo, x, first + start, count, g), k, ld);
+                product(weight, patches, &mut scratch.rows, ld, false);
+                // Each image's rows of the product, plus the bias, into place.
+                for b in 0..count {
+                    let y = &mut chunk[(start + b) * image_out + g * og * l..][..og * l];
+                    for (o, row) in y.chunks_exact_mut(l).enumerate() {
+                        let shift = bias.map_or(T::zero(), |bias| bias[g * og + o]);
+                        for (d, &s) in row.iter_mut().zip(&scratch.rows[o * ld + b * l..][..l]) {
+                            *d = s.add(shift);
+                        }
+                    }
+                }
             }
         }
     });
 }
 
-/// `dx[n, g] = col2im(W_gᵀ · dy[n, g])`.
+/// `dx[n, g] = col2im(W_gᵀ · dy[n, g])`, several images per product when
+/// their outputs are small.
 fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mut [T]) {
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let image_in = geo.in_channels * geo.input_plane();
-    let image_out = geo.out_channels * l;
     let group_in = geo.in_group() * geo.input_plane();
-    let scratch = if geo.is_pointwise() { 0 } else { k * l };
-    over_batch(geo, dx, image_in, scratch, |first, chunk, cols| {
-        for (i, image) in chunk.chunks_exact_mut(image_in).enumerate() {
-            let grad = &dy[(first + i) * image_out..(first + i + 1) * image_out];
+    over_batch(geo, dx, image_in, |first, chunk, scratch| {
+        let images = chunk.len() / image_in.max(1);
+        for start in (0..images).step_by(geo.images_per_product()) {
+            let count = geo.images_per_product().min(images - start);
+            let ld = count * l;
             for g in 0..geo.groups() {
                 let weight = matrix(&w[g * og * k..], og, k).t();
-                let grad = matrix(&grad[g * og * l..], og, l);
-                let group = &mut image[g * group_in..(g + 1) * group_in];
-                if geo.is_pointwise() {
+                let grad = matrix(
+                    gradient_rows(geo, dy, &mut scratch.rows, first + start, count, g),
+                    og,
+                    ld,
+                );
+                if geo.is_pointwise() && count == 1 {
+                    let group = &mut chunk[start * image_in + g * group_in..][..group_in];
                     product(weight, grad, group, l, false);
-                } else {
-                    product(weight, grad, cols, l, false);
-                    col2im(geo, cols, group);
+                    continue;
+                }
+                product(weight, grad, &mut scratch.cols, ld, false);
+                for b in 0..count {
+                    let group = &mut chunk[(start + b) * image_in + g * group_in..][..group_in];
+                    col2im(geo, &scratch.cols[b * l..], group, ld);
                 }
             }
         }
@@ -387,26 +501,21 @@ fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mu
 /// its own buffer, and the buffers are added at the end.
 fn weight_grad<T: Float + GemmElement>(geo: &Geometry, x: &[T], dy: &[T], dw: &mut [T]) {
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
-    let image_in = geo.in_channels * geo.input_plane();
-    let image_out = geo.out_channels * l;
-    let group_in = geo.in_group() * geo.input_plane();
-    let cols_len = if geo.is_pointwise() { 0 } else { k * l };
-    let weight_len = dw.len();
-    let sum_images = |images: std::ops::Range<usize>, acc: &mut [T], cols: &mut [T]| {
-        for (i, n) in images.enumerate() {
-            let image = &x[n * image_in..(n + 1) * image_in];
-            let grad = &dy[n * image_out..(n + 1) * image_out];
+    let sum_images = |images: std::ops::Range<usize>, acc: &mut [T]| {
+        let mut scratch = Scratch::new(geo);
+        for (i, start) in images.clone().step_by(geo.images_per_product()).enumerate() {
+            let count = geo.images_per_product().min(images.end - start);
+            let ld = count * l;
             for g in 0..geo.groups() {
-                let group = &image[g * group_in..(g + 1) * group_in];
-                let patches = if geo.is_pointwise() {
-                    group
-                } else {
-                    im2col(geo, group, cols);
-                    &cols[..]
-                };
+                let patches = matrix(scratch.columns(geo, x, start, count, g), k, ld).t();
+                let rows = matrix(
+                    gradient_rows(geo, dy, &mut scratch.rows, start, count, g),
+                    og,
+                    ld,
+                );
                 product(
-                    matrix(&grad[g * og * l..], og, l),
-                    matrix(patches, k, l).t(),
+                    rows,
+                    patches,
                     &mut acc[g * og * k..(g + 1) * og * k],
                     k,
                     i > 0,
@@ -415,22 +524,15 @@ fn weight_grad<T: Float + GemmElement>(geo: &Geometry, x: &[T], dy: &[T], dw: &m
         }
     };
     if !geo.parallel() {
-        let mut cols = vec![T::zero(); cols_len];
-        return sum_images(0..geo.batch, dw, &mut cols);
+        return sum_images(0..geo.batch, dw);
     }
-    let threads = crate::pool::threads();
-    let images = geo.batch.div_ceil(threads);
+    let images = geo.batch.div_ceil(crate::pool::threads());
     let partials: Vec<Vec<T>> = crate::pool::install(|| {
         (0..geo.batch.div_ceil(images))
             .into_par_iter()
             .map(|i| {
-                let mut acc = vec![T::zero(); weight_len];
-                let mut cols = vec![T::zero(); cols_len];
-                sum_images(
-                    i * images..((i + 1) * images).min(geo.batch),
-                    &mut acc,
-                    &mut cols,
-                );
+                let mut acc = vec![T::zero(); dw.len()];
+                sum_images(i * images..((i + 1) * images).min(geo.batch), &mut acc);
                 acc
             })
             .collect()

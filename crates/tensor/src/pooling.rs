@@ -22,12 +22,6 @@ struct Span {
     divisor: usize,
 }
 
-impl Span {
-    fn positions(self, step: usize) -> impl Iterator<Item = usize> {
-        (self.first..self.end).step_by(step)
-    }
-}
-
 /// One axis of a pooling: a span per output position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Axis {
@@ -309,6 +303,7 @@ impl PoolWindows {
     }
 
     /// Calls `f(output_index, row_span, col_span)` for every output of a plane.
+    #[inline(always)]
     fn each(&self, mut f: impl FnMut(usize, Span, Span)) {
         let cols = self.axes[1].spans.len();
         for (i, &r) in self.axes[0].spans.iter().enumerate() {
@@ -319,26 +314,36 @@ impl PoolWindows {
     }
 
     /// The maximum of each window of `plane` into `out`, its flat index
-    /// (`h · W + w`) into `indices`; NaN wins, as in PyTorch.
-    fn max_plane<T: Float>(&self, plane: &[T], out: &mut [T], indices: &mut [i64]) {
+    /// (`h · W + w`) into `indices`; a NaN wins, as in PyTorch.
+    fn max_plane<T: Float + OrderedKey>(&self, plane: &[T], out: &mut [T], indices: &mut [i64]) {
         let (w, rs, cs) = (self.input[1], self.axes[0].step, self.axes[1].step);
         self.each(|o, r, c| {
-            let mut best = T::from_f64(f64::NEG_INFINITY);
+            // Compared as ordered integers (PyTorch's `v > best` for every
+            // non-NaN value), which compile to conditional moves: on real
+            // data no branch predictor guesses these comparisons. NaNs are
+            // tracked apart: the last one wins, as in PyTorch.
+            let mut best = T::from_f64(f64::NEG_INFINITY).key();
             let mut at = r.first * w + c.first;
-            'window: for y in r.positions(rs) {
-                for x in c.positions(cs) {
-                    let v = plane[y * w + x];
-                    if v > best || v.is_nan() {
-                        best = v;
-                        at = y * w + x;
-                        if v.is_nan() {
-                            break 'window;
-                        }
-                    }
+            let mut nan_at = usize::MAX;
+            let mut y = r.first;
+            while y < r.end {
+                let row = &plane[y * w..(y + 1) * w];
+                let mut x = c.first;
+                while x < c.end {
+                    let v = row[x];
+                    // `+ 0`: -0 and +0 are equal, as `>` sees them.
+                    let key = v.add(T::zero()).key();
+                    let pos = y * w + x;
+                    at = if key > best { pos } else { at };
+                    best = best.max(key);
+                    nan_at = if v.is_nan() { pos } else { nan_at };
+                    x += cs;
                 }
+                y += rs;
             }
-            out[o] = best;
-            indices[o] = at as i64;
+            let at = if nan_at == usize::MAX { at } else { nan_at };
+            // A window always holds an element (padding is at most half the kernel).
+            (out[o], indices[o]) = (plane[at], at as i64);
         });
     }
 
@@ -352,8 +357,8 @@ impl PoolWindows {
         self.each(|o, r, c| {
             let mut sum = T::zero();
             for y in r.first..r.end {
-                for x in c.first..c.end {
-                    sum = sum.add(plane[y * w + x]);
+                for &v in &plane[y * w + c.first..y * w + c.end.max(c.first)] {
+                    sum = sum.add(v);
                 }
             }
             let divisor = Self::divisor(r, c, divisor_override);
@@ -375,8 +380,8 @@ impl PoolWindows {
         self.each(|o, r, c| {
             let share = grad[o].div(T::from_f64(Self::divisor(r, c, divisor_override) as f64));
             for y in r.first..r.end {
-                for x in c.first..c.end {
-                    plane[y * w + x] = plane[y * w + x].add(share);
+                for v in &mut plane[y * w + c.first..y * w + c.end.max(c.first)] {
+                    *v = v.add(share);
                 }
             }
         });
@@ -406,6 +411,26 @@ fn is_serial(elements: usize) -> bool {
         || rayon::current_thread_index().is_some()
         || crate::pool::threads() == 1
 }
+
+/// Floats mapped to integers in the same order (for every non-NaN value),
+/// so that max pooling compares integers.
+trait OrderedKey: Sized {
+    fn key(self) -> i64;
+}
+
+macro_rules! ordered_key {
+    ($($t:ty => $signed:ty, $unsigned:ty);*) => {$(
+        impl OrderedKey for $t {
+            #[inline(always)]
+            fn key(self) -> i64 {
+                // Negative floats order backwards as integers: flip their magnitude bits.
+                let bits = self.to_bits() as $signed;
+                (bits ^ (((bits >> (<$signed>::BITS - 1)) as $unsigned) >> 1) as $signed) as i64
+            }
+        }
+    )*};
+}
+ordered_key!(f32 => i32, u32; f64 => i64, u64);
 
 /// Runs `f(input_plane, output_plane)` for every plane, across
 /// the kernels' pool when there is enough work.
@@ -521,6 +546,59 @@ impl Tensor {
                 per_plane(input, in_plane, out, out_plane, |plane, out| {
                     windows.avg_plane(plane, out, divisor_override)
                 })
+            })
+        })
+    }
+
+    /// The gradient of [`max_pool2d`](Tensor::try_max_pool2d) with respect
+    /// to its input: each output's gradient `self` added at its window's
+    /// argmax (`indices`, flat per plane), into zeros of the input's size.
+    /// PyTorch equivalent: `torch.ops.aten.max_pool2d_with_indices_backward`.
+    ///
+    /// # Errors
+    /// If `self` and `indices` differ in shape, the last two dims of `self`
+    /// are not the windows' output size, or an index is outside its plane.
+    pub fn try_max_pool2d_backward(
+        &self,
+        windows: &PoolWindows,
+        indices: &Tensor,
+    ) -> Result<Tensor> {
+        const OP: &str = "max_pool2d_backward";
+        let mut shape = windows.planes(OP, self, windows.output_size())?;
+        indices.expect_dtype(OP, DType::Int64)?;
+        if indices.shape() != self.shape() {
+            return Err(TensorError::invalid(
+                OP,
+                format!(
+                    "indices of size {:?} for a gradient of size {:?}",
+                    indices.shape(),
+                    self.shape()
+                ),
+            ));
+        }
+        shape.extend(windows.input);
+        let (in_plane, out_plane) = (windows.input_plane(), windows.output_plane());
+        let (g, idx) = (self.contiguous(), indices.contiguous());
+        let reader = idx.read::<i64>();
+        let at = reader.slice().expect("contiguous");
+        if at.iter().any(|&i| i < 0 || i as usize >= in_plane) {
+            return Err(TensorError::invalid(
+                OP,
+                format!("an index is outside its plane of {in_plane} elements"),
+            ));
+        }
+        float_kernel!(self.dtype(), T => {
+            let grads = g.read::<T>();
+            let grad = grads.slice().expect("contiguous");
+            Tensor::try_build::<T>(OP, &shape, |out| {
+                if in_plane == 0 || out_plane == 0 {
+                    return;
+                }
+                for ((plane, grad), at) in out.chunks_exact_mut(in_plane).zip(grad.chunks_exact(out_plane)).zip(at.chunks_exact(out_plane)) {
+                    for (&g, &i) in grad.iter().zip(at) {
+                        plane[i as usize] += g;
+                    }
+                }
             })
         })
     }

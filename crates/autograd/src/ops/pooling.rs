@@ -30,35 +30,26 @@ fn signed(shape: &[usize]) -> Vec<isize> {
     shape.iter().map(|&d| d as isize).collect()
 }
 
-/// Scatters `grad` (`[.., oH, oW]`) into zeros of `input_shape` at the
+/// Adds `grad` (`[.., oH, oW]`) into zeros of the input's size at the
 /// argmax `indices` (flat per plane); recorded with the gather that is its adjoint.
 fn scatter_to_argmax(
     name: &'static str,
     grad: &Tensor,
+    windows: Arc<PoolWindows>,
     indices: RawTensor,
-    input_shape: Vec<usize>,
 ) -> Result<Tensor> {
-    let flat_index = indices.try_reshape(&flat_planes(indices.shape()))?;
-    let zeros = RawTensor::try_zeros_dtype(&input_shape, grad.dtype())?
-        .try_reshape(&flat_planes(&input_shape))?;
-    let value = zeros
-        .try_scatter_add(
-            -1,
-            &flat_index,
-            &grad.raw().try_reshape(&flat_planes(grad.raw().shape()))?,
-        )?
-        .try_reshape(&signed(&input_shape))?;
+    let value = grad.raw().try_max_pool2d_backward(&windows, &indices)?;
     Ok(Tensor::from_differentiable(
         name,
         value,
         &[grad],
         Save::NOTHING,
         move |gg, _, _| {
-            let out_shape = signed(indices.shape());
+            let flat_index = Tensor::new(indices.try_reshape(&flat_planes(indices.shape()))?);
             let gathered = gg
-                .try_reshape(&flat_planes(&input_shape))?
-                .try_gather(-1, &Tensor::new(flat_index.alias()))?;
-            one(gathered.try_reshape(&out_shape)?)
+                .try_reshape(&flat_planes(&gg.shape()))?
+                .try_gather(-1, &flat_index)?;
+            one(gathered.try_reshape(&signed(indices.shape()))?)
         },
     ))
 }
@@ -98,16 +89,10 @@ impl Tensor {
             true => "AdaptiveMaxPool2DBackward0",
             false => "MaxPool2DWithIndicesBackward0",
         };
-        let input_shape = self.shape();
-        let saved = indices.alias();
+        let (saved, windows) = (indices.alias(), Arc::new(windows.clone()));
         let out =
             Tensor::from_differentiable(name, value, &[self], Save::NOTHING, move |g, _, _| {
-                one(scatter_to_argmax(
-                    name,
-                    g,
-                    saved.alias(),
-                    input_shape.clone(),
-                )?)
+                one(scatter_to_argmax(name, g, windows.clone(), saved.alias())?)
             });
         Ok((out, Tensor::new(indices)))
     }
