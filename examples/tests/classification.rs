@@ -2,7 +2,10 @@
 //! training images, 2,000 held out), batch 256, 10 epochs, SGD lr 0.1,
 //! cross-entropy, weights from N(0, 0.01²). PyTorch 2.15 reaches held-out
 //! accuracy 0.912 with softmax regression and 0.924 with the 784-256-10 MLP
-//! on this split; these tests ask for at least 0.89 and 0.90.
+//! on this split; these tests ask for at least 0.89 and 0.90. A LeNet with
+//! ReLU and max pooling (chapter 7), trained the same way, ends at 0.91 to
+//! 0.97 in PyTorch depending on the seed (lr 0.1 makes the last epochs
+//! jumpy): the test asks for a median of 0.90 over three seeds.
 //!
 //! Slow in a debug build, so ignored by default; `.ci/run` runs them with
 //! `cargo test --release -p examples --test classification -- --ignored`.
@@ -49,6 +52,19 @@ fn softmax_regression_reaches_the_book_s_accuracy() {
 fn the_mlp_reaches_the_book_s_accuracy() {
     let accuracy = held_out_accuracy(mlp(256), 0);
     assert!(accuracy >= 0.90, "held-out accuracy {accuracy}");
+}
+
+#[test]
+#[ignore = "trains for 10 epochs: run in release"]
+fn lenet_reaches_pytorch_s_accuracy() {
+    let mut accuracies: Vec<f64> = (0..3)
+        .map(|seed| {
+            tensor::manual_seed(seed);
+            held_out_accuracy(examples::cnn::lenet_relu(), seed)
+        })
+        .collect();
+    accuracies.sort_by(f64::total_cmp);
+    assert!(accuracies[1] >= 0.90, "held-out accuracies {accuracies:?}");
 }
 
 #[test]

@@ -348,3 +348,155 @@ fn every_finite_case_passes_gradcheck_and_gradgradcheck() {
     }
     assert!(checked >= 40, "{checked} cases checked");
 }
+
+/// Every element of `t` is within `±bound`, and not all are equal.
+fn assert_uniform_within(what: &str, t: &Tensor, bound: f32) {
+    let values = t.to_vec();
+    assert!(
+        values.iter().all(|v| v.abs() <= bound),
+        "{what}: outside ±{bound}"
+    );
+    assert!(values.iter().any(|&v| v != values[0]), "{what}: constant");
+}
+
+#[test]
+fn conv_layers_have_pytorch_s_shapes_and_initialisation() {
+    use nn::{Conv1d, Conv2d, ConvTranspose2d, Module};
+    let conv = Conv2d::new(3, 8, 3);
+    assert_eq!(conv.weight().shape(), [8, 3, 3, 3]);
+    assert_uniform_within("Conv2d weight", conv.weight(), 1.0 / 27f32.sqrt());
+    assert_uniform_within("Conv2d bias", conv.bias().unwrap(), 1.0 / 27f32.sqrt());
+    let grouped = Conv2d::with_options(4, 8, [3, 2], ConvOptions::new().groups(2).bias(false));
+    assert_eq!(grouped.weight().shape(), [8, 2, 3, 2]);
+    assert!(grouped.bias().is_none());
+    assert_eq!(
+        grouped
+            .named_parameters()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["weight"]
+    );
+    let transposed = ConvTranspose2d::with_options(4, 6, 3, ConvOptions::new().groups(2));
+    assert_eq!(transposed.weight().shape(), [4, 3, 3, 3]);
+    assert_uniform_within(
+        "ConvTranspose2d weight",
+        transposed.weight(),
+        1.0 / 27f32.sqrt(),
+    );
+    assert_eq!(Conv1d::new(2, 5, 4).weight().shape(), [5, 2, 4]);
+
+    let error = Conv2d::try_with_options(3, 8, 3, ConvOptions::new().groups(2)).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("in_channels must be divisible by groups"),
+        "{error}"
+    );
+    let error =
+        Conv2d::try_with_options(3, 8, 3, ConvOptions::new().stride(2).padding(Padding::Same))
+            .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("padding='same' is not supported for strided convolutions"),
+        "{error}"
+    );
+
+    // A stride-2 ConvTranspose2d with output_padding 1 doubles the size, as in PyTorch.
+    let up = ConvTranspose2d::with_options(
+        2,
+        3,
+        3,
+        ConvOptions::new().stride(2).padding(1).output_padding(1),
+    );
+    assert_eq!(
+        up.forward(&Tensor::ones(&[1, 2, 5, 4])).shape(),
+        [1, 3, 10, 8]
+    );
+}
+
+#[test]
+fn batch_norm_keeps_running_statistics_as_pytorch_does() {
+    use nn::{BatchNorm1d, BatchNorm2d, Module, Sequential};
+    tensor::manual_seed(3);
+    let x = Tensor::randn(&[4, 3, 2, 2]);
+    let mut bn = BatchNorm2d::new(3);
+    assert_eq!(
+        bn.named_buffers()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["running_mean", "running_var", "num_batches_tracked"]
+    );
+    let y = bn.forward(&x);
+    assert_eq!(y.grad_fn(), Some("NativeBatchNormBackward0"));
+    // The batch statistics per channel, by hand: mean and unbiased variance over 16 values.
+    let per_channel = x.permute(&[1, 0, 2, 3]).reshape(&[3, -1]);
+    let mean = per_channel.mean_dim(1, false);
+    let unbiased = (&per_channel - &mean.unsqueeze(1))
+        .square()
+        .sum_dim(1, false)
+        / 15.0;
+    let expect =
+        |t: &Tensor, e: &Tensor| assert!(t.value().allclose(&e.value(), 1e-5, 1e-6), "{t} vs {e}");
+    expect(bn.running_mean().unwrap(), &(&mean * 0.1));
+    expect(bn.running_var().unwrap(), &(&(&unbiased * 0.1) + 0.9));
+    assert_eq!(bn.num_batches_tracked().unwrap().item_as::<i64>(), 1);
+    // Training output: zero mean, unit biased variance per channel.
+    let out = y.permute(&[1, 0, 2, 3]).reshape(&[3, -1]);
+    assert!(out.mean_dim(1, false).abs().max().item() < 1e-5);
+
+    // Evaluation uses the running statistics and leaves them alone.
+    bn.eval();
+    let before = bn.running_mean().unwrap().value().clone();
+    let z = bn.forward(&x);
+    let rm = bn.running_mean().unwrap().reshape(&[1, 3, 1, 1]);
+    let rv = bn.running_var().unwrap().reshape(&[1, 3, 1, 1]);
+    expect(&z, &(&(&x - &rm) / &(&rv + 1e-5).sqrt()));
+    assert_eq!(bn.running_mean().unwrap().value().to_vec(), before.to_vec());
+    assert_eq!(bn.num_batches_tracked().unwrap().item_as::<i64>(), 1);
+
+    // momentum=None: a cumulative average of the batch means.
+    let cumulative = BatchNorm2d::with_options(3, 1e-5, None, true, true);
+    let x2 = Tensor::randn(&[4, 3, 2, 2]);
+    cumulative.forward(&x);
+    cumulative.forward(&x2);
+    let mean2 = x2
+        .permute(&[1, 0, 2, 3])
+        .reshape(&[3, -1])
+        .mean_dim(1, false);
+    expect(
+        cumulative.running_mean().unwrap(),
+        &(&(&mean + &mean2) / 2.0),
+    );
+
+    // Without running statistics (or affine parameters), nothing is kept.
+    let plain = BatchNorm1d::with_options(3, 1e-5, Some(0.1), false, false);
+    assert!(plain.named_parameters().is_empty() && plain.named_buffers().is_empty());
+    assert_eq!(plain.forward(&Tensor::randn(&[5, 3])).shape(), [5, 3]);
+
+    // Rank checks and names inside containers.
+    let error = BatchNorm1d::new(3).try_call(&x).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("expected 2D or 3D input (got 4D input)"),
+        "{error}"
+    );
+    let net = Sequential::new()
+        .append(nn::Linear::new(2, 3))
+        .append(BatchNorm1d::new(3));
+    assert_eq!(
+        net.named_buffers()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    );
+    // A deep copy's buffers are its own.
+    let copy = net.deep_copy();
+    copy.forward(&Tensor::randn(&[4, 2]));
+    assert_eq!(net.named_buffers()[2].1.item_as::<i64>(), 0);
+    assert_eq!(copy.named_buffers()[2].1.item_as::<i64>(), 1);
+}
