@@ -153,6 +153,14 @@ def main():
     case("conv2d large pointwise batch split across threads", "conv2d", [("input", rand(7, 32, 12, 12)), ("weight", rand(64, 32, 1, 1)), ("bias", None)])
     case("conv2d large lenet-like", "conv2d", [("input", rand(3, 6, 14, 14)), ("weight", rand(16, 6, 5, 5)), ("bias", rand(16))])
 
+    # 3×3 stride-1 convolutions with 16 or more channels each way (Winograd's F(2×2, 3×3) here)
+    case("conv2d 3x3 16 channels pad 1 odd size", "conv2d", [("input", rand(2, 16, 7, 5)), ("weight", rand(17, 16, 3, 3)), ("bias", rand(17))], padding=1)
+    case("conv2d 3x3 16 channels no padding", "conv2d", [("input", rand(3, 16, 6, 9)), ("weight", rand(16, 16, 3, 3)), ("bias", None)])
+    case("conv2d 3x3 16 channels pad 2 and 0", "conv2d", [("input", rand(1, 18, 5, 4)), ("weight", rand(16, 18, 3, 3)), ("bias", rand(16))], padding=(2, 0))
+    case("conv2d 3x3 16 channels same, non-contiguous", "conv2d", [("input", rand(2, 16, 4, 6)), ("weight", rand(16, 16, 3, 3)), ("bias", rand(16))], transpose=("input",), padding="same")
+    case("conv2d 3x3 16 channels pad 3", "conv2d", [("input", rand(1, 16, 3, 3)), ("weight", rand(16, 16, 3, 3)), ("bias", None)], padding=3)
+    case("conv2d large 3x3 32 channels batch split across threads", "conv2d", [("input", rand(4, 32, 14, 14)), ("weight", rand(32, 32, 3, 3)), ("bias", rand(32))], padding=1)
+
     # ---- conv1d
     case("conv1d basic", "conv1d", [("input", rand(2, 3, 9)), ("weight", rand(4, 3, 3)), ("bias", rand(4))], stride=2, padding=2, dilation=2)
     case("conv1d groups same", "conv1d", [("input", rand(1, 4, 7)), ("weight", rand(4, 2, 4)), ("bias", None)], groups=2, padding="same")

@@ -332,7 +332,16 @@ fn every_finite_case_passes_gradcheck_and_gradgradcheck() {
             .out
             .as_ref()
             .is_some_and(|(_, v)| v.iter().all(|v| v.is_finite()));
-        if case.error.is_some() || !finite || case.name.contains("large") {
+        // Finite differences cost two evaluations per element: cases with
+        // thousands of elements (the 16-channel ones) are checked against
+        // PyTorch's gradients above instead.
+        let elements: usize = case
+            .args
+            .iter()
+            .filter_map(|(_, v)| v.as_ref())
+            .map(|(_, v)| v.len())
+            .sum();
+        if case.error.is_some() || !finite || case.name.contains("large") || elements > 1500 {
             continue;
         }
         let inputs: Vec<tensor::Tensor> = case.inputs().iter().map(Tensor::value).collect();

@@ -22,6 +22,10 @@ use crate::dtype::DType;
 use crate::error::{Result, TensorError};
 use crate::matmul::{gemm, GemmElement, MatRef};
 use crate::tensor::{or_panic, Tensor};
+use crate::winograd;
+
+/// Winograd's transforms pay from this many input and output channels on.
+const WINOGRAD_CHANNELS: usize = 16;
 
 /// Below this many multiply-adds a convolution stays on the calling thread.
 const PARALLEL_FLOPS: usize = 1 << 20;
@@ -169,6 +173,47 @@ impl Geometry {
             .saturating_mul(self.patch())
             .saturating_mul(self.output_plane())
     }
+    /// Whether Winograd's F(2×2, 3×3) computes this convolution: 3×3
+    /// kernels, stride and dilation 1, one group, and enough channels for
+    /// the transforms to pay.
+    fn winograd_applies(&self) -> bool {
+        let p = &self.params;
+        self.kernel == [3, 3]
+            && p.stride == [1, 1]
+            && p.dilation == [1, 1]
+            && p.groups == 1
+            && self.in_channels >= WINOGRAD_CHANNELS
+            && self.out_channels >= WINOGRAD_CHANNELS
+            && self.output_plane() > 0
+    }
+
+    /// The forward convolution as a Winograd plan, if it applies.
+    fn winograd(&self) -> Option<winograd::Plan> {
+        self.winograd_applies().then(|| winograd::Plan {
+            batch: self.batch,
+            channels: self.in_channels,
+            outputs: self.out_channels,
+            input: self.input,
+            output: self.output,
+            pad: self.params.padding,
+        })
+    }
+
+    /// The input gradient as a Winograd plan (a convolution of the output
+    /// gradient with `2 - padding` zeros before), if it applies.
+    fn winograd_adjoint(&self) -> Option<winograd::Plan> {
+        let p = &self.params;
+        let fits = p.padding.iter().chain(&p.padding_end).all(|&pad| pad <= 2);
+        (self.winograd_applies() && fits).then(|| winograd::Plan {
+            batch: self.batch,
+            channels: self.out_channels,
+            outputs: self.in_channels,
+            input: self.output,
+            output: self.input,
+            pad: [2 - p.padding[0], 2 - p.padding[1]],
+        })
+    }
+
     /// How many images one product covers: enough for about
     /// [`PRODUCT_COLUMNS`] columns, at most the batch.
     fn images_per_product(&self) -> usize {
@@ -311,7 +356,7 @@ fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T], ld: usize) {
     }
 }
 
-/// Runs `work(first_image, images, scratch)` over the batch: split into one
+/// Runs `work(first_image, images)` over the batch: split into one
 /// contiguous chunk per worker of the kernels' pool when the convolution is
 /// large, else in one piece on this thread. `per_image` is the length of the
 /// output each image owns in `out`.
@@ -319,9 +364,9 @@ fn over_batch<T: Float>(
     geo: &Geometry,
     out: &mut [T],
     per_image: usize,
-    work: impl Fn(usize, &mut [T], &mut Scratch<T>) + Sync,
+    work: impl Fn(usize, &mut [T]) + Sync,
 ) {
-    let run = |first: usize, chunk: &mut [T]| work(first, chunk, &mut Scratch::new(geo));
+    let run = |first: usize, chunk: &mut [T]| work(first, chunk);
     if !geo.parallel() || per_image == 0 {
         return run(0, out);
     }
@@ -333,24 +378,162 @@ fn over_batch<T: Float>(
     });
 }
 
+/// A convolution by Winograd's F(2×2, 3×3) (see [`winograd`]): `u` the
+/// transformed kernels, `x` the batch, `out` the output batch of `plan`'s
+/// sizes. Images whose tiles are few are grouped into one set of products.
+fn winograd_convolution<T: Float + GemmElement>(
+    geo: &Geometry,
+    plan: &winograd::Plan,
+    x: &[T],
+    u: &[T],
+    bias: Option<&[T]>,
+    out: &mut [T],
+) {
+    let tiles = plan.tiles_per_image();
+    let per_product = plan.images_per_product(PRODUCT_COLUMNS);
+    let image_in = plan.channels * plan.input[0] * plan.input[1];
+    let image_out = plan.outputs * plan.output[0] * plan.output[1];
+    let columns = per_product * tiles;
+    let (v_len, m_len) = (16 * plan.channels * columns, 16 * plan.outputs * columns);
+    over_batch(geo, out, image_out, |first, chunk| {
+        with_scratch::<T, _>(v_len + m_len, |buffer| {
+            let (v, m) = buffer.split_at_mut(v_len);
+            let mut padded = Vec::new();
+            let images = chunk.len() / image_out.max(1);
+            for start in (0..images).step_by(per_product) {
+                let count = per_product.min(images - start);
+                let ld = count * tiles;
+                for b in 0..count {
+                    let image = &x[(first + start + b) * image_in..][..image_in];
+                    winograd::transform_input(plan, image, v, ld, b * tiles, &mut padded);
+                }
+                winograd::products(plan, u, v, m, ld);
+                for b in 0..count {
+                    let y = &mut chunk[(start + b) * image_out..][..image_out];
+                    winograd::transform_output(plan, m, ld, b * tiles, bias, y);
+                }
+            }
+        })
+    });
+}
+
+/// The weight gradient by Winograd's F(2×2, 3×3): the adjoint of
+/// [`winograd_convolution`] with respect to the transformed kernels,
+/// `dU[ξ] = Σ Ŷ[ξ] · V[ξ]ᵀ` over the batch's tiles, then `dg = Gᵀ dU G`.
+/// Each worker sums its images into its own `dU`.
+fn winograd_weight_grad<T: Float + GemmElement>(
+    geo: &Geometry,
+    plan: &winograd::Plan,
+    x: &[T],
+    dy: &[T],
+    dw: &mut [T],
+) {
+    let tiles = plan.tiles_per_image();
+    let per_product = plan.images_per_product(PRODUCT_COLUMNS);
+    let image_in = plan.channels * plan.input[0] * plan.input[1];
+    let image_out = plan.outputs * plan.output[0] * plan.output[1];
+    let columns = per_product * tiles;
+    let (v_len, m_len) = (16 * plan.channels * columns, 16 * plan.outputs * columns);
+    let du_len = 16 * plan.outputs * plan.channels;
+    let sum_images = |images: std::ops::Range<usize>| -> Vec<T> {
+        let mut du = vec![T::zero(); du_len];
+        with_scratch::<T, _>(v_len + m_len, |buffer| {
+            let (v, m) = buffer.split_at_mut(v_len);
+            let mut padded = Vec::new();
+            for (i, start) in images.clone().step_by(per_product).enumerate() {
+                let count = per_product.min(images.end - start);
+                let ld = count * tiles;
+                for b in 0..count {
+                    let n = start + b;
+                    winograd::transform_input(
+                        plan,
+                        &x[n * image_in..][..image_in],
+                        v,
+                        ld,
+                        b * tiles,
+                        &mut padded,
+                    );
+                    winograd::transform_output_grad(
+                        plan,
+                        &dy[n * image_out..][..image_out],
+                        m,
+                        ld,
+                        b * tiles,
+                    );
+                }
+                winograd::weight_products(plan, m, v, &mut du, ld, i > 0);
+            }
+        });
+        du
+    };
+    let du = if geo.parallel() {
+        let images = geo.batch.div_ceil(crate::pool::threads());
+        let partials: Vec<Vec<T>> = crate::pool::install(|| {
+            (0..geo.batch.div_ceil(images))
+                .into_par_iter()
+                .map(|i| sum_images(i * images..((i + 1) * images).min(geo.batch)))
+                .collect()
+        });
+        partials
+            .into_iter()
+            .reduce(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| *a = a.add(*b));
+                a
+            })
+            .expect("a batch of at least one image")
+    } else {
+        sum_images(0..geo.batch)
+    };
+    winograd::transform_weight_grad(&du, plan.outputs, plan.channels, dw);
+}
+
+/// Runs `f` with a buffer of `len` elements of `T` (float32 or float64) that
+/// this thread keeps between calls: the transforms' matrices are megabytes,
+/// and a fresh allocation of that size costs its page faults every call.
+/// The buffer's contents are whatever the last user left.
+fn with_scratch<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
+    use std::cell::RefCell;
+    thread_local! {
+        static BUFFER: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            let words = (len * std::mem::size_of::<T>()).div_ceil(8);
+            if buffer.len() < words {
+                buffer.resize(words, 0);
+            }
+            // SAFETY: the words are initialised, 8-byte aligned (enough for
+            // f32 and f64), hold at least `len` elements of `T`, and every
+            // bit pattern is a valid float; the borrow ends with `f`.
+            let elements =
+                unsafe { std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<T>(), len) };
+            f(elements)
+        }
+        // A nested use (none today) gets a buffer of its own.
+        Err(_) => f(&mut vec![T::zero(); len]),
+    })
+}
+
 /// A product wants at least this many columns: images with small outputs
 /// are grouped so that one product covers several of them.
 const PRODUCT_COLUMNS: usize = 1024;
 
 /// A worker's buffers: the columns of a group of images side by side
 /// (`[C/g·kh·kw, images·oh·ow]`) and one product's worth of output rows.
-struct Scratch<T> {
-    cols: Vec<T>,
-    rows: Vec<T>,
+struct Scratch<'a, T> {
+    cols: &'a mut [T],
+    rows: &'a mut [T],
 }
 
-impl<T: Float> Scratch<T> {
-    fn new(geo: &Geometry) -> Scratch<T> {
+impl<T: Float> Scratch<'_, T> {
+    /// Runs `f` with this thread's buffers sized for `geo`.
+    fn with<R>(geo: &Geometry, f: impl FnOnce(&mut Scratch<'_, T>) -> R) -> R {
         let columns = geo.images_per_product() * geo.output_plane();
-        Scratch {
-            cols: vec![T::zero(); geo.patch() * columns],
-            rows: vec![T::zero(); geo.out_group() * columns],
-        }
+        let cols_len = geo.patch() * columns;
+        with_scratch(cols_len + geo.out_group() * columns, |buffer| {
+            let (cols, rows) = buffer.split_at_mut(cols_len);
+            f(&mut Scratch { cols, rows })
+        })
     }
 
     /// The columns of images `first..first + count`, group `g`, of the
@@ -423,44 +606,51 @@ fn forward<T: Float + GemmElement>(
 ) {
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let image_out = geo.out_channels * l;
-    over_batch(geo, out, image_out, |first, chunk, scratch| {
-        let images = chunk.len() / image_out.max(1);
-        for start in (0..images).step_by(geo.images_per_product()) {
-            let count = geo.images_per_product().min(images - start);
-            for g in 0..geo.groups() {
-                let weight = matrix(&w[g * og * k..], og, k);
-                if count == 1 {
-                    let y = &mut chunk[start * image_out + g * og * l..][..og * l];
-                    if let Some(bias) = bias {
-                        for (row, &b) in y.chunks_exact_mut(l).zip(&bias[g * og..]) {
-                            row.fill(b);
+    if let Some(plan) = geo.winograd() {
+        let u = winograd::transform_weights(w, geo.out_channels, geo.in_channels);
+        return winograd_convolution(geo, &plan, x, &u, bias, out);
+    }
+    over_batch(geo, out, image_out, |first, chunk| {
+        Scratch::with(geo, |scratch| {
+            let images = chunk.len() / image_out.max(1);
+            for start in (0..images).step_by(geo.images_per_product()) {
+                let count = geo.images_per_product().min(images - start);
+                for g in 0..geo.groups() {
+                    let weight = matrix(&w[g * og * k..], og, k);
+                    if count == 1 {
+                        let y = &mut chunk[start * image_out + g * og * l..][..og * l];
+                        if let Some(bias) = bias {
+                            for (row, &b) in y.chunks_exact_mut(l).zip(&bias[g * og..]) {
+                                row.fill(b);
+                            }
                         }
+                        let patches = if geo.is_pointwise() {
+                            let image_in = geo.in_channels * geo.input_plane();
+                            let group_in = geo.in_group() * geo.input_plane();
+                            &x[(first + start) * image_in + g * group_in..][..group_in]
+                        } else {
+                            scratch.columns(geo, x, first + start, 1, g)
+                        };
+                        product(weight, matrix(patches, k, l), y, l, bias.is_some());
+                        continue;
                     }
-                    let patches = if geo.is_pointwise() {
-                        let image_in = geo.in_channels * geo.input_plane();
-                        let group_in = geo.in_group() * geo.input_plane();
-                        &x[(first + start) * image_in + g * group_in..][..group_in]
-                    } else {
-                        scratch.columns(geo, x, first + start, 1, g)
-                    };
-                    product(weight, matrix(patches, k, l), y, l, bias.is_some());
-                    continue;
-                }
-                let ld = count * l;
-                let patches = matrix(scratch.columns(geo, x, first + start, count, g), k, ld);
-                product(weight, patches, &mut scratch.rows, ld, false);
-                // Each image's rows of the product, plus the bias, into place.
-                for b in 0..count {
-                    let y = &mut chunk[(start + b) * image_out + g * og * l..][..og * l];
-                    for (o, row) in y.chunks_exact_mut(l).enumerate() {
-                        let shift = bias.map_or(T::zero(), |bias| bias[g * og + o]);
-                        for (d, &s) in row.iter_mut().zip(&scratch.rows[o * ld + b * l..][..l]) {
-                            *d = s.add(shift);
+                    let ld = count * l;
+                    let patches = matrix(scratch.columns(geo, x, first + start, count, g), k, ld);
+                    product(weight, patches, &mut scratch.rows, ld, false);
+                    // Each image's rows of the product, plus the bias, into place.
+                    for b in 0..count {
+                        let y = &mut chunk[(start + b) * image_out + g * og * l..][..og * l];
+                        for (o, row) in y.chunks_exact_mut(l).enumerate() {
+                            let shift = bias.map_or(T::zero(), |bias| bias[g * og + o]);
+                            for (d, &s) in row.iter_mut().zip(&scratch.rows[o * ld + b * l..][..l])
+                            {
+                                *d = s.add(shift);
+                            }
                         }
                     }
                 }
             }
-        }
+        })
     });
 }
 
@@ -470,58 +660,80 @@ fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mu
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let image_in = geo.in_channels * geo.input_plane();
     let group_in = geo.in_group() * geo.input_plane();
-    over_batch(geo, dx, image_in, |first, chunk, scratch| {
-        let images = chunk.len() / image_in.max(1);
-        for start in (0..images).step_by(geo.images_per_product()) {
-            let count = geo.images_per_product().min(images - start);
-            let ld = count * l;
-            for g in 0..geo.groups() {
-                let weight = matrix(&w[g * og * k..], og, k).t();
-                let grad = matrix(
-                    gradient_rows(geo, dy, &mut scratch.rows, first + start, count, g),
-                    og,
-                    ld,
-                );
-                if geo.is_pointwise() && count == 1 {
-                    let group = &mut chunk[start * image_in + g * group_in..][..group_in];
-                    product(weight, grad, group, l, false);
-                    continue;
-                }
-                product(weight, grad, &mut scratch.cols, ld, false);
-                for b in 0..count {
-                    let group = &mut chunk[(start + b) * image_in + g * group_in..][..group_in];
-                    col2im(geo, &scratch.cols[b * l..], group, ld);
+    if let Some(plan) = geo.winograd_adjoint() {
+        // A stride-1 3×3 convolution's input gradient is the convolution of
+        // the output gradient by the kernels turned 180° with their
+        // channels swapped, `2 - padding` zeros before.
+        let mut turned = vec![T::zero(); w.len()];
+        let (o_count, c_count) = (geo.out_channels, geo.in_channels);
+        for o in 0..o_count {
+            for c in 0..c_count {
+                for t in 0..9 {
+                    turned[(c * o_count + o) * 9 + 8 - t] = w[(o * c_count + c) * 9 + t];
                 }
             }
         }
+        let u = winograd::transform_weights(&turned, c_count, o_count);
+        return winograd_convolution(geo, &plan, dy, &u, None, dx);
+    }
+    over_batch(geo, dx, image_in, |first, chunk| {
+        Scratch::with(geo, |scratch| {
+            let images = chunk.len() / image_in.max(1);
+            for start in (0..images).step_by(geo.images_per_product()) {
+                let count = geo.images_per_product().min(images - start);
+                let ld = count * l;
+                for g in 0..geo.groups() {
+                    let weight = matrix(&w[g * og * k..], og, k).t();
+                    let grad = matrix(
+                        gradient_rows(geo, dy, &mut scratch.rows, first + start, count, g),
+                        og,
+                        ld,
+                    );
+                    if geo.is_pointwise() && count == 1 {
+                        let group = &mut chunk[start * image_in + g * group_in..][..group_in];
+                        product(weight, grad, group, l, false);
+                        continue;
+                    }
+                    product(weight, grad, &mut scratch.cols, ld, false);
+                    for b in 0..count {
+                        let group = &mut chunk[(start + b) * image_in + g * group_in..][..group_in];
+                        col2im(geo, &scratch.cols[b * l..], group, ld);
+                    }
+                }
+            }
+        })
     });
 }
 
 /// `dW_g = Σₙ dy[n, g] · im2col(x[n, g])ᵀ`: each worker sums its images into
 /// its own buffer, and the buffers are added at the end.
 fn weight_grad<T: Float + GemmElement>(geo: &Geometry, x: &[T], dy: &[T], dw: &mut [T]) {
+    if let Some(plan) = geo.winograd() {
+        return winograd_weight_grad(geo, &plan, x, dy, dw);
+    }
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let sum_images = |images: std::ops::Range<usize>, acc: &mut [T]| {
-        let mut scratch = Scratch::new(geo);
-        for (i, start) in images.clone().step_by(geo.images_per_product()).enumerate() {
-            let count = geo.images_per_product().min(images.end - start);
-            let ld = count * l;
-            for g in 0..geo.groups() {
-                let patches = matrix(scratch.columns(geo, x, start, count, g), k, ld).t();
-                let rows = matrix(
-                    gradient_rows(geo, dy, &mut scratch.rows, start, count, g),
-                    og,
-                    ld,
-                );
-                product(
-                    rows,
-                    patches,
-                    &mut acc[g * og * k..(g + 1) * og * k],
-                    k,
-                    i > 0,
-                );
+        Scratch::with(geo, |scratch| {
+            for (i, start) in images.clone().step_by(geo.images_per_product()).enumerate() {
+                let count = geo.images_per_product().min(images.end - start);
+                let ld = count * l;
+                for g in 0..geo.groups() {
+                    let patches = matrix(scratch.columns(geo, x, start, count, g), k, ld).t();
+                    let rows = matrix(
+                        gradient_rows(geo, dy, &mut scratch.rows, start, count, g),
+                        og,
+                        ld,
+                    );
+                    product(
+                        rows,
+                        patches,
+                        &mut acc[g * og * k..(g + 1) * og * k],
+                        k,
+                        i > 0,
+                    );
+                }
             }
-        }
+        })
     };
     if !geo.parallel() {
         return sum_images(0..geo.batch, dw);

@@ -51,6 +51,7 @@ mod sort;
 mod storage;
 mod tensor;
 mod view;
+mod winograd;
 
 pub use arith::{Float, IntoScalar, Num, Scalar};
 pub use conv::ConvParams;
