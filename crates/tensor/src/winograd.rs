@@ -105,18 +105,26 @@ pub(crate) fn transform_input<T: Float>(
         // Per row of tiles, in two passes that vectorize across the tiles:
         // `d B` of each of the 4 input rows, then `Bᵀ (d B)` into V.
         let mut q = vec![T::zero(); 16 * tw];
+        let (mut even, mut odd) = (vec![T::zero(); tw + 1], vec![T::zero(); tw + 1]);
         for ty in 0..th {
             for r in 0..4 {
                 let row = &padded[(2 * ty + r) * pw..(2 * ty + r + 1) * pw];
                 let (q0, rest) = q[r * 4 * tw..(r + 1) * 4 * tw].split_at_mut(tw);
                 let (q1, rest) = rest.split_at_mut(tw);
                 let (q2, q3) = rest.split_at_mut(tw);
+                // The row's even and odd elements apart, so the tile
+                // arithmetic below reads unit strides: d0, d1, d2, d3 of
+                // tile tx are even[tx], odd[tx], even[tx + 1], odd[tx + 1].
+                for (j, pair) in row.chunks_exact(2).enumerate() {
+                    even[j] = pair[0];
+                    odd[j] = pair[1];
+                }
+                let (e0, e1, o0, o1) = (&even[..tw], &even[1..=tw], &odd[..tw], &odd[1..=tw]);
                 for tx in 0..tw {
-                    let d = &row[2 * tx..2 * tx + 4];
-                    q0[tx] = d[0].sub(d[2]);
-                    q1[tx] = d[1].add(d[2]);
-                    q2[tx] = d[2].sub(d[1]);
-                    q3[tx] = d[1].sub(d[3]);
+                    q0[tx] = e0[tx].sub(e1[tx]);
+                    q1[tx] = o0[tx].add(e1[tx]);
+                    q2[tx] = e1[tx].sub(o0[tx]);
+                    q3[tx] = o0[tx].sub(o1[tx]);
                 }
             }
             let base = c * ld + col + ty * tw;
