@@ -10,7 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use autograd::{gradcheck, no_grad, GradcheckOptions, Save, Tensor};
 use data::{DataLoader, Dataset, TensorDataset};
-use nn::{Linear, MSELoss, Module, Sequential};
+use nn::{BatchNorm1d, BatchNorm2d, Conv2d, Linear, MSELoss, MaxPool2d, Module, Sequential};
 use optim::{SgdOptions, SGD};
 use tensor::Tensor as Raw;
 
@@ -366,6 +366,36 @@ fn rows() -> Vec<Row> {
                 let _ = &net[5];
             })
             .map_err(panic_message)
+        ),
+        row!("conv2d-channels", "`Conv2d::new(3, 8, 3)` called on [1, 2, 5, 5]",
+            Conv2d::new(3, 8, 3).try_call(&Tensor::ones(&[1, 2, 5, 5])),
+            panics: Conv2d::new(3, 8, 3).forward(&Tensor::ones(&[1, 2, 5, 5]))),
+        row!(
+            "conv2d-kernel-size",
+            "a 5×5 kernel on a 3×3 image",
+            Conv2d::new(1, 1, 5).try_call(&Tensor::ones(&[1, 1, 3, 3]))
+        ),
+        row!(
+            "conv2d-rank",
+            "`Conv2d` called on a 2-D tensor",
+            Conv2d::new(1, 1, 3).try_call(&Tensor::ones(&[5, 5]))
+        ),
+        row!(
+            "max-pool-padding",
+            "`MaxPool2d::new(2).padding(2)`",
+            MaxPool2d::new(2)
+                .padding(2)
+                .try_call(&Tensor::ones(&[1, 1, 5, 5]))
+        ),
+        row!(
+            "batch-norm-single-value",
+            "`BatchNorm1d` training on one sample [1, 3]",
+            BatchNorm1d::new(3).try_call(&Tensor::ones(&[1, 3]))
+        ),
+        row!(
+            "batch-norm-rank",
+            "`BatchNorm2d` called on [4, 3]",
+            BatchNorm2d::new(3).try_call(&Tensor::ones(&[4, 3]))
         ),
         row!(
             "dataset-fields",

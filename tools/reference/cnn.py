@@ -161,6 +161,11 @@ def main():
     case("conv2d 3x3 16 channels pad 3", "conv2d", [("input", rand(1, 16, 3, 3)), ("weight", rand(16, 16, 3, 3)), ("bias", None)], padding=3)
     case("conv2d large 3x3 32 channels batch split across threads", "conv2d", [("input", rand(4, 32, 14, 14)), ("weight", rand(32, 32, 3, 3)), ("bias", rand(32))], padding=1)
 
+    # 8 or more channels each way, not 3×3 stride 1 with 16: the direct kernel
+    case("conv2d 8 channels dilation 2", "conv2d", [("input", rand(2, 8, 9, 9)), ("weight", rand(8, 8, 3, 3)), ("bias", rand(8))], padding=2, dilation=2)
+    case("conv2d 8 channels stride 2", "conv2d", [("input", rand(2, 8, 9, 8)), ("weight", rand(9, 8, 3, 2)), ("bias", rand(9))], stride=2, padding=1)
+    case("conv2d 8 channels groups 2 5x5", "conv2d", [("input", rand(1, 16, 7, 7)), ("weight", rand(16, 8, 5, 5)), ("bias", None)], groups=2, padding=2)
+
     # ---- conv1d
     case("conv1d basic", "conv1d", [("input", rand(2, 3, 9)), ("weight", rand(4, 3, 3)), ("bias", rand(4))], stride=2, padding=2, dilation=2)
     case("conv1d groups same", "conv1d", [("input", rand(1, 4, 7)), ("weight", rand(4, 2, 4)), ("bias", None)], groups=2, padding="same")

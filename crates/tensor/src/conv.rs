@@ -22,7 +22,15 @@ use crate::dtype::DType;
 use crate::error::{Result, TensorError};
 use crate::matmul::{gemm, GemmElement, MatRef};
 use crate::tensor::{or_panic, Tensor};
-use crate::winograd;
+use crate::{direct_conv, winograd};
+
+/// The direct kernel serves convolutions whose patch (`C/g · kh · kw`) has
+/// at most this many elements.
+const DIRECT_PATCH: usize = 512;
+
+/// The direct kernel computes blocks of 16 output channels: below this
+/// many, most of each block would be wasted.
+const DIRECT_OUTPUTS: usize = 8;
 
 /// Winograd's transforms pay from this many input and output channels on.
 const WINOGRAD_CHANNELS: usize = 16;
@@ -173,6 +181,59 @@ impl Geometry {
             .saturating_mul(self.patch())
             .saturating_mul(self.output_plane())
     }
+    /// Whether the direct kernel computes this convolution: small patches
+    /// over few channels, at least half a block of output channels.
+    fn direct_applies(&self) -> bool {
+        self.patch() <= DIRECT_PATCH
+            && self.out_group() >= DIRECT_OUTPUTS
+            && !self.is_pointwise()
+            && self.output_plane() > 0
+    }
+
+    /// The forward convolution for the direct kernel, if it applies.
+    fn direct(&self) -> Option<direct_conv::Shape> {
+        let p = &self.params;
+        (self.direct_applies() && p.padding == p.padding_end).then(|| direct_conv::Shape {
+            channels: self.in_group(),
+            outputs: self.out_group(),
+            input: self.input,
+            kernel: self.kernel,
+            output: self.output,
+            stride: p.stride,
+            dilation: p.dilation,
+            padding: p.padding,
+        })
+    }
+
+    /// The input gradient of a stride-1 convolution as a direct convolution
+    /// of the output gradient by the turned kernels, with `(k - 1)·d - padding`
+    /// zeros before, if it applies.
+    fn direct_adjoint(&self) -> Option<direct_conv::Shape> {
+        let p = &self.params;
+        let reach = [0, 1].map(|i| (self.kernel[i] - 1) * p.dilation[i]);
+        let fits = (0..2).all(|i| {
+            p.padding[i] <= reach[i]
+                && p.padding_end[i] <= reach[i]
+                && p.padding[i] == p.padding_end[i]
+        });
+        let adjoint_patch = self.out_group() * self.kernel[0] * self.kernel[1];
+        let applies = p.stride == [1, 1]
+            && fits
+            && adjoint_patch <= DIRECT_PATCH
+            && self.in_group() >= DIRECT_OUTPUTS
+            && !self.is_pointwise();
+        (applies && self.input_plane() > 0).then(|| direct_conv::Shape {
+            channels: self.out_group(),
+            outputs: self.in_group(),
+            input: self.output,
+            kernel: self.kernel,
+            output: self.input,
+            stride: [1, 1],
+            dilation: p.dilation,
+            padding: [reach[0] - p.padding[0], reach[1] - p.padding[1]],
+        })
+    }
+
     /// Whether Winograd's F(2×2, 3×3) computes this convolution: 3×3
     /// kernels, stride and dilation 1, one group, and enough channels for
     /// the transforms to pay.
@@ -514,6 +575,64 @@ fn with_scratch<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
     })
 }
 
+/// A convolution by the direct kernel (see [`direct_conv`]), group by
+/// group: `x` the batch, `w` the `[O, C/g, kh, kw]` kernels, `out` the
+/// output batch of `shape`'s sizes.
+fn direct_convolution<T: Float>(
+    geo: &Geometry,
+    shape: &direct_conv::Shape,
+    x: &[T],
+    w: &[T],
+    bias: Option<&[T]>,
+    out: &mut [T],
+) {
+    let groups = geo.groups();
+    let taps = shape.channels * shape.kernel[0] * shape.kernel[1];
+    let packed: Vec<Vec<T>> = w
+        .chunks_exact(shape.outputs * taps)
+        .map(|group| direct_conv::pack_weights(group, shape.outputs, taps))
+        .collect();
+    let group_in = shape.channels * shape.input[0] * shape.input[1];
+    let group_out = shape.outputs * shape.output[0] * shape.output[1];
+    over_batch(geo, out, groups * group_out, |first, chunk| {
+        let mut padded = Vec::new();
+        for (i, y) in chunk.chunks_exact_mut(groups * group_out).enumerate() {
+            let image = &x[(first + i) * groups * group_in..][..groups * group_in];
+            for g in 0..groups {
+                let bias = bias.map(|b| &b[g * shape.outputs..]);
+                let (input, output) = (
+                    &image[g * group_in..][..group_in],
+                    &mut y[g * group_out..][..group_out],
+                );
+                direct_conv::convolve(shape, input, &packed[g], bias, output, &mut padded);
+            }
+        }
+    });
+}
+
+/// The kernels turned 180° with their channels swapped, group by group:
+/// `[O, C/g, kh, kw]` to `[C, O/g, kh, kw]`, the kernels of the input
+/// gradient of a stride-1 convolution.
+fn turned_kernels<T: Float>(geo: &Geometry, w: &[T]) -> Vec<T> {
+    let (og, cg, taps) = (
+        geo.out_group(),
+        geo.in_group(),
+        geo.kernel[0] * geo.kernel[1],
+    );
+    let mut turned = vec![T::zero(); w.len()];
+    for g in 0..geo.groups() {
+        for o in 0..og {
+            for c in 0..cg {
+                for t in 0..taps {
+                    turned[((g * cg + c) * og + o) * taps + taps - 1 - t] =
+                        w[((g * og + o) * cg + c) * taps + t];
+                }
+            }
+        }
+    }
+    turned
+}
+
 /// A product wants at least this many columns: images with small outputs
 /// are grouped so that one product covers several of them.
 const PRODUCT_COLUMNS: usize = 1024;
@@ -610,6 +729,9 @@ fn forward<T: Float + GemmElement>(
         let u = winograd::transform_weights(w, geo.out_channels, geo.in_channels);
         return winograd_convolution(geo, &plan, x, &u, bias, out);
     }
+    if let Some(shape) = geo.direct() {
+        return direct_convolution(geo, &shape, x, w, bias, out);
+    }
     over_batch(geo, out, image_out, |first, chunk| {
         Scratch::with(geo, |scratch| {
             let images = chunk.len() / image_out.max(1);
@@ -660,6 +782,9 @@ fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mu
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let image_in = geo.in_channels * geo.input_plane();
     let group_in = geo.in_group() * geo.input_plane();
+    if let Some(shape) = geo.direct_adjoint() {
+        return direct_convolution(geo, &shape, dy, &turned_kernels(geo, w), None, dx);
+    }
     if let Some(plan) = geo.winograd_adjoint() {
         // A stride-1 3×3 convolution's input gradient is the convolution of
         // the output gradient by the kernels turned 180° with their

@@ -34,6 +34,7 @@ mod arith;
 mod conv;
 mod convert;
 mod creation;
+mod direct_conv;
 mod display;
 mod dtype;
 mod elementwise;

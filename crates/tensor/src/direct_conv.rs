@@ -1,0 +1,187 @@
+//! Direct convolution for small kernels over few channels (LeNet's
+//! layers): no column matrix is built. Each output position's patch is read
+//! in place from a zero-padded copy of the image, and a block of output
+//! channels (one SIMD register's worth) accumulates over the patch, four
+//! positions at a time. The loops are compiled for AVX-512 and AVX2+FMA as
+//! well as the baseline, and the best the CPU supports runs.
+
+use crate::arith::Float;
+
+/// Output channels per block: accumulators of this many lanes.
+const BLOCK: usize = 16;
+/// Output positions computed together (they share each weight load).
+const POSITIONS: usize = 4;
+
+/// One image group's convolution: sizes, stride, dilation and padding.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shape {
+    pub channels: usize,
+    pub outputs: usize,
+    pub input: [usize; 2],
+    pub kernel: [usize; 2],
+    pub output: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    pub padding: [usize; 2],
+}
+
+impl Shape {
+    /// The zero-padded image's size: large enough for every tap of every output.
+    fn padded(&self) -> [usize; 2] {
+        [0, 1].map(|i| {
+            let reach = (self.output[i].max(1) - 1) * self.stride[i]
+                + (self.kernel[i] - 1) * self.dilation[i]
+                + 1;
+            reach.max(self.padding[i] + self.input[i])
+        })
+    }
+}
+
+/// The weights `[O, C, kh, kw]` as `[⌈O/16⌉ blocks][C·kh·kw taps][16]`,
+/// zeros past the last output channel.
+pub(crate) fn pack_weights<T: Float>(weight: &[T], outputs: usize, taps: usize) -> Vec<T> {
+    let blocks = outputs.div_ceil(BLOCK);
+    let mut packed = vec![T::zero(); blocks * taps * BLOCK];
+    for o in 0..outputs {
+        for t in 0..taps {
+            packed[((o / BLOCK) * taps + t) * BLOCK + o % BLOCK] = weight[o * taps + t];
+        }
+    }
+    packed
+}
+
+/// `out` `[O, oh, ow]` = the convolution of `image` `[C, h, w]` by the packed
+/// weights, plus `bias`; `padded` is scratch.
+pub(crate) fn convolve<T: Float>(
+    shape: &Shape,
+    image: &[T],
+    packed: &[T],
+    bias: Option<&[T]>,
+    out: &mut [T],
+    padded: &mut Vec<T>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F.
+            return unsafe { convolve_avx512(shape, image, packed, bias, out, padded) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA.
+            return unsafe { convolve_avx2(shape, image, packed, bias, out, padded) };
+        }
+    }
+    convolve_generic::<T, false>(shape, image, packed, bias, out, padded)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+unsafe fn convolve_avx512<T: Float>(
+    shape: &Shape,
+    image: &[T],
+    packed: &[T],
+    bias: Option<&[T]>,
+    out: &mut [T],
+    padded: &mut Vec<T>,
+) {
+    convolve_generic::<T, true>(shape, image, packed, bias, out, padded)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn convolve_avx2<T: Float>(
+    shape: &Shape,
+    image: &[T],
+    packed: &[T],
+    bias: Option<&[T]>,
+    out: &mut [T],
+    padded: &mut Vec<T>,
+) {
+    convolve_generic::<T, true>(shape, image, packed, bias, out, padded)
+}
+
+/// The loops; with `FMA` each multiply-add is one fused instruction (only
+/// where the CPU has one: elsewhere `mul_add` is a slow library call).
+#[inline(always)]
+fn convolve_generic<T: Float, const FMA: bool>(
+    shape: &Shape,
+    image: &[T],
+    packed: &[T],
+    bias: Option<&[T]>,
+    out: &mut [T],
+    padded: &mut Vec<T>,
+) {
+    let [h, w] = shape.input;
+    let [ph, pw] = shape.padded();
+    let [kh, kw] = shape.kernel;
+    let [oh, ow] = shape.output;
+    let [sh, sw] = shape.stride;
+    let [dh, dw] = shape.dilation;
+    // The image inside its zero border.
+    padded.clear();
+    padded.resize(shape.channels * ph * pw, T::zero());
+    for (c, plane) in image.chunks_exact(h * w).enumerate() {
+        for y in 0..h {
+            let at = (c * ph + y + shape.padding[0]) * pw + shape.padding[1];
+            padded[at..at + w].copy_from_slice(&plane[y * w..(y + 1) * w]);
+        }
+    }
+    // Each tap's offset in the padded image.
+    let mut offsets = Vec::with_capacity(shape.channels * kh * kw);
+    for c in 0..shape.channels {
+        for ki in 0..kh {
+            for kj in 0..kw {
+                offsets.push((c * ph + ki * dh) * pw + kj * dw);
+            }
+        }
+    }
+    let taps = offsets.len();
+    let plane = oh * ow;
+    // Each output position's offset in the padded image, row after row.
+    let bases: Vec<usize> = (0..plane)
+        .map(|p| (p / ow) * sh * pw + (p % ow) * sw)
+        .collect();
+    let largest = offsets.last().copied().unwrap_or(0) + bases.last().copied().unwrap_or(0);
+    assert!(
+        largest < padded.len(),
+        "direct convolution: a tap reads past the padded image"
+    );
+    for block in 0..shape.outputs.div_ceil(BLOCK) {
+        let weights = &packed[block * taps * BLOCK..(block + 1) * taps * BLOCK];
+        let first = block * BLOCK;
+        let count = BLOCK.min(shape.outputs - first);
+        let mut start = [T::zero(); BLOCK];
+        if let Some(bias) = bias {
+            start[..count].copy_from_slice(&bias[first..first + count]);
+        }
+        for chunk in (0..plane).step_by(POSITIONS) {
+            let n = POSITIONS.min(plane - chunk);
+            let mut acc = [start; POSITIONS];
+            // Past the last position, repeat it (computed, not stored).
+            let at: [usize; POSITIONS] = std::array::from_fn(|q| bases[chunk + q.min(n - 1)]);
+            for (t, &offset) in offsets.iter().enumerate() {
+                let wt: &[T; BLOCK] = weights[t * BLOCK..(t + 1) * BLOCK]
+                    .try_into()
+                    .expect("a block");
+                for q in 0..POSITIONS {
+                    // SAFETY: every base plus every offset is at most
+                    // `largest` (both lists increase), checked above.
+                    let v = unsafe { *padded.get_unchecked(at[q] + offset) };
+                    for j in 0..BLOCK {
+                        acc[q][j] = if FMA {
+                            v.mul_add(wt[j], acc[q][j])
+                        } else {
+                            acc[q][j].add(v.mul(wt[j]))
+                        };
+                    }
+                }
+            }
+            for (q, acc) in acc.iter().enumerate().take(n) {
+                for (j, &value) in acc.iter().enumerate().take(count) {
+                    out[(first + j) * plane + chunk + q] = value;
+                }
+            }
+        }
+    }
+}
