@@ -129,7 +129,7 @@ fn run_raw(bin: &str, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-const BINARIES: [&str; 7] = [
+const BINARIES: [&str; 9] = [
     env!("CARGO_BIN_EXE_scratch"),
     env!("CARGO_BIN_EXE_concise"),
     env!("CARGO_BIN_EXE_autograd"),
@@ -137,6 +137,8 @@ const BINARIES: [&str; 7] = [
     env!("CARGO_BIN_EXE_mlp"),
     env!("CARGO_BIN_EXE_dropout"),
     env!("CARGO_BIN_EXE_weight_decay"),
+    env!("CARGO_BIN_EXE_lenet"),
+    env!("CARGO_BIN_EXE_resnet"),
 ];
 
 #[test]
@@ -158,6 +160,22 @@ fn every_binary_has_help_and_rejects_bad_flags_with_its_usage() {
             );
         }
     }
+}
+
+#[test]
+fn the_cnn_binaries_list_their_models_and_reject_unknown_ones() {
+    let (code, stdout, _) = run_raw(env!("CARGO_BIN_EXE_lenet"), &["--help"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("sigmoid") && stdout.contains("relu") && stdout.contains("batch-norm"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run_raw(env!("CARGO_BIN_EXE_lenet"), &["--model", "alexnet"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("invalid value 'alexnet'"), "{stderr}");
+    let (code, stdout, _) = run_raw(env!("CARGO_BIN_EXE_resnet"), &["--help"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("--width-divisor"), "{stdout}");
 }
 
 #[test]
