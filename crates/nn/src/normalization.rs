@@ -169,6 +169,14 @@ fn affine(
     })
 }
 
+/// The named tensors that are present, as `named_parameters` lists them.
+fn present<const N: usize>(tensors: [(&str, &Option<Tensor>); N]) -> Vec<(String, Tensor)> {
+    tensors
+        .into_iter()
+        .filter_map(|(name, t)| t.as_ref().map(|t| (name.to_string(), t.clone())))
+        .collect()
+}
+
 /// `shape` as view arguments.
 fn signed(shape: &[usize]) -> Vec<isize> {
     shape.iter().map(|&d| d as isize).collect()
@@ -490,10 +498,7 @@ impl<const D: usize> Module for BatchNorm<D> {
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        [("weight", &self.weight), ("bias", &self.bias)]
-            .into_iter()
-            .filter_map(|(n, t)| t.as_ref().map(|t| (n.to_string(), t.clone())))
-            .collect()
+        present([("weight", &self.weight), ("bias", &self.bias)])
     }
 
     fn parameters_mut(&mut self) -> Vec<&mut Tensor> {
@@ -501,14 +506,11 @@ impl<const D: usize> Module for BatchNorm<D> {
     }
 
     fn named_buffers(&self) -> Vec<(String, Tensor)> {
-        [
+        present([
             ("running_mean", &self.running_mean),
             ("running_var", &self.running_var),
             ("num_batches_tracked", &self.num_batches_tracked),
-        ]
-        .into_iter()
-        .filter_map(|(n, t)| t.as_ref().map(|t| (n.to_string(), t.clone())))
-        .collect()
+        ])
     }
 
     fn buffers_mut(&mut self) -> Vec<&mut Tensor> {
@@ -630,10 +632,7 @@ macro_rules! affine_module {
             }
 
             fn named_parameters(&self) -> Vec<(String, Tensor)> {
-                [("weight", &self.weight), ("bias", &self.bias)]
-                    .into_iter()
-                    .filter_map(|(n, t)| t.as_ref().map(|t| (n.to_string(), t.clone())))
-                    .collect()
+                present([("weight", &self.weight), ("bias", &self.bias)])
             }
 
             fn parameters_mut(&mut self) -> Vec<&mut Tensor> {

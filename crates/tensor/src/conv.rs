@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::alloc::checked_numel;
 use crate::arith::Float;
+use crate::dtype::float_kernel;
 use crate::dtype::DType;
 use crate::error::{Result, TensorError};
 use crate::matmul::{gemm, GemmElement, MatRef};
@@ -181,6 +182,39 @@ impl Geometry {
             .saturating_mul(self.patch())
             .saturating_mul(self.output_plane())
     }
+    /// The output's shape `[N, O, oH, oW]`.
+    fn output_shape(&self) -> [usize; 4] {
+        [
+            self.batch,
+            self.out_channels,
+            self.output[0],
+            self.output[1],
+        ]
+    }
+
+    /// An error unless `grad` has the output's shape (the gradients' check).
+    fn expect_output(&self, op: &'static str, grad: &[usize]) -> Result<()> {
+        let (input, weight) = (
+            [self.batch, self.in_channels, self.input[0], self.input[1]],
+            [
+                self.out_channels,
+                self.in_group(),
+                self.kernel[0],
+                self.kernel[1],
+            ],
+        );
+        match grad == self.output_shape() {
+            true => Ok(()),
+            false => Err(TensorError::invalid(
+                op,
+                format!(
+                    "a convolution of an input of size {input:?} by a weight of size {weight:?} gives an output of size {:?}, not {grad:?}",
+                    self.output_shape()
+                ),
+            )),
+        }
+    }
+
     /// Whether the direct kernel computes this convolution: small patches
     /// over few channels, at least half a block of output channels.
     fn direct_applies(&self) -> bool {
@@ -953,22 +987,6 @@ fn float_dtype(op: &'static str, a: &Tensor, b: &Tensor) -> Result<DType> {
     }
 }
 
-/// Runs `f::<f32>` or `f::<f64>` for `dtype`.
-macro_rules! float_kernel {
-    ($dtype:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::Float64 => {
-                type $T = f64;
-                $body
-            }
-            _ => {
-                type $T = f32;
-                $body
-            }
-        }
-    };
-}
-
 impl Tensor {
     /// 2-D convolution (cross-correlation, as in PyTorch) of a batch
     /// `[N, C, H, W]` with `weight` `[O, C/groups, kH, kW]` and an optional
@@ -1055,15 +1073,7 @@ impl Tensor {
             input_size[1],
         ];
         let geo = geometry(OP, &input, ws, params)?;
-        if gs != [geo.batch, geo.out_channels, geo.output[0], geo.output[1]] {
-            return Err(TensorError::invalid(
-                OP,
-                format!(
-                    "a convolution of an input of size {input:?} by a weight of size {ws:?} gives an output of size {:?}, not {gs:?}",
-                    [geo.batch, geo.out_channels, geo.output[0], geo.output[1]]
-                ),
-            ));
-        }
+        geo.expect_output(OP, gs)?;
         checked_numel(OP, &input)?;
         let (g, w) = (self.contiguous(), weight.contiguous());
         float_kernel!(dtype, T => {
@@ -1098,15 +1108,7 @@ impl Tensor {
         }
         let weight = [gs[1], xs[1] / params.groups, kernel_size[0], kernel_size[1]];
         let geo = geometry(OP, xs, &weight, params)?;
-        if gs != [geo.batch, geo.out_channels, geo.output[0], geo.output[1]] {
-            return Err(TensorError::invalid(
-                OP,
-                format!(
-                    "a convolution of an input of size {xs:?} by a weight of size {weight:?} gives an output of size {:?}, not {gs:?}",
-                    [geo.batch, geo.out_channels, geo.output[0], geo.output[1]]
-                ),
-            ));
-        }
+        geo.expect_output(OP, gs)?;
         checked_numel(OP, &weight)?;
         let (x, g) = (self.contiguous(), grad.contiguous());
         float_kernel!(dtype, T => {

@@ -200,3 +200,21 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
+
+/// Runs `$body` with `$T` the float type of `$dtype`: `f64` for float64,
+/// `f32` otherwise (callers have checked that the dtype is a float).
+macro_rules! float_kernel {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            $crate::DType::Float64 => {
+                type $T = f64;
+                $body
+            }
+            _ => {
+                type $T = f32;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use float_kernel;

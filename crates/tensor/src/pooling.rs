@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::arith::Float;
-use crate::dtype::DType;
+use crate::dtype::{float_kernel, DType};
 use crate::error::{Result, TensorError};
 use crate::tensor::Tensor;
 
@@ -457,22 +457,6 @@ fn per_plane<T: Float, U: Send>(
                 .for_each(|(i, o)| work(i, o));
         });
     }
-}
-
-/// Runs `$body` with `$T` the float type of `$dtype`.
-macro_rules! float_kernel {
-    ($dtype:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::Float64 => {
-                type $T = f64;
-                $body
-            }
-            _ => {
-                type $T = f32;
-                $body
-            }
-        }
-    };
 }
 
 impl Tensor {

@@ -96,6 +96,11 @@ impl Layout {
     }
 }
 
+/// `f()` if `need` (an input needs its gradient), else `None`.
+fn when(need: bool, f: impl FnOnce() -> Result<Tensor>) -> Result<Option<Tensor>> {
+    need.then(f).transpose()
+}
+
 /// The last two dims of a 4-D shape.
 fn spatial(shape: &[usize]) -> [usize; 2] {
     [shape[2], shape[3]]
@@ -191,22 +196,20 @@ impl Tensor {
             },
             move |g, s, needs| {
                 let g = layout.image(g)?;
-                let gx = match needs[0] {
-                    true => Some(layout.unimage(g.conv2d_input_grad(
+                let gx = when(needs[0], || {
+                    layout.unimage(g.conv2d_input_grad(
                         &layout.kernel(&s[1])?,
                         params,
                         input_size,
-                    )?)?),
-                    false => None,
-                };
-                let gw = match needs[1] {
-                    true => Some(layout.unkernel(layout.image(&s[0])?.conv2d_weight_grad(
+                    )?)
+                })?;
+                let gw = when(needs[1], || {
+                    layout.unkernel(layout.image(&s[0])?.conv2d_weight_grad(
                         &g,
                         params,
                         kernel_size,
-                    )?)?),
-                    false => None,
-                };
+                    )?)
+                })?;
                 let gb = match needs.get(2) {
                     Some(true) => Some(bias_grad(&g)?),
                     _ => None,
@@ -239,14 +242,8 @@ impl Tensor {
             },
             move |h, s, needs| {
                 let (g, w) = (&s[0], &s[1]);
-                let gg = match needs[0] {
-                    true => Some(h.conv2d_raw(w, params)?),
-                    false => None,
-                };
-                let gw = match needs[1] {
-                    true => Some(h.conv2d_weight_grad(g, params, kernel_size)?),
-                    false => None,
-                };
+                let gg = when(needs[0], || h.conv2d_raw(w, params))?;
+                let gw = when(needs[1], || h.conv2d_weight_grad(g, params, kernel_size))?;
                 Ok([gg, gw].into())
             },
         ))
@@ -275,14 +272,8 @@ impl Tensor {
             },
             move |v, s, needs| {
                 let (x, g) = (&s[0], &s[1]);
-                let gx = match needs[0] {
-                    true => Some(g.conv2d_input_grad(v, params, input_size)?),
-                    false => None,
-                };
-                let gg = match needs[1] {
-                    true => Some(x.conv2d_raw(v, params)?),
-                    false => None,
-                };
+                let gx = when(needs[0], || g.conv2d_input_grad(v, params, input_size))?;
+                let gg = when(needs[1], || x.conv2d_raw(v, params))?;
                 Ok([gx, gg].into())
             },
         ))
@@ -376,18 +367,10 @@ impl Tensor {
             },
             move |h, s, needs| {
                 let h = layout.image(h)?;
-                let gx = match needs[0] {
-                    true => Some(layout.unimage(h.conv2d_raw(&s[1], params)?)?),
-                    false => None,
-                };
-                let gw = match needs[1] {
-                    true => Some(h.conv2d_weight_grad(
-                        &layout.image(&s[0])?,
-                        params,
-                        kernel_size(&s[1]),
-                    )?),
-                    false => None,
-                };
+                let gx = when(needs[0], || layout.unimage(h.conv2d_raw(&s[1], params)?))?;
+                let gw = when(needs[1], || {
+                    h.conv2d_weight_grad(&layout.image(&s[0])?, params, kernel_size(&s[1]))
+                })?;
                 let gb = match needs.get(2) {
                     Some(true) => Some(bias_grad(&h)?),
                     _ => None,
