@@ -284,7 +284,7 @@ impl Geometry {
 
     /// The forward convolution as a Winograd plan, if it applies.
     fn winograd(&self) -> Option<winograd::Plan> {
-        self.winograd_applies().then(|| winograd::Plan {
+        self.winograd_applies().then_some(winograd::Plan {
             batch: self.batch,
             channels: self.in_channels,
             outputs: self.out_channels,
@@ -792,7 +792,7 @@ fn forward<T: Float + GemmElement>(
                     }
                     let ld = count * l;
                     let patches = matrix(scratch.columns(geo, x, first + start, count, g), k, ld);
-                    product(weight, patches, &mut scratch.rows, ld, false);
+                    product(weight, patches, scratch.rows, ld, false);
                     // Each image's rows of the product, plus the bias, into place.
                     for b in 0..count {
                         let y = &mut chunk[(start + b) * image_out + g * og * l..][..og * l];
@@ -844,7 +844,7 @@ fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mu
                 for g in 0..geo.groups() {
                     let weight = matrix(&w[g * og * k..], og, k).t();
                     let grad = matrix(
-                        gradient_rows(geo, dy, &mut scratch.rows, first + start, count, g),
+                        gradient_rows(geo, dy, scratch.rows, first + start, count, g),
                         og,
                         ld,
                     );
@@ -853,7 +853,7 @@ fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mu
                         product(weight, grad, group, l, false);
                         continue;
                     }
-                    product(weight, grad, &mut scratch.cols, ld, false);
+                    product(weight, grad, scratch.cols, ld, false);
                     for b in 0..count {
                         let group = &mut chunk[(start + b) * image_in + g * group_in..][..group_in];
                         col2im(geo, &scratch.cols[b * l..], group, ld);
@@ -879,7 +879,7 @@ fn weight_grad<T: Float + GemmElement>(geo: &Geometry, x: &[T], dy: &[T], dw: &m
                 for g in 0..geo.groups() {
                     let patches = matrix(scratch.columns(geo, x, start, count, g), k, ld).t();
                     let rows = matrix(
-                        gradient_rows(geo, dy, &mut scratch.rows, start, count, g),
+                        gradient_rows(geo, dy, scratch.rows, start, count, g),
                         og,
                         ld,
                     );

@@ -327,8 +327,8 @@ pub(crate) fn transform_weight_grad<T: Float>(
         let mut s = [[T::zero(); 4]; 3];
         for k in 0..4 {
             let column = g_t([u(0, k), u(1, k), u(2, k), u(3, k)]);
-            for j in 0..3 {
-                s[j][k] = column[j];
+            for (row, value) in s.iter_mut().zip(column) {
+                row[k] = value;
             }
         }
         // (Gᵀ dU) G: 3×3.
