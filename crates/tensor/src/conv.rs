@@ -33,6 +33,10 @@ const DIRECT_PATCH: usize = 512;
 /// many, most of each block would be wasted.
 const DIRECT_OUTPUTS: usize = 8;
 
+/// Columns (tiles) per set of Winograd products: the transformed tiles of
+/// a block (`16 · (C + O)` values per tile) then stay near the cache.
+const WINOGRAD_COLUMNS: usize = 128;
+
 /// Winograd's transforms pay from this many input and output channels on.
 const WINOGRAD_CHANNELS: usize = 16;
 
@@ -484,28 +488,35 @@ fn winograd_convolution<T: Float + GemmElement>(
     bias: Option<&[T]>,
     out: &mut [T],
 ) {
-    let tiles = plan.tiles_per_image();
-    let per_product = plan.images_per_product(PRODUCT_COLUMNS);
+    let tw = plan.tiles()[1];
     let image_in = plan.channels * plan.input[0] * plan.input[1];
     let image_out = plan.outputs * plan.output[0] * plan.output[1];
-    let columns = per_product * tiles;
+    let columns = plan.block_columns(WINOGRAD_COLUMNS);
     let (v_len, m_len) = (16 * plan.channels * columns, 16 * plan.outputs * columns);
     over_batch(geo, out, image_out, |first, chunk| {
         with_scratch::<T, _>(v_len + m_len, |buffer| {
             let (v, m) = buffer.split_at_mut(v_len);
             let mut padded = Vec::new();
             let images = chunk.len() / image_out.max(1);
-            for start in (0..images).step_by(per_product) {
-                let count = per_product.min(images - start);
-                let ld = count * tiles;
+            for (start, count, rows) in plan.blocks(0..images, WINOGRAD_COLUMNS) {
+                let block = rows.len() * tw;
+                let ld = count * block;
                 for b in 0..count {
                     let image = &x[(first + start + b) * image_in..][..image_in];
-                    winograd::transform_input(plan, image, v, ld, b * tiles, &mut padded);
+                    winograd::transform_input(
+                        plan,
+                        image,
+                        v,
+                        ld,
+                        b * block,
+                        rows.clone(),
+                        &mut padded,
+                    );
                 }
                 winograd::products(plan, u, v, m, ld);
                 for b in 0..count {
                     let y = &mut chunk[(start + b) * image_out..][..image_out];
-                    winograd::transform_output(plan, m, ld, b * tiles, bias, y);
+                    winograd::transform_output(plan, m, ld, b * block, rows.clone(), bias, y);
                 }
             }
         })
@@ -523,11 +534,10 @@ fn winograd_weight_grad<T: Float + GemmElement>(
     dy: &[T],
     dw: &mut [T],
 ) {
-    let tiles = plan.tiles_per_image();
-    let per_product = plan.images_per_product(PRODUCT_COLUMNS);
+    let tw = plan.tiles()[1];
     let image_in = plan.channels * plan.input[0] * plan.input[1];
     let image_out = plan.outputs * plan.output[0] * plan.output[1];
-    let columns = per_product * tiles;
+    let columns = plan.block_columns(WINOGRAD_COLUMNS);
     let (v_len, m_len) = (16 * plan.channels * columns, 16 * plan.outputs * columns);
     let du_len = 16 * plan.outputs * plan.channels;
     let sum_images = |images: std::ops::Range<usize>| -> Vec<T> {
@@ -535,26 +545,29 @@ fn winograd_weight_grad<T: Float + GemmElement>(
         with_scratch::<T, _>(v_len + m_len, |buffer| {
             let (v, m) = buffer.split_at_mut(v_len);
             let mut padded = Vec::new();
-            for (i, start) in images.clone().step_by(per_product).enumerate() {
-                let count = per_product.min(images.end - start);
-                let ld = count * tiles;
+            for (i, (start, count, rows)) in plan
+                .blocks(images, WINOGRAD_COLUMNS)
+                .into_iter()
+                .enumerate()
+            {
+                let block = rows.len() * tw;
+                let ld = count * block;
                 for b in 0..count {
                     let n = start + b;
+                    let (image, grad) = (
+                        &x[n * image_in..][..image_in],
+                        &dy[n * image_out..][..image_out],
+                    );
                     winograd::transform_input(
                         plan,
-                        &x[n * image_in..][..image_in],
+                        image,
                         v,
                         ld,
-                        b * tiles,
+                        b * block,
+                        rows.clone(),
                         &mut padded,
                     );
-                    winograd::transform_output_grad(
-                        plan,
-                        &dy[n * image_out..][..image_out],
-                        m,
-                        ld,
-                        b * tiles,
-                    );
+                    winograd::transform_output_grad(plan, grad, m, ld, b * block, rows.clone());
                 }
                 winograd::weight_products(plan, m, v, &mut du, ld, i > 0);
             }

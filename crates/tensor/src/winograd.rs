@@ -9,6 +9,8 @@
 //! coefficients are 0, ±1 and ½), so results differ from the direct
 //! method by rounding only.
 
+use std::ops::Range;
+
 use crate::arith::Float;
 use crate::matmul::{gemm, GemmElement, MatRef};
 
@@ -27,18 +29,51 @@ pub(crate) struct Plan {
 
 /// Output tiles per image and in each direction.
 impl Plan {
-    fn tiles(&self) -> [usize; 2] {
+    pub(crate) fn tiles(&self) -> [usize; 2] {
         [self.output[0].div_ceil(2), self.output[1].div_ceil(2)]
     }
 
-    pub(crate) fn tiles_per_image(&self) -> usize {
+    fn tiles_per_image(&self) -> usize {
         let [th, tw] = self.tiles();
         th * tw
     }
 
-    /// Images per product: enough tiles to fill a product of about `columns` columns.
-    pub(crate) fn images_per_product(&self, columns: usize) -> usize {
-        (columns / self.tiles_per_image().max(1)).clamp(1, self.batch.max(1))
+    /// The pieces one set of products covers, each `(first image, images,
+    /// tile rows)`: whole images grouped while they have fewer than
+    /// `columns` tiles, else one image's tile rows in blocks of about
+    /// `columns` tiles, so that a block's transformed tiles stay in cache.
+    pub(crate) fn blocks(
+        &self,
+        images: Range<usize>,
+        columns: usize,
+    ) -> Vec<(usize, usize, Range<usize>)> {
+        let [th, tw] = self.tiles();
+        let per_product = (columns / self.tiles_per_image().max(1)).max(1);
+        if per_product > 1 || th == 0 {
+            return images
+                .clone()
+                .step_by(per_product)
+                .map(|start| (start, per_product.min(images.end - start), 0..th))
+                .collect();
+        }
+        let rows = (columns / tw.max(1)).max(1);
+        images
+            .flat_map(|n| {
+                (0..th)
+                    .step_by(rows)
+                    .map(move |r| (n, 1, r..(r + rows).min(th)))
+            })
+            .collect()
+    }
+
+    /// The most columns [`blocks`](Plan::blocks) gives one set of products.
+    pub(crate) fn block_columns(&self, columns: usize) -> usize {
+        let [th, tw] = self.tiles();
+        let per_product = (columns / self.tiles_per_image().max(1)).max(1);
+        match per_product > 1 {
+            true => per_product.min(self.batch.max(1)) * self.tiles_per_image(),
+            false => (columns / tw.max(1)).max(1).min(th) * tw,
+        }
     }
 }
 
@@ -69,20 +104,22 @@ pub(crate) fn transform_weights<T: Float>(weight: &[T], outputs: usize, channels
     u
 }
 
-/// `V = Bᵀ d B` of every 4×4 tile of one image `[C, H, W]`, written at
-/// column `col` of the 16 matrices `[C, ld]` in `v`. `padded` is scratch for
-/// one zero-padded channel.
+/// `V = Bᵀ d B` of the 4×4 tiles in tile rows `rows` of one image
+/// `[C, H, W]`, written from column `col` of the 16 matrices `[C, ld]` in
+/// `v`. `padded` is scratch for those rows of one zero-padded channel.
 pub(crate) fn transform_input<T: Float>(
     plan: &Plan,
     image: &[T],
     v: &mut [T],
     ld: usize,
     col: usize,
+    rows: Range<usize>,
     padded: &mut Vec<T>,
 ) {
-    let [th, tw] = plan.tiles();
+    let tw = plan.tiles()[1];
     let [h, w] = plan.input;
-    let (ph, pw) = (2 * th + 2, 2 * tw + 2);
+    let (ph, pw) = (2 * rows.len() + 2, 2 * tw + 2);
+    let first_row = 2 * rows.start;
     padded.clear();
     padded.resize(ph * pw, T::zero());
     let matrix = plan.channels * ld;
@@ -91,7 +128,7 @@ pub(crate) fn transform_input<T: Float>(
         for y in 0..ph {
             let row = &mut padded[y * pw..(y + 1) * pw];
             row.fill(T::zero());
-            let Some(sy) = (y as isize - plan.pad[0] as isize)
+            let Some(sy) = ((first_row + y) as isize - plan.pad[0] as isize)
                 .try_into()
                 .ok()
                 .filter(|&sy: &usize| sy < h)
@@ -106,7 +143,7 @@ pub(crate) fn transform_input<T: Float>(
         // `d B` of each of the 4 input rows, then `Bᵀ (d B)` into V.
         let mut q = vec![T::zero(); 16 * tw];
         let (mut even, mut odd) = (vec![T::zero(); tw + 1], vec![T::zero(); tw + 1]);
-        for ty in 0..th {
+        for ty in 0..rows.len() {
             for r in 0..4 {
                 let row = &padded[(2 * ty + r) * pw..(2 * ty + r + 1) * pw];
                 let (q0, rest) = q[r * 4 * tw..(r + 1) * 4 * tw].split_at_mut(tw);
@@ -167,17 +204,18 @@ pub(crate) fn products<T: Float + GemmElement>(
 }
 
 /// `Y = Aᵀ M A` of every tile at column `col` of `m`, written into one
-/// output image `[O, oh, ow]` (plus `bias`), the last row and column of
-/// tiles cut to the output's size.
+/// output image `[O, oh, ow]` (plus `bias`) for the tile rows `rows`, the
+/// last row and column of tiles cut to the output's size.
 pub(crate) fn transform_output<T: Float>(
     plan: &Plan,
     m: &[T],
     ld: usize,
     col: usize,
+    rows: Range<usize>,
     bias: Option<&[T]>,
     out: &mut [T],
 ) {
-    let [th, tw] = plan.tiles();
+    let tw = plan.tiles()[1];
     let [oh, ow] = plan.output;
     let matrix = plan.outputs * ld;
     // Per row of tiles, in two passes that vectorize across the tiles:
@@ -186,8 +224,8 @@ pub(crate) fn transform_output<T: Float>(
     let (mut left, mut right) = (vec![T::zero(); tw], vec![T::zero(); tw]);
     for (o, plane) in out.chunks_exact_mut(oh * ow).enumerate() {
         let shift = bias.map_or(T::zero(), |b| b[o]);
-        for ty in 0..th {
-            let base = o * ld + col + ty * tw;
+        for ty in rows.clone() {
+            let base = o * ld + col + (ty - rows.start) * tw;
             let at = |xi: usize| &m[xi * matrix + base..][..tw];
             for k in 0..4 {
                 let (m0, m1, m2, m3) = (at(k), at(4 + k), at(8 + k), at(12 + k));
@@ -223,16 +261,17 @@ pub(crate) fn transform_output<T: Float>(
 }
 
 /// `Ŷ = A dY Aᵀ` (the adjoint of the output transform) of every 2×2 tile of
-/// one output gradient `[O, oh, ow]` (zeros past the edge), written at
-/// column `col` of the 16 matrices `[O, ld]` in `m`.
+/// one output gradient `[O, oh, ow]` (zeros past the edge) in tile rows
+/// `rows`, written from column `col` of the 16 matrices `[O, ld]` in `m`.
 pub(crate) fn transform_output_grad<T: Float>(
     plan: &Plan,
     grad: &[T],
     m: &mut [T],
     ld: usize,
     col: usize,
+    rows: Range<usize>,
 ) {
-    let [th, tw] = plan.tiles();
+    let tw = plan.tiles()[1];
     let [oh, ow] = plan.output;
     let matrix = plan.outputs * ld;
     // Two gradient rows at a time, zero past the edge; then, per row `i` of
@@ -245,7 +284,7 @@ pub(crate) fn transform_output_grad<T: Float>(
         vec![T::zero(); 2 * tw],
     );
     for (o, plane) in grad.chunks_exact(oh * ow).enumerate() {
-        for ty in 0..th {
+        for ty in rows.clone() {
             for (r, row) in [&mut y0, &mut y1].into_iter().enumerate() {
                 let y = 2 * ty + r;
                 row.fill(T::zero());
@@ -253,7 +292,7 @@ pub(crate) fn transform_output_grad<T: Float>(
                     row[..ow].copy_from_slice(&plane[y * ow..(y + 1) * ow]);
                 }
             }
-            let base = o * ld + col + ty * tw;
+            let base = o * ld + col + (ty - rows.start) * tw;
             for i in 0..4 {
                 for ((t, &a), &b) in t.iter_mut().zip(&y0).zip(&y1) {
                     *t = match i {
