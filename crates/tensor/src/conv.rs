@@ -657,6 +657,61 @@ fn direct_convolution<T: Float>(
     });
 }
 
+/// The weight gradient by the direct kernel, group by group: each worker
+/// sums its images into its own packed sums, which are added and unpacked.
+fn direct_weight_grad<T: Float>(
+    geo: &Geometry,
+    shape: &direct_conv::Shape,
+    x: &[T],
+    dy: &[T],
+    dw: &mut [T],
+) {
+    let groups = geo.groups();
+    let taps = shape.channels * shape.kernel[0] * shape.kernel[1];
+    let packed_len = shape.outputs.div_ceil(16) * taps * 16;
+    let group_in = shape.channels * shape.input[0] * shape.input[1];
+    let group_out = shape.outputs * shape.output[0] * shape.output[1];
+    let sum_images = |images: std::ops::Range<usize>| -> Vec<T> {
+        let mut sums = vec![T::zero(); groups * packed_len];
+        let (mut padded, mut transposed) = (Vec::new(), Vec::new());
+        for n in images {
+            for g in 0..groups {
+                let image = &x[(n * groups + g) * group_in..][..group_in];
+                let grad = &dy[(n * groups + g) * group_out..][..group_out];
+                let acc = &mut sums[g * packed_len..(g + 1) * packed_len];
+                direct_conv::weight_grad(shape, image, grad, acc, &mut padded, &mut transposed);
+            }
+        }
+        sums
+    };
+    let sums = if geo.parallel() {
+        let images = geo.batch.div_ceil(crate::pool::threads());
+        let partials: Vec<Vec<T>> = crate::pool::install(|| {
+            (0..geo.batch.div_ceil(images))
+                .into_par_iter()
+                .map(|i| sum_images(i * images..((i + 1) * images).min(geo.batch)))
+                .collect()
+        });
+        partials
+            .into_iter()
+            .reduce(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| *a = a.add(*b));
+                a
+            })
+            .expect("a batch of at least one image")
+    } else {
+        sum_images(0..geo.batch)
+    };
+    for (g, weights) in dw.chunks_exact_mut(shape.outputs * taps).enumerate() {
+        direct_conv::unpack_weights(
+            &sums[g * packed_len..(g + 1) * packed_len],
+            shape.outputs,
+            taps,
+            weights,
+        );
+    }
+}
+
 /// The kernels turned 180° with their channels swapped, group by group:
 /// `[O, C/g, kh, kw]` to `[C, O/g, kh, kw]`, the kernels of the input
 /// gradient of a stride-1 convolution.
@@ -882,6 +937,9 @@ fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mu
 fn weight_grad<T: Float + GemmElement>(geo: &Geometry, x: &[T], dy: &[T], dw: &mut [T]) {
     if let Some(plan) = geo.winograd() {
         return winograd_weight_grad(geo, &plan, x, dy, dw);
+    }
+    if let Some(shape) = geo.direct() {
+        return direct_weight_grad(geo, &shape, x, dy, dw);
     }
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let sum_images = |images: std::ops::Range<usize>, acc: &mut [T]| {

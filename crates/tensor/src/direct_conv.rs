@@ -12,6 +12,37 @@ const BLOCK: usize = 16;
 /// Output positions computed together (they share each weight load).
 const POSITIONS: usize = 4;
 
+/// Defines `$name` to run `$generic::<T, FMA>` compiled for AVX-512 or
+/// AVX2+FMA when the CPU has them (checked at run time), else for the
+/// baseline without fused multiply-adds.
+macro_rules! simd_versions {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident<$T:ident>($($arg:ident: $ty:ty),*) => $generic:ident) => {
+        $(#[$doc])*
+        $vis fn $name<$T: Float>($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,fma")]
+                unsafe fn avx512<$T: Float>($($arg: $ty),*) {
+                    $generic::<$T, true>($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2<$T: Float>($($arg: $ty),*) {
+                    $generic::<$T, true>($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F (and so FMA).
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU supports AVX2 and FMA.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $generic::<$T, false>($($arg),*)
+        }
+    };
+}
+
 /// One image group's convolution: sizes, stride, dilation and padding.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Shape {
@@ -50,55 +81,52 @@ pub(crate) fn pack_weights<T: Float>(weight: &[T], outputs: usize, taps: usize) 
     packed
 }
 
-/// `out` `[O, oh, ow]` = the convolution of `image` `[C, h, w]` by the packed
-/// weights, plus `bias`; `padded` is scratch.
-pub(crate) fn convolve<T: Float>(
-    shape: &Shape,
-    image: &[T],
-    packed: &[T],
-    bias: Option<&[T]>,
-    out: &mut [T],
-    padded: &mut Vec<T>,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F.
-            return unsafe { convolve_avx512(shape, image, packed, bias, out, padded) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports AVX2 and FMA.
-            return unsafe { convolve_avx2(shape, image, packed, bias, out, padded) };
+simd_versions! {
+    /// `out` `[O, oh, ow]` = the convolution of `image` `[C, h, w]` by the
+    /// packed weights, plus `bias`; `padded` is scratch.
+    pub(crate) fn convolve<T>(
+        shape: &Shape,
+        image: &[T],
+        packed: &[T],
+        bias: Option<&[T]>,
+        out: &mut [T],
+        padded: &mut Vec<T>
+    ) => convolve_generic
+}
+
+/// Copies `image` into `padded` inside its zero border (so taps never test
+/// bounds) and returns each tap's offset there, in `[C, kh, kw]` order.
+fn pad_image<T: Float>(shape: &Shape, image: &[T], padded: &mut Vec<T>) -> Vec<usize> {
+    let [h, w] = shape.input;
+    let [ph, pw] = shape.padded();
+    let [kh, kw] = shape.kernel;
+    let [dh, dw] = shape.dilation;
+    padded.clear();
+    padded.resize(shape.channels * ph * pw, T::zero());
+    for (c, plane) in image.chunks_exact(h * w).enumerate() {
+        for y in 0..h {
+            let at = (c * ph + y + shape.padding[0]) * pw + shape.padding[1];
+            padded[at..at + w].copy_from_slice(&plane[y * w..(y + 1) * w]);
         }
     }
-    convolve_generic::<T, false>(shape, image, packed, bias, out, padded)
+    let mut offsets = Vec::with_capacity(shape.channels * kh * kw);
+    for c in 0..shape.channels {
+        for ki in 0..kh {
+            for kj in 0..kw {
+                offsets.push((c * ph + ki * dh) * pw + kj * dw);
+            }
+        }
+    }
+    offsets
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-unsafe fn convolve_avx512<T: Float>(
-    shape: &Shape,
-    image: &[T],
-    packed: &[T],
-    bias: Option<&[T]>,
-    out: &mut [T],
-    padded: &mut Vec<T>,
-) {
-    convolve_generic::<T, true>(shape, image, packed, bias, out, padded)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn convolve_avx2<T: Float>(
-    shape: &Shape,
-    image: &[T],
-    packed: &[T],
-    bias: Option<&[T]>,
-    out: &mut [T],
-    padded: &mut Vec<T>,
-) {
-    convolve_generic::<T, true>(shape, image, packed, bias, out, padded)
+/// Each output position's offset in the padded image, row after row.
+fn position_bases(shape: &Shape) -> Vec<usize> {
+    let [_, pw] = shape.padded();
+    let [oh, ow] = shape.output;
+    (0..oh * ow)
+        .map(|p| (p / ow) * shape.stride[0] * pw + (p % ow) * shape.stride[1])
+        .collect()
 }
 
 /// The loops; with `FMA` each multiply-add is one fused instruction (only
@@ -112,36 +140,9 @@ fn convolve_generic<T: Float, const FMA: bool>(
     out: &mut [T],
     padded: &mut Vec<T>,
 ) {
-    let [h, w] = shape.input;
-    let [ph, pw] = shape.padded();
-    let [kh, kw] = shape.kernel;
-    let [oh, ow] = shape.output;
-    let [sh, sw] = shape.stride;
-    let [dh, dw] = shape.dilation;
-    // The image inside its zero border.
-    padded.clear();
-    padded.resize(shape.channels * ph * pw, T::zero());
-    for (c, plane) in image.chunks_exact(h * w).enumerate() {
-        for y in 0..h {
-            let at = (c * ph + y + shape.padding[0]) * pw + shape.padding[1];
-            padded[at..at + w].copy_from_slice(&plane[y * w..(y + 1) * w]);
-        }
-    }
-    // Each tap's offset in the padded image.
-    let mut offsets = Vec::with_capacity(shape.channels * kh * kw);
-    for c in 0..shape.channels {
-        for ki in 0..kh {
-            for kj in 0..kw {
-                offsets.push((c * ph + ki * dh) * pw + kj * dw);
-            }
-        }
-    }
-    let taps = offsets.len();
-    let plane = oh * ow;
-    // Each output position's offset in the padded image, row after row.
-    let bases: Vec<usize> = (0..plane)
-        .map(|p| (p / ow) * sh * pw + (p % ow) * sw)
-        .collect();
+    let offsets = pad_image(shape, image, padded);
+    let bases = position_bases(shape);
+    let (taps, plane) = (offsets.len(), bases.len());
     let largest = offsets.last().copied().unwrap_or(0) + bases.last().copied().unwrap_or(0);
     assert!(
         largest < padded.len(),
@@ -182,6 +183,97 @@ fn convolve_generic<T: Float, const FMA: bool>(
                     out[(first + j) * plane + chunk + q] = value;
                 }
             }
+        }
+    }
+}
+
+simd_versions! {
+    /// Adds the weight gradient of one image group (`grad` `[O, oh, ow]`
+    /// the output gradient) to `acc`; `padded` and `transposed` are scratch.
+    pub(crate) fn weight_grad<T>(
+        shape: &Shape,
+        image: &[T],
+        grad: &[T],
+        acc: &mut [T],
+        padded: &mut Vec<T>,
+        transposed: &mut Vec<T>
+    ) => weight_grad_generic
+}
+
+/// Adds one image group's weight gradient to `acc` (laid out as the packed
+/// weights, `[⌈O/16⌉][taps][16]`): for every tap and block of output
+/// channels, the sum over positions of the tap's input times the output
+/// gradient there. The gradient is transposed first (`[positions][16]` per
+/// block) so that a position's 16 channels are one vector; taps go four at
+/// a time, sharing each gradient load.
+#[inline(always)]
+fn weight_grad_generic<T: Float, const FMA: bool>(
+    shape: &Shape,
+    image: &[T],
+    grad: &[T],
+    acc: &mut [T],
+    padded: &mut Vec<T>,
+    transposed: &mut Vec<T>,
+) {
+    let offsets = pad_image(shape, image, padded);
+    let bases = position_bases(shape);
+    let (taps, plane) = (offsets.len(), bases.len());
+    let largest = offsets.last().copied().unwrap_or(0) + bases.last().copied().unwrap_or(0);
+    assert!(
+        largest < padded.len(),
+        "direct convolution: a tap reads past the padded image"
+    );
+    let blocks = shape.outputs.div_ceil(BLOCK);
+    transposed.clear();
+    transposed.resize(blocks * plane * BLOCK, T::zero());
+    for (o, row) in grad.chunks_exact(plane).enumerate() {
+        let (block, lane) = (o / BLOCK, o % BLOCK);
+        for (p, &g) in row.iter().enumerate() {
+            transposed[(block * plane + p) * BLOCK + lane] = g;
+        }
+    }
+    const TAPS: usize = 4;
+    for block in 0..blocks {
+        let grads = &transposed[block * plane * BLOCK..(block + 1) * plane * BLOCK];
+        let sums = &mut acc[block * taps * BLOCK..(block + 1) * taps * BLOCK];
+        for first in (0..taps).step_by(TAPS) {
+            let n = TAPS.min(taps - first);
+            let tap: [usize; TAPS] = std::array::from_fn(|i| offsets[first + i.min(n - 1)]);
+            let mut total = [[T::zero(); BLOCK]; TAPS];
+            for (p, &base) in bases.iter().enumerate() {
+                let g: &[T; BLOCK] = grads[p * BLOCK..(p + 1) * BLOCK]
+                    .try_into()
+                    .expect("a block");
+                for i in 0..TAPS {
+                    // SAFETY: every base plus every offset is at most
+                    // `largest` (both lists increase), checked above.
+                    let v = unsafe { *padded.get_unchecked(base + tap[i]) };
+                    for j in 0..BLOCK {
+                        total[i][j] = if FMA {
+                            v.mul_add(g[j], total[i][j])
+                        } else {
+                            total[i][j].add(v.mul(g[j]))
+                        };
+                    }
+                }
+            }
+            for (i, total) in total.iter().enumerate().take(n) {
+                for (s, &t) in sums[(first + i) * BLOCK..(first + i + 1) * BLOCK]
+                    .iter_mut()
+                    .zip(total)
+                {
+                    *s = s.add(t);
+                }
+            }
+        }
+    }
+}
+
+/// The sums `acc` (`[⌈O/16⌉][taps][16]`) back as `[O, taps]` weights.
+pub(crate) fn unpack_weights<T: Float>(acc: &[T], outputs: usize, taps: usize, out: &mut [T]) {
+    for o in 0..outputs {
+        for t in 0..taps {
+            out[o * taps + t] = acc[((o / BLOCK) * taps + t) * BLOCK + o % BLOCK];
         }
     }
 }
