@@ -574,24 +574,7 @@ fn winograd_weight_grad<T: Float + GemmElement>(
         });
         du
     };
-    let du = if geo.parallel() {
-        let images = geo.batch.div_ceil(crate::pool::threads());
-        let partials: Vec<Vec<T>> = crate::pool::install(|| {
-            (0..geo.batch.div_ceil(images))
-                .into_par_iter()
-                .map(|i| sum_images(i * images..((i + 1) * images).min(geo.batch)))
-                .collect()
-        });
-        partials
-            .into_iter()
-            .reduce(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| *a = a.add(*b));
-                a
-            })
-            .expect("a batch of at least one image")
-    } else {
-        sum_images(0..geo.batch)
-    };
+    let du = sum_over_batch(geo, sum_images);
     winograd::transform_weight_grad(&du, plan.outputs, plan.channels, dw);
 }
 
@@ -657,6 +640,32 @@ fn direct_convolution<T: Float>(
     });
 }
 
+/// `sum_images` over the whole batch: one contiguous range of images per
+/// worker of the kernels' pool when the convolution is large (each returns
+/// its partial sums), the partials added at the end.
+fn sum_over_batch<T: Float>(
+    geo: &Geometry,
+    sum_images: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    if !geo.parallel() {
+        return sum_images(0..geo.batch);
+    }
+    let images = geo.batch.div_ceil(crate::pool::threads());
+    let partials: Vec<Vec<T>> = crate::pool::install(|| {
+        (0..geo.batch.div_ceil(images))
+            .into_par_iter()
+            .map(|i| sum_images(i * images..((i + 1) * images).min(geo.batch)))
+            .collect()
+    });
+    partials
+        .into_iter()
+        .reduce(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(a, b)| *a = a.add(*b));
+            a
+        })
+        .expect("a batch of at least one image")
+}
+
 /// The weight gradient by the direct kernel, group by group: each worker
 /// sums its images into its own packed sums, which are added and unpacked.
 fn direct_weight_grad<T: Float>(
@@ -684,24 +693,7 @@ fn direct_weight_grad<T: Float>(
         }
         sums
     };
-    let sums = if geo.parallel() {
-        let images = geo.batch.div_ceil(crate::pool::threads());
-        let partials: Vec<Vec<T>> = crate::pool::install(|| {
-            (0..geo.batch.div_ceil(images))
-                .into_par_iter()
-                .map(|i| sum_images(i * images..((i + 1) * images).min(geo.batch)))
-                .collect()
-        });
-        partials
-            .into_iter()
-            .reduce(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| *a = a.add(*b));
-                a
-            })
-            .expect("a batch of at least one image")
-    } else {
-        sum_images(0..geo.batch)
-    };
+    let sums = sum_over_batch(geo, sum_images);
     for (g, weights) in dw.chunks_exact_mut(shape.outputs * taps).enumerate() {
         direct_conv::unpack_weights(
             &sums[g * packed_len..(g + 1) * packed_len],
