@@ -120,6 +120,28 @@ fn pad_image<T: Float>(shape: &Shape, image: &[T], padded: &mut Vec<T>) -> Vec<u
     offsets
 }
 
+/// `a · b + c`, one fused instruction with `FMA` (only where the CPU has
+/// one: elsewhere `mul_add` is a slow library call).
+#[inline(always)]
+fn multiply_add<T: Float, const FMA: bool>(a: T, b: T, c: T) -> T {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        c.add(a.mul(b))
+    }
+}
+
+/// Asserts that the last position plus the last tap (both lists increase)
+/// stays inside the padded image, which makes every unchecked read in the
+/// kernels in bounds.
+fn check_reach(offsets: &[usize], bases: &[usize], padded: usize) {
+    let largest = offsets.last().copied().unwrap_or(0) + bases.last().copied().unwrap_or(0);
+    assert!(
+        largest < padded,
+        "direct convolution: a tap reads past the padded image"
+    );
+}
+
 /// Each output position's offset in the padded image, row after row.
 fn position_bases(shape: &Shape) -> Vec<usize> {
     let [_, pw] = shape.padded();
@@ -143,11 +165,7 @@ fn convolve_generic<T: Float, const FMA: bool>(
     let offsets = pad_image(shape, image, padded);
     let bases = position_bases(shape);
     let (taps, plane) = (offsets.len(), bases.len());
-    let largest = offsets.last().copied().unwrap_or(0) + bases.last().copied().unwrap_or(0);
-    assert!(
-        largest < padded.len(),
-        "direct convolution: a tap reads past the padded image"
-    );
+    check_reach(&offsets, &bases, padded.len());
     for block in 0..shape.outputs.div_ceil(BLOCK) {
         let weights = &packed[block * taps * BLOCK..(block + 1) * taps * BLOCK];
         let first = block * BLOCK;
@@ -166,15 +184,10 @@ fn convolve_generic<T: Float, const FMA: bool>(
                     .try_into()
                     .expect("a block");
                 for q in 0..POSITIONS {
-                    // SAFETY: every base plus every offset is at most
-                    // `largest` (both lists increase), checked above.
+                    // SAFETY: within the padded image (`check_reach` above).
                     let v = unsafe { *padded.get_unchecked(at[q] + offset) };
                     for j in 0..BLOCK {
-                        acc[q][j] = if FMA {
-                            v.mul_add(wt[j], acc[q][j])
-                        } else {
-                            acc[q][j].add(v.mul(wt[j]))
-                        };
+                        acc[q][j] = multiply_add::<T, FMA>(v, wt[j], acc[q][j]);
                     }
                 }
             }
@@ -218,11 +231,7 @@ fn weight_grad_generic<T: Float, const FMA: bool>(
     let offsets = pad_image(shape, image, padded);
     let bases = position_bases(shape);
     let (taps, plane) = (offsets.len(), bases.len());
-    let largest = offsets.last().copied().unwrap_or(0) + bases.last().copied().unwrap_or(0);
-    assert!(
-        largest < padded.len(),
-        "direct convolution: a tap reads past the padded image"
-    );
+    check_reach(&offsets, &bases, padded.len());
     let blocks = shape.outputs.div_ceil(BLOCK);
     transposed.clear();
     transposed.resize(blocks * plane * BLOCK, T::zero());
@@ -245,15 +254,10 @@ fn weight_grad_generic<T: Float, const FMA: bool>(
                     .try_into()
                     .expect("a block");
                 for i in 0..TAPS {
-                    // SAFETY: every base plus every offset is at most
-                    // `largest` (both lists increase), checked above.
+                    // SAFETY: within the padded image (`check_reach` above).
                     let v = unsafe { *padded.get_unchecked(base + tap[i]) };
                     for j in 0..BLOCK {
-                        total[i][j] = if FMA {
-                            v.mul_add(g[j], total[i][j])
-                        } else {
-                            total[i][j].add(v.mul(g[j]))
-                        };
+                        total[i][j] = multiply_add::<T, FMA>(v, g[j], total[i][j]);
                     }
                 }
             }
