@@ -61,6 +61,16 @@ pub enum TensorError {
         shape: Vec<usize>,
         numel: usize,
     },
+    /// Raw bytes that are not a whole number of elements filling the shape.
+    #[error("{op}: {len} bytes cannot fill shape {shape:?} of {dtype} ({numel} elements of {itemsize} bytes)")]
+    ByteLength {
+        op: &'static str,
+        len: usize,
+        shape: Vec<usize>,
+        dtype: crate::DType,
+        numel: usize,
+        itemsize: usize,
+    },
     /// `item()` on a tensor that is not a single element.
     #[error(
         "item: a tensor of shape {shape:?} with {numel} elements cannot be converted to a scalar"
