@@ -25,6 +25,7 @@ mod module;
 mod normalization;
 mod pointwise_losses;
 mod pooling;
+mod state_dict;
 pub mod utils;
 
 pub use autograd::GeluApproximate;
@@ -40,6 +41,8 @@ pub use module::{CloneModule, Module, ReLU, RegisterHooks, Sequential, Sigmoid, 
 pub use normalization::{BatchNorm, BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm};
 pub use pointwise_losses::{BCELoss, BCEWithLogitsLoss, HuberLoss, L1Loss, SmoothL1Loss};
 pub use pooling::{AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d};
+pub use serialization::StateDict;
+pub use state_dict::{IncompatibleKeys, LoadStateDictError};
 
 /// Unwraps a result, panicking with the error's message at the caller's location.
 #[track_caller]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::hooks::{ModuleHooks, RemovableHandle};
 
 use autograd::{Result, Tensor};
+use serialization::StateDict;
 
 /// A layer or a network of layers. PyTorch equivalent: `nn.Module`.
 ///
@@ -86,6 +87,34 @@ pub trait Module: Any + Send + Sync + CloneModule {
     /// implements it as well as [`named_buffers`](Module::named_buffers).
     fn buffers_mut(&mut self) -> Vec<&mut Tensor> {
         Vec::new()
+    }
+
+    /// Every parameter and buffer under its dotted name (`"0.weight"`,
+    /// `"1.running_mean"`), as detached tensors that share the module's
+    /// storage; each module lists its parameters, then its buffers, then its
+    /// children's. Save it with `serialization::save_file`.
+    /// PyTorch equivalent: `module.state_dict()`.
+    fn state_dict(&self) -> StateDict {
+        crate::state_dict::state_dict(self.as_dyn())
+    }
+
+    /// Copies `state_dict`'s tensors into the module's parameters and
+    /// buffers in place (so an optimizer holding them keeps working),
+    /// converting float32 and float64 into each other as `copy_` does.
+    /// With `strict`, the keys must match exactly; without, missing and
+    /// unexpected keys are skipped and returned. A shape or dtype mismatch
+    /// is an error either way. Loading is all or nothing: on an error the
+    /// module is unchanged. PyTorch equivalent: `module.load_state_dict(state_dict, strict)`.
+    ///
+    /// # Errors
+    /// [`LoadStateDictError`](crate::LoadStateDictError), with PyTorch's
+    /// message listing every missing and unexpected key and every mismatch.
+    fn load_state_dict(
+        &mut self,
+        state_dict: &StateDict,
+        strict: bool,
+    ) -> std::result::Result<crate::IncompatibleKeys, crate::LoadStateDictError> {
+        crate::state_dict::load(self.as_dyn(), state_dict, strict)
     }
 
     /// The parameters, each tensor once, as handles sharing the module's tensors.
