@@ -9,7 +9,9 @@ use autograd::{RawTensor, Tensor};
 use crate::groups::{
     group_constructors, group_methods, non_negative, Groups, LearningRate, ParamGroup,
 };
+use crate::state_dict::{optional_state_tensor, read_step, state_tensor, step_tensor, ParamState};
 use crate::{OptimError, Optimizer};
+use serialization::StateDict;
 
 /// `value` in the precision of `like` (PyTorch converts a Python float
 /// argument to the tensor's dtype).
@@ -68,7 +70,7 @@ macro_rules! learning_rate {
 learning_rate!(AdamOptions, RmspropOptions, AdagradOptions);
 
 /// Adam's (and AdamW's) hyper-parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdamOptions {
     pub lr: f64,
     pub betas: (f64, f64),
@@ -113,6 +115,38 @@ struct AdamState {
     exp_avg: RawTensor,
     exp_avg_sq: RawTensor,
     max_exp_avg_sq: Option<RawTensor>,
+}
+
+/// `(name, copy of t)` for a state dict.
+fn entry(name: &str, t: &RawTensor) -> (String, Tensor) {
+    (name.to_string(), Tensor::new(t.clone()))
+}
+
+impl ParamState for AdamState {
+    fn to_tensors(&self) -> StateDict {
+        let mut out: StateDict = [
+            ("step".to_string(), step_tensor(self.step)),
+            entry("exp_avg", &self.exp_avg),
+            entry("exp_avg_sq", &self.exp_avg_sq),
+        ]
+        .into_iter()
+        .collect();
+        out.extend(
+            self.max_exp_avg_sq
+                .iter()
+                .map(|m| entry("max_exp_avg_sq", m)),
+        );
+        out
+    }
+
+    fn from_tensors(tensors: &StateDict, param: &Tensor) -> Result<Self, String> {
+        Ok(AdamState {
+            step: read_step(tensors)?,
+            exp_avg: state_tensor(tensors, "exp_avg", param)?,
+            exp_avg_sq: state_tensor(tensors, "exp_avg_sq", param)?,
+            max_exp_avg_sq: optional_state_tensor(tensors, "max_exp_avg_sq", param)?,
+        })
+    }
 }
 
 /// Declares Adam or AdamW: the two differ only in how weight decay applies.
@@ -205,7 +239,7 @@ adam!(
 );
 
 /// RMSprop's hyper-parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RmspropOptions {
     pub lr: f64,
     pub alpha: f64,
@@ -230,9 +264,37 @@ impl Default for RmspropOptions {
 }
 
 struct RmspropState {
+    step: u64,
     square_avg: RawTensor,
     grad_avg: Option<RawTensor>,
     momentum_buffer: Option<RawTensor>,
+}
+
+impl ParamState for RmspropState {
+    fn to_tensors(&self) -> StateDict {
+        let mut out: StateDict = [
+            ("step".to_string(), step_tensor(self.step)),
+            entry("square_avg", &self.square_avg),
+        ]
+        .into_iter()
+        .collect();
+        out.extend(
+            self.momentum_buffer
+                .iter()
+                .map(|b| entry("momentum_buffer", b)),
+        );
+        out.extend(self.grad_avg.iter().map(|g| entry("grad_avg", g)));
+        out
+    }
+
+    fn from_tensors(tensors: &StateDict, param: &Tensor) -> Result<Self, String> {
+        Ok(RmspropState {
+            step: read_step(tensors)?,
+            square_avg: state_tensor(tensors, "square_avg", param)?,
+            grad_avg: optional_state_tensor(tensors, "grad_avg", param)?,
+            momentum_buffer: optional_state_tensor(tensors, "momentum_buffer", param)?,
+        })
+    }
 }
 
 /// RMSprop. For each parameter:
@@ -281,10 +343,12 @@ impl Optimizer for RMSprop {
         self.groups.for_each_with_grad(|o, p, grad, state| {
             let g = decayed(grad.value(), p, o.weight_decay);
             let s = state.get_or_insert_with(|| RmspropState {
+                step: 0,
                 square_avg: g.zeros_like(),
                 grad_avg: o.centered.then(|| g.zeros_like()),
                 momentum_buffer: (o.momentum > 0.0).then(|| g.zeros_like()),
             });
+            s.step += 1;
             s.square_avg = add_square(&(&s.square_avg * o.alpha), &g, 1.0 - o.alpha);
             let avg = match &mut s.grad_avg {
                 Some(grad_avg) => {
@@ -318,7 +382,7 @@ impl Optimizer for RMSprop {
 }
 
 /// Adagrad's hyper-parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdagradOptions {
     pub lr: f64,
     pub lr_decay: f64,
@@ -343,6 +407,24 @@ impl Default for AdagradOptions {
 struct AdagradState {
     step: u64,
     sum: RawTensor,
+}
+
+impl ParamState for AdagradState {
+    fn to_tensors(&self) -> StateDict {
+        [
+            ("step".to_string(), step_tensor(self.step)),
+            entry("sum", &self.sum),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    fn from_tensors(tensors: &StateDict, param: &Tensor) -> Result<Self, String> {
+        Ok(AdagradState {
+            step: read_step(tensors)?,
+            sum: state_tensor(tensors, "sum", param)?,
+        })
+    }
 }
 
 /// Adagrad. For each parameter, at step `t`:

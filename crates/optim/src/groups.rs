@@ -3,7 +3,10 @@
 //! dicts of `optimizer.param_groups` and `optimizer.state`.
 
 use autograd::Tensor;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
+use crate::state_dict::{options_from_json, options_to_json, OptimizerStateDict, ParamState};
 use crate::OptimError;
 
 /// Parameters that share hyper-parameters `O` (e.g. weight decay on the
@@ -38,6 +41,8 @@ pub(crate) struct Groups<O, S> {
     pub(crate) state: Vec<Vec<Option<S>>>,
     /// Every parameter, in group order.
     flat: Vec<Tensor>,
+    /// Checks a group's options (at construction, `add`, and loading).
+    validate: fn(&O) -> Result<(), OptimError>,
 }
 
 impl<O, S> Groups<O, S> {
@@ -46,7 +51,7 @@ impl<O, S> Groups<O, S> {
     pub(crate) fn new(
         optimizer: &'static str,
         groups: Vec<ParamGroup<O>>,
-        validate: impl Fn(&O) -> Result<(), OptimError>,
+        validate: fn(&O) -> Result<(), OptimError>,
     ) -> Result<Self, OptimError> {
         let flat: Vec<Tensor> = groups
             .iter()
@@ -65,19 +70,16 @@ impl<O, S> Groups<O, S> {
             groups,
             state,
             flat,
+            validate,
         })
     }
 
     /// Adds a group after the same checks, against the parameters already held.
-    pub(crate) fn add(
-        &mut self,
-        group: ParamGroup<O>,
-        validate: impl Fn(&O) -> Result<(), OptimError>,
-    ) -> Result<(), OptimError> {
+    pub(crate) fn add(&mut self, group: ParamGroup<O>) -> Result<(), OptimError> {
         let mut all = self.flat.clone();
         all.extend(group.params.iter().cloned());
         crate::check_parameters(self.optimizer, &all)?;
-        validate(&group.options)?;
+        (self.validate)(&group.options)?;
         self.state.push(group.params.iter().map(|_| None).collect());
         self.flat = all;
         self.groups.push(group);
@@ -102,6 +104,82 @@ impl<O, S> Groups<O, S> {
                 }
             }
         }
+    }
+}
+
+impl<O: Serialize + DeserializeOwned, S: ParamState> Groups<O, S> {
+    /// The groups' options and the parameters' state, parameters numbered
+    /// over all groups in order (PyTorch's numbering).
+    pub(crate) fn state_dict(&self) -> OptimizerStateDict {
+        let mut out = OptimizerStateDict::default();
+        let mut index = 0;
+        for (group, states) in self.groups.iter().zip(&self.state) {
+            let mut json = options_to_json(&group.options);
+            let ids: Vec<usize> = (index..index + group.params.len()).collect();
+            json.insert("params".into(), ids.into());
+            out.param_groups.push(json);
+            for (i, state) in states.iter().enumerate() {
+                if let Some(state) = state {
+                    out.state.insert(index + i, state.to_tensors());
+                }
+            }
+            index += group.params.len();
+        }
+        out
+    }
+
+    /// Replaces every group's options and every parameter's state with the
+    /// saved ones, after checking all of them (on an error nothing changes).
+    pub(crate) fn load_state_dict(&mut self, saved: &OptimizerStateDict) -> Result<(), OptimError> {
+        let optimizer = self.optimizer;
+        let fail = |message: String| OptimError::StateDict { optimizer, message };
+        if saved.param_groups.len() != self.groups.len() {
+            return Err(fail(format!(
+                "loaded state dict has a different number of parameter groups ({}, the optimizer has {})",
+                saved.param_groups.len(),
+                self.groups.len()
+            )));
+        }
+        let mut options = Vec::with_capacity(self.groups.len());
+        let mut states = Vec::with_capacity(self.groups.len());
+        for (group, json) in self.groups.iter().zip(&saved.param_groups) {
+            let ids: Vec<usize> = json
+                .get("params")
+                .and_then(|p| p.as_array())
+                .and_then(|ids| {
+                    ids.iter()
+                        .map(|id| id.as_u64().map(|id| id as usize))
+                        .collect()
+                })
+                .ok_or_else(|| fail("a parameter group has no list of parameter indices".into()))?;
+            if ids.len() != group.params.len() {
+                return Err(fail(format!(
+                    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group ({} parameters, the optimizer's group has {})",
+                    ids.len(),
+                    group.params.len()
+                )));
+            }
+            let group_options: O = options_from_json(optimizer, json)?;
+            (self.validate)(&group_options)?;
+            options.push(group_options);
+            let group_states = group
+                .params
+                .iter()
+                .zip(&ids)
+                .map(|(param, id)| match saved.state.get(id) {
+                    Some(tensors) => S::from_tensors(tensors, param)
+                        .map(Some)
+                        .map_err(|m| fail(format!("parameter {id}: {m}"))),
+                    None => Ok(None),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            states.push(group_states);
+        }
+        for (group, group_options) in self.groups.iter_mut().zip(options) {
+            group.options = group_options;
+        }
+        self.state = states;
+        Ok(())
     }
 }
 
@@ -171,7 +249,7 @@ macro_rules! group_constructors {
         /// # Errors
         /// As `with_groups`, including a parameter already held.
         pub fn add_param_group(&mut self, group: ParamGroup<$options>) -> Result<(), OptimError> {
-            self.groups.add(group, $validate)
+            self.groups.add(group)
         }
 
         /// The groups. PyTorch equivalent: `optimizer.param_groups`.
@@ -184,9 +262,20 @@ pub(crate) use group_constructors;
 
 /// The `Optimizer` methods every grouped optimizer shares, expanded inside
 /// its `impl Optimizer` block: `zero_grad`, `parameters`, `group_lrs`,
-/// `set_group_lr`.
+/// `set_group_lr`, `state_dict`, `load_state_dict`.
 macro_rules! group_methods {
     () => {
+        fn state_dict(&self) -> $crate::OptimizerStateDict {
+            self.groups.state_dict()
+        }
+
+        fn load_state_dict(
+            &mut self,
+            state_dict: &$crate::OptimizerStateDict,
+        ) -> Result<(), OptimError> {
+            self.groups.load_state_dict(state_dict)
+        }
+
         fn zero_grad(&mut self) {
             self.groups.parameters().iter().for_each(Tensor::clear_grad);
         }

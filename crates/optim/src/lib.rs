@@ -18,10 +18,12 @@ mod adaptive;
 mod groups;
 pub mod lr_scheduler;
 mod sgd;
+mod state_dict;
 
 pub use adaptive::{Adagrad, AdagradOptions, Adam, AdamOptions, AdamW, RMSprop, RmspropOptions};
 pub use groups::{LearningRate, ParamGroup};
 pub use sgd::{SgdOptions, SGD};
+pub use state_dict::OptimizerStateDict;
 
 /// An invalid parameter list or hyper-parameter, named as PyTorch reports it.
 ///
@@ -47,6 +49,12 @@ pub enum OptimError {
         optimizer: &'static str,
         name: &'static str,
         value: f32,
+    },
+    /// A saved state that does not fit the optimizer.
+    #[error("{optimizer}: {message}")]
+    StateDict {
+        optimizer: &'static str,
+        message: String,
     },
     #[error("SGD: nesterov momentum requires a momentum and zero dampening (momentum={momentum}, dampening={dampening})")]
     Nesterov { momentum: f32, dampening: f32 },
@@ -113,4 +121,21 @@ pub trait Optimizer {
     fn set_group_momentum(&mut self, _group: usize, _momentum: f64) -> bool {
         false
     }
+
+    /// The groups' hyper-parameters and each parameter's state (a copy:
+    /// later steps do not change it). PyTorch equivalent: `optimizer.state_dict()`
+    /// (deep-copied).
+    fn state_dict(&self) -> OptimizerStateDict;
+
+    /// Restores what [`state_dict`](Optimizer::state_dict) returned, so
+    /// training continues exactly where it stopped: the groups' options and
+    /// each parameter's state (converted to the parameter's dtype). The
+    /// optimizer must have the same groups with the same numbers of
+    /// parameters. PyTorch equivalent: `optimizer.load_state_dict(state_dict)`.
+    ///
+    /// # Errors
+    /// [`OptimError::StateDict`] with PyTorch's message for a different
+    /// number of groups or parameters, or naming the parameter whose state
+    /// is missing a tensor or has another shape; nothing is changed.
+    fn load_state_dict(&mut self, state_dict: &OptimizerStateDict) -> Result<(), OptimError>;
 }

@@ -22,6 +22,10 @@
 
 use std::f64::consts::PI;
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
 use crate::{OptimError, Optimizer};
 
 /// A schedule of learning rates, one value per parameter group.
@@ -33,14 +37,54 @@ pub trait LrScheduler {
 
     /// The rates the last step set. PyTorch equivalent: `scheduler.get_last_lr()`.
     fn get_last_lr(&self) -> Vec<f64>;
+
+    /// Everything the scheduler holds (its settings, step count, base and
+    /// last rates), as a JSON object. PyTorch equivalent: `scheduler.state_dict()`.
+    fn state_dict(&self) -> Value;
+
+    /// Restores what [`state_dict`](LrScheduler::state_dict) returned.
+    /// PyTorch equivalent: `scheduler.load_state_dict(state_dict)`.
+    ///
+    /// # Errors
+    /// [`OptimError::StateDict`] if `state` is not this scheduler's state.
+    fn load_state_dict(&mut self, state: &Value) -> Result<(), OptimError>;
+}
+
+/// A scheduler's state as JSON.
+fn to_state<T: Serialize>(scheduler: &T) -> Value {
+    serde_json::to_value(scheduler).expect("a scheduler is plain data")
+}
+
+/// A scheduler read back from its JSON state.
+fn from_state<T: DeserializeOwned>(name: &'static str, state: &Value) -> Result<T, OptimError> {
+    serde_json::from_value(state.clone()).map_err(|e| OptimError::StateDict {
+        optimizer: name,
+        message: format!("not a {name} state: {e}"),
+    })
+}
+
+/// `state_dict` and `load_state_dict` for a scheduler type (inside its
+/// `impl LrScheduler`, or as inherent methods).
+macro_rules! scheduler_state {
+    ($name:ident) => {
+        fn state_dict(&self) -> Value {
+            to_state(self)
+        }
+
+        fn load_state_dict(&mut self, state: &Value) -> Result<(), OptimError> {
+            *self = from_state(stringify!($name), state)?;
+            Ok(())
+        }
+    };
 }
 
 /// What every scheduler tracks: the groups' initial rates, the step count
 /// and the last rates.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Schedule {
     base_lrs: Vec<f64>,
     last_epoch: i64,
+    #[serde(rename = "_last_lr")]
     last_lr: Vec<f64>,
 }
 
@@ -93,6 +137,8 @@ macro_rules! scheduler {
             fn get_last_lr(&self) -> Vec<f64> {
                 self.schedule.last_lr.clone()
             }
+
+            scheduler_state!($name);
         }
     )*};
 }
@@ -107,8 +153,9 @@ scheduler!(
 
 /// Multiplies the rates by `gamma` every `step_size` steps.
 /// PyTorch equivalent: `StepLR(optimizer, step_size, gamma)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepLR {
+    #[serde(flatten)]
     schedule: Schedule,
     pub step_size: usize,
     pub gamma: f64,
@@ -136,8 +183,9 @@ impl StepLR {
 
 /// Multiplies the rates by `gamma` at each milestone step.
 /// PyTorch equivalent: `MultiStepLR(optimizer, milestones, gamma)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MultiStepLR {
+    #[serde(flatten)]
     schedule: Schedule,
     pub milestones: Vec<usize>,
     pub gamma: f64,
@@ -167,8 +215,9 @@ impl MultiStepLR {
 
 /// Multiplies the rates by `gamma` every step.
 /// PyTorch equivalent: `ExponentialLR(optimizer, gamma)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExponentialLR {
+    #[serde(flatten)]
     schedule: Schedule,
     pub gamma: f64,
 }
@@ -195,8 +244,9 @@ impl ExponentialLR {
 /// Anneals the rates from their initial values to `eta_min` along a
 /// cosine over `t_max` steps (and back up, periodically, past it).
 /// PyTorch equivalent: `CosineAnnealingLR(optimizer, T_max, eta_min)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CosineAnnealingLR {
+    #[serde(flatten)]
     schedule: Schedule,
     pub t_max: usize,
     pub eta_min: f64,
@@ -231,8 +281,9 @@ impl CosineAnnealingLR {
 /// Scales the rates by a factor going linearly from `start_factor` to
 /// `end_factor` over `total_iters` steps. PyTorch equivalent:
 /// `LinearLR(optimizer, start_factor, end_factor, total_iters)` (defaults 1/3, 1, 5).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LinearLR {
+    #[serde(flatten)]
     schedule: Schedule,
     pub start_factor: f64,
     pub end_factor: f64,
@@ -287,7 +338,7 @@ impl LinearLR {
 }
 
 /// How `OneCycleLR` moves between two values. PyTorch: `anneal_strategy`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Anneal {
     #[default]
     Cos,
@@ -304,7 +355,7 @@ impl Anneal {
 }
 
 /// `OneCycleLR`'s options, with PyTorch's defaults except the required ones.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OneCycleOptions {
     pub pct_start: f64,
     pub anneal_strategy: Anneal,
@@ -337,13 +388,14 @@ impl Default for OneCycleOptions {
 /// the opposite way. PyTorch equivalent: `OneCycleLR(optimizer, max_lr,
 /// total_steps, pct_start, anneal_strategy, cycle_momentum, base_momentum,
 /// max_momentum, div_factor, final_div_factor, three_phase)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OneCycleLR {
     last_step: i64,
     total_steps: usize,
     options: OneCycleOptions,
     /// Per group: initial, max and min rates.
     rates: Vec<(f64, f64, f64)>,
+    #[serde(rename = "_last_lr")]
     last_lr: Vec<f64>,
 }
 
@@ -456,10 +508,12 @@ impl LrScheduler for OneCycleLR {
     fn get_last_lr(&self) -> Vec<f64> {
         self.last_lr.clone()
     }
+
+    scheduler_state!(OneCycleLR);
 }
 
 /// Whether smaller or larger metrics are better. PyTorch: `mode`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PlateauMode {
     #[default]
     Min,
@@ -467,7 +521,7 @@ pub enum PlateauMode {
 }
 
 /// How `threshold` compares. PyTorch: `threshold_mode`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ThresholdMode {
     #[default]
     Rel,
@@ -476,7 +530,7 @@ pub enum ThresholdMode {
 
 /// `ReduceLROnPlateau`'s options, with PyTorch's defaults: min, factor
 /// 0.1, patience 10, threshold 1e-4 (relative), no cooldown, no minimum.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlateauOptions {
     pub mode: PlateauMode,
     pub factor: f64,
@@ -506,12 +560,13 @@ impl Default for PlateauOptions {
 /// Multiplies the rates by `factor` once the metric has not improved for
 /// more than `patience` steps. PyTorch equivalent: `ReduceLROnPlateau(optimizer,
 /// mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReduceLROnPlateau {
     pub options: PlateauOptions,
     best: Option<f64>,
     bad_epochs: usize,
     cooldown_counter: usize,
+    #[serde(rename = "_last_lr")]
     last_lr: Vec<f64>,
 }
 
@@ -572,5 +627,23 @@ impl ReduceLROnPlateau {
     /// The rates after the last step. PyTorch equivalent: `scheduler.get_last_lr()`.
     pub fn get_last_lr(&self) -> Vec<f64> {
         self.last_lr.clone()
+    }
+}
+
+/// The state of a plateau scheduler (its options, best metric, counters).
+/// PyTorch equivalent: `scheduler.state_dict()` / `scheduler.load_state_dict(state)`.
+impl ReduceLROnPlateau {
+    /// Everything the scheduler holds, as a JSON object.
+    pub fn state_dict(&self) -> Value {
+        to_state(self)
+    }
+
+    /// Restores what [`state_dict`](ReduceLROnPlateau::state_dict) returned.
+    ///
+    /// # Errors
+    /// [`OptimError::StateDict`] if `state` is not a `ReduceLROnPlateau` state.
+    pub fn load_state_dict(&mut self, state: &Value) -> Result<(), OptimError> {
+        *self = from_state("ReduceLROnPlateau", state)?;
+        Ok(())
     }
 }

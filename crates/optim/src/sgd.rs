@@ -4,10 +4,11 @@
 use autograd::{RawTensor, Tensor};
 
 use crate::groups::{group_constructors, group_methods, Groups, LearningRate, ParamGroup};
+use crate::state_dict::{state_tensor, ParamState};
 use crate::{OptimError, Optimizer};
 
-/// SGD's hyper-parameters, with PyTorch's defaults.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// SGD's hyper-parameters, with PyTorch's defaults (and names, in a state_dict).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SgdOptions {
     pub lr: f32,
     pub momentum: f32,
@@ -42,6 +43,19 @@ impl Default for SgdOptions {
 /// PyTorch equivalent: `torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov)`.
 pub struct SGD {
     groups: Groups<SgdOptions, RawTensor>,
+}
+
+/// SGD's state of a parameter: its momentum buffer.
+impl ParamState for RawTensor {
+    fn to_tensors(&self) -> serialization::StateDict {
+        [("momentum_buffer".to_string(), Tensor::new(self.clone()))]
+            .into_iter()
+            .collect()
+    }
+
+    fn from_tensors(tensors: &serialization::StateDict, param: &Tensor) -> Result<Self, String> {
+        state_tensor(tensors, "momentum_buffer", param)
+    }
 }
 
 impl LearningRate for SgdOptions {
