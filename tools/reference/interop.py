@@ -32,7 +32,9 @@ examples --test interop`), the model is loaded into PyTorch with
 `load_state_dict(strict=True)`, run on the recorded input, and the result is
 written to from_rust/pytorch_check.txt with the file's MD5.
 
-Run: python tools/reference/interop.py   (seeded; needs torch, numpy, safetensors)
+Run: python tools/reference/interop.py [--check-only]   (seeded; needs torch,
+numpy, safetensors; --check-only runs only the check of from_rust/, leaving
+the other files as they are: torch.save writes a random serialization id)
 """
 
 import gzip
@@ -174,10 +176,12 @@ def check_from_rust():
 
 
 def main():
-    SER.mkdir(parents=True, exist_ok=True)
+    import sys
     FROM_RUST.mkdir(parents=True, exist_ok=True)
-    write_zoo()
-    write_model()
+    if "--check-only" not in sys.argv[1:]:
+        SER.mkdir(parents=True, exist_ok=True)
+        write_zoo()
+        write_model()
     check_from_rust()
 
 
