@@ -11,7 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use autograd::{gradcheck, no_grad, GradcheckOptions, Save, Tensor};
 use data::{DataLoader, Dataset, TensorDataset};
 use nn::{BatchNorm1d, BatchNorm2d, Conv2d, Linear, MSELoss, MaxPool2d, Module, Sequential};
-use optim::{SgdOptions, SGD};
+use optim::{Optimizer, SgdOptions, SGD};
 use tensor::Tensor as Raw;
 
 type Check = Box<dyn Fn() -> String>;
@@ -398,6 +398,42 @@ fn rows() -> Vec<Row> {
             BatchNorm2d::new(3).try_call(&Tensor::ones(&[4, 3]))
         ),
         row!(
+            "load-state-dict-keys",
+            "`load_state_dict(strict)` with a missing key, an unexpected key and a weight of another shape",
+            Linear::new(2, 1).load_state_dict(
+                &[("weight".to_string(), Tensor::ones(&[3, 2])), ("scale".to_string(), Tensor::ones(&[1]))].into_iter().collect(),
+                true
+            )
+        ),
+        row!(
+            "load-state-dict-shape",
+            "`load_state_dict` (not strict) with a weight of another shape",
+            Linear::new(2, 1).load_state_dict(
+                &[("weight".to_string(), Tensor::ones(&[3, 2])), ("bias".to_string(), Tensor::ones(&[1]))].into_iter().collect(),
+                false
+            )
+        ),
+        row!(
+            "optimizer-state-groups",
+            "`load_state_dict` of a one-group SGD's state into a two-group SGD",
+            two_group_sgd().load_state_dict(&SGD::new(vec![leaf(&[2])], 0.1).unwrap().state_dict())
+        ),
+        row!(
+            "safetensors-dtype",
+            "`serialization::load_file` of a float16 safetensors file",
+            serialization::load_file("../crates/serialization/tests/data/half.safetensors")
+        ),
+        row!(
+            "torch-load-module",
+            "`serialization::load` of `torch.save(model)` (a module, not its state_dict)",
+            serialization::load("../crates/serialization/tests/data/module.pt")
+        ),
+        row!(
+            "torch-load-legacy",
+            "`serialization::load` of a checkpoint in the pre-1.6 format",
+            serialization::load("../crates/serialization/tests/data/legacy.pt")
+        ),
+        row!(
             "dataset-fields",
             "a custom `Dataset` whose samples have different numbers of fields",
             catch_unwind(|| {
@@ -411,6 +447,15 @@ fn rows() -> Vec<Row> {
             .map_err(panic_message)
         ),
     ]
+}
+
+/// SGD over two groups of one parameter each.
+fn two_group_sgd() -> SGD {
+    SGD::with_groups(vec![
+        optim::ParamGroup::new(vec![leaf(&[2])], SgdOptions::default()),
+        optim::ParamGroup::new(vec![leaf(&[2])], SgdOptions::default()),
+    ])
+    .unwrap()
 }
 
 /// A dataset whose samples have one or two fields.
@@ -451,7 +496,9 @@ fn documented_rows() -> Vec<(String, String)> {
                 .trim_matches('`')
                 // A message holding backticks is written ``` `` like this `` ```.
                 .trim()
-                .to_string();
+                // Line breaks and tabs (load_state_dict's list) are escaped.
+                .replace("\\n", "\n")
+                .replace("\\t", "\t");
             (id, message)
         })
         .collect()
@@ -462,7 +509,7 @@ fn every_catalogued_error_has_its_documented_message() {
     let rows = rows();
     if std::env::var_os("PRINT_ERRORS_MD").is_some() {
         for row in &rows {
-            let message = (row.error)();
+            let message = (row.error)().replace('\n', "\\n").replace('\t', "\\t");
             let code = match message.contains('`') {
                 true => format!("`` {message} ``"),
                 false => format!("`{message}`"),

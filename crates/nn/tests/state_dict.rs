@@ -55,7 +55,8 @@ fn state_dict_has_pytorchs_names_order_and_dtypes() {
         keys(&bn.state_dict()),
         ["running_mean", "running_var", "num_batches_tracked"]
     );
-    assert!(ReLU.state_dict().is_empty());
+    let relu = ReLU;
+    assert!(relu.state_dict().is_empty());
 }
 
 #[test]

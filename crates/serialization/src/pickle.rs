@@ -22,7 +22,7 @@ pub(crate) enum Value {
     Bytes(Vec<u8>),
     Tuple(Vec<Rc<Value>>),
     List(Vec<Rc<Value>>),
-    Dict(Vec<(Rc<Value>, Rc<Value>)>),
+    Dict(Vec<Item>),
     /// A class or function, by name (`GLOBAL` / `STACK_GLOBAL`).
     Global {
         module: String,
@@ -54,6 +54,9 @@ impl Value {
         }
     }
 }
+
+/// A dict's key and value.
+pub(crate) type Item = (Rc<Value>, Rc<Value>);
 
 /// What the machine asks of its user: loading persistent ids (PyTorch's
 /// storages live outside the pickle) and calling classes or functions.
@@ -418,7 +421,7 @@ impl<'a> Machine<'a> {
 }
 
 /// Key-value pairs from a flat list `k0, v0, k1, v1, ...`.
-fn pairs(items: Vec<Rc<Value>>) -> Result<Vec<(Rc<Value>, Rc<Value>)>, String> {
+fn pairs(items: Vec<Rc<Value>>) -> Result<Vec<Item>, String> {
     if items.len() % 2 != 0 {
         return Err("a dict needs as many keys as values".into());
     }
@@ -442,7 +445,7 @@ fn extend(target: &mut Rc<Value>, items: Vec<Rc<Value>>) -> Result<(), String> {
 
 /// Sets keys of a dict. A key set twice is listed twice; readers keep the
 /// first place and the last value, as Python's dict does.
-fn insert(target: &mut Rc<Value>, items: Vec<(Rc<Value>, Rc<Value>)>) -> Result<(), String> {
+fn insert(target: &mut Rc<Value>, items: Vec<Item>) -> Result<(), String> {
     match Rc::make_mut(target) {
         Value::Dict(dict) => {
             dict.extend(items);

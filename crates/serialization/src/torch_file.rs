@@ -144,15 +144,15 @@ fn read_object(path: &Path) -> Result<Rc<Value>> {
             )
         })?;
     let prefix = pickle_name[..pickle_name.len() - "data.pkl".len()].to_string();
-    if let Some(order) = read_entry(
+    // Archives from before PyTorch 1.10 have no byteorder entry: little endian.
+    let order = read_entry(
         path,
         &mut archive,
         &format!("{prefix}byteorder"),
         |n| n <= 16,
         "a word",
-    )
-    .ok()
-    {
+    );
+    if let Ok(order) = order {
         if order != b"little" {
             return Err(SerializationError::format(
                 path,

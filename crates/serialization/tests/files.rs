@@ -10,6 +10,9 @@ use serialization::{
 };
 use tensor::DType;
 
+/// `load` or `load_file`.
+type Reader = fn(&Path) -> Result<StateDict, SerializationError>;
+
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
@@ -215,32 +218,28 @@ fn parameters_and_nested_checkpoints() {
 
 #[test]
 fn files_that_are_not_state_dicts_are_refused_with_what_they_hold() {
-    let cases: [(
-        &str,
-        &dyn Fn(&Path) -> Result<StateDict, SerializationError>,
-        &str,
-    ); 7] = [
-        ("module.pt", &|p| load(p), "torch.nn.modules.linear.Linear"),
+    let cases: [(&str, Reader, &str); 7] = [
+        ("module.pt", |p| load(p), "torch.nn.modules.linear.Linear"),
         (
             "tensor.pt",
-            &|p| load(p),
+            |p| load(p),
             "the checkpoint is a tensor, not a dict",
         ),
-        ("legacy.pt", &|p| load(p), "before PyTorch 1.6"),
+        ("legacy.pt", |p| load(p), "before PyTorch 1.6"),
         (
             "half.pt",
-            &|p| load(p),
+            |p| load(p),
             "tensor 'weight' has dtype torch.float16",
         ),
         (
             "half.safetensors",
-            &|p| load_file(p),
+            |p| load_file(p),
             "tensor 'weight' has dtype F16",
         ),
-        ("zoo.pt", &|p| load_file(p), "not a valid safetensors file"),
+        ("zoo.pt", |p| load_file(p), "not a valid safetensors file"),
         (
             "zoo.safetensors",
-            &|p| load(p),
+            |p| load(p),
             "not a torch.save zip archive",
         ),
     ];
@@ -259,11 +258,7 @@ fn files_that_are_not_state_dicts_are_refused_with_what_they_hold() {
 
 /// `bytes` written to a scratch file, read with `read`: an error or a
 /// value, never a panic.
-fn read_bytes(
-    bytes: &[u8],
-    name: &str,
-    read: fn(&Path) -> Result<StateDict, SerializationError>,
-) -> bool {
+fn read_bytes(bytes: &[u8], name: &str, read: Reader) -> bool {
     let path = scratch(name);
     std::fs::write(&path, bytes).unwrap();
     read(&path).is_ok()
