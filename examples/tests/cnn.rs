@@ -66,22 +66,14 @@ fn exported(model: &str) -> Exported {
     }
 }
 
-/// Copies PyTorch's state_dict into `net`, after checking that its
-/// parameters and buffers have exactly PyTorch's names.
-fn load(net: &dyn Module, state: &[(String, Tensor)]) {
-    let mut ours: Vec<(String, Tensor)> = net.named_parameters();
-    ours.extend(net.named_buffers());
-    let mut our_names: Vec<&str> = ours.iter().map(|(n, _)| n.as_str()).collect();
-    let mut their_names: Vec<&str> = state.iter().map(|(n, _)| n.as_str()).collect();
-    our_names.sort_unstable();
-    their_names.sort_unstable();
-    assert_eq!(our_names, their_names, "parameter and buffer names");
-    for (name, value) in state {
-        let (_, target) = ours.iter().find(|(n, _)| n == name).unwrap();
-        assert_eq!(target.shape(), value.shape(), "{name}: shape");
-        assert_eq!(target.dtype(), value.dtype(), "{name}: dtype");
-        target.value().copy_(&value.value());
-    }
+/// Loads PyTorch's state_dict into `net` with `load_state_dict(strict)`,
+/// after checking that its `state_dict` has PyTorch's names in PyTorch's order.
+fn load(net: &mut dyn Module, state: &[(String, Tensor)]) {
+    let ours: Vec<String> = net.state_dict().keys().cloned().collect();
+    let theirs: Vec<String> = state.iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(ours, theirs, "state_dict names and order");
+    let state: nn::StateDict = state.iter().cloned().collect();
+    net.load_state_dict(&state, true).unwrap();
 }
 
 fn assert_close(what: &str, actual: &Tensor, (shape, values): &(Vec<usize>, Vec<f64>)) {
@@ -97,7 +89,7 @@ fn assert_close(what: &str, actual: &Tensor, (shape, values): &(Vec<usize>, Vec<
 /// Loads the exported model into `net` and compares both modes' outputs.
 fn matches_pytorch(mut net: impl Module, model: &str) {
     let reference = exported(model);
-    load(&net, &reference.state);
+    load(&mut net, &reference.state);
     net.eval();
     let _guard = no_grad();
     assert_close(
