@@ -39,12 +39,19 @@ mirrored_constructors! {
         "On a zero step, a non-finite bound, a step pointing away from `end`, or a range too long to hold.";
     linspace, try_linspace(start: f32, end: f32, steps: usize), "torch.linspace(start, end, steps)",
         "If `steps` values do not fit in memory.";
-    normal, try_normal(mean: f32, std: f32, shape: &[usize]), "torch.normal(mean, std, shape)",
-        "If `std` is negative or a parameter is not finite, or the shape is too large to hold.";
-    uniform, try_uniform(low: f32, high: f32, shape: &[usize]), "torch.empty(shape).uniform_(low, high)",
-        "If `low > high` or a bound is not finite, or the shape is too large to hold.";
+    normal, try_normal(mean: f64, std: f64, shape: &[usize]), "torch.normal(mean, std, shape)",
+        "If `std` is negative, or the shape is too large to hold.";
+    uniform, try_uniform(low: f64, high: f64, shape: &[usize]), "torch.empty(shape).uniform_(low, high)",
+        "If `low > high` or a bound is out of float32's range, or the shape is too large to hold.";
     randn, try_randn(shape: &[usize]), "torch.randn(shape)", "If the shape is too large to hold.";
     rand, try_rand(shape: &[usize]), "torch.rand(shape)", "If the shape is too large to hold.";
+    randn_dtype, try_randn_dtype(shape: &[usize], dtype: tensor::DType), "torch.randn(shape, dtype=dtype)",
+        "For an integer or bool `dtype`, or a shape too large to hold.";
+    rand_dtype, try_rand_dtype(shape: &[usize], dtype: tensor::DType), "torch.rand(shape, dtype=dtype)",
+        "For an integer or bool `dtype`, or a shape too large to hold.";
+    randint, try_randint(low: i64, high: i64, shape: &[usize]), "torch.randint(low, high, shape)",
+        "If `low >= high`, or the shape is too large to hold.";
+    randperm, try_randperm(n: usize), "torch.randperm(n)", "If `n` indices do not fit in memory.";
 }
 
 impl Tensor {
@@ -98,9 +105,13 @@ impl Tensor {
         Tensor::new(self.raw().ones_like())
     }
 
-    /// PyTorch equivalent: `torch.randn_like(x)`.
+    /// PyTorch equivalent: `torch.randn_like(x)` (same shape and dtype).
+    ///
+    /// # Panics
+    /// For an integer or bool tensor.
+    #[track_caller]
     pub fn randn_like(&self) -> Tensor {
-        Tensor::randn(&self.shape())
+        Tensor::new(self.raw().randn_like())
     }
 
     /// PyTorch equivalent: `torch.full_like(x, value)`.
@@ -108,8 +119,12 @@ impl Tensor {
         Tensor::new(self.raw().full_like(value))
     }
 
-    /// PyTorch equivalent: `torch.rand_like(x)`.
+    /// PyTorch equivalent: `torch.rand_like(x)` (same shape and dtype).
+    ///
+    /// # Panics
+    /// For an integer or bool tensor.
+    #[track_caller]
     pub fn rand_like(&self) -> Tensor {
-        Tensor::rand(&self.shape())
+        Tensor::new(self.raw().rand_like())
     }
 }

@@ -371,12 +371,28 @@ impl<D: Dataset, B: FromBatch> DataLoader<D, B> {
         let n = self.dataset.len();
         // Without shuffling, the order is 0..n, produced a batch at a time
         // (a dataset may be far larger than a list of its indices).
-        let order = match (self.shuffle, &self.generator) {
-            (false, _) => None,
-            (true, Some(g)) => Some(g.lock().unwrap_or_else(|e| e.into_inner()).try_randperm(n)),
-            (true, None) => {
-                let seed = tensor::random::default_generator().next_u64();
-                Some(Generator::new(seed).try_randperm(n))
+        // PyTorch's draws, in its order: every epoch's iterator takes a base
+        // seed (for worker processes) from the loader's generator or the
+        // default one; then a shuffling RandomSampler draws its permutation
+        // from the loader's generator, or from a new generator seeded by a
+        // second draw from the default one. From the loader's generator it
+        // draws a second permutation of which it uses none (its code for a
+        // partial last pass), which PyTorch draws at the epoch's end and
+        // this loader draws here.
+        let order = match &self.generator {
+            Some(g) => {
+                let mut g = g.lock().unwrap_or_else(|e| e.into_inner());
+                g.next_u64();
+                self.shuffle.then(|| {
+                    let order = g.try_randperm(n);
+                    g.try_randperm(n).map(drop).and(order)
+                })
+            }
+            None => {
+                let default = tensor::random::default_generator();
+                default.next_u64();
+                self.shuffle
+                    .then(|| Generator::new(default.next_u64()).try_randperm(n))
             }
         };
         let order = order

@@ -235,33 +235,6 @@ pub fn conv_transpose2d(
     input.try_conv_transpose2d(weight, bias, params, options.output_padding.0)
 }
 
-/// A weight and an optional bias, both uniform in `±1/√fan_in` (PyTorch's
-/// `reset_parameters`: Kaiming-uniform with `a = √5`).
-fn parameters(
-    op: &'static str,
-    weight: &[usize],
-    fan_in: usize,
-    bias: Option<usize>,
-) -> Result<(Tensor, Option<Tensor>)> {
-    let bound = if fan_in > 0 {
-        1.0 / (fan_in as f32).sqrt()
-    } else {
-        0.0
-    };
-    let make = |shape: &[usize]| -> Result<Tensor> {
-        let value = Tensor::try_uniform(-bound, bound, shape).map_err(|e| {
-            invalid(
-                op,
-                format!("cannot create a parameter of shape {shape:?} ({e})"),
-            )
-        })?;
-        Ok(value.requires_grad_(true))
-    };
-    let weight = make(weight)?;
-    let bias = bias.map(|n| make(&[n])).transpose()?;
-    Ok((weight, bias))
-}
-
 /// Checks PyTorch's constructor rules on channels and groups.
 fn check_channels(
     op: &'static str,
@@ -400,7 +373,12 @@ impl Conv2d {
         options.params(OP, [kh, kw])?;
         let fan_in = in_channels / options.groups * kh * kw;
         let shape = [out_channels, in_channels / options.groups, kh, kw];
-        let (weight, bias) = parameters(OP, &shape, fan_in, options.bias.then_some(out_channels))?;
+        let (weight, bias) = crate::init::default_parameters(
+            OP,
+            &shape,
+            fan_in,
+            options.bias.then_some(out_channels),
+        )?;
         Ok(Conv2d {
             weight,
             bias,
@@ -428,7 +406,12 @@ impl Conv1d {
         options.params_1d(OP, k)?;
         let fan_in = in_channels / options.groups * k;
         let shape = [out_channels, in_channels / options.groups, k];
-        let (weight, bias) = parameters(OP, &shape, fan_in, options.bias.then_some(out_channels))?;
+        let (weight, bias) = crate::init::default_parameters(
+            OP,
+            &shape,
+            fan_in,
+            options.bias.then_some(out_channels),
+        )?;
         Ok(Conv1d {
             weight,
             bias,
@@ -462,7 +445,12 @@ impl ConvTranspose2d {
         let [kh, kw] = kernel_size.into().0;
         let fan_in = out_channels / options.groups * kh * kw;
         let shape = [in_channels, out_channels / options.groups, kh, kw];
-        let (weight, bias) = parameters(OP, &shape, fan_in, options.bias.then_some(out_channels))?;
+        let (weight, bias) = crate::init::default_parameters(
+            OP,
+            &shape,
+            fan_in,
+            options.bias.then_some(out_channels),
+        )?;
         Ok(ConvTranspose2d {
             weight,
             bias,

@@ -89,7 +89,7 @@ fn filled(tensor: &Tensor, fill: impl FnOnce(&Tensor) -> Result<Tensor>) -> Resu
 /// # Errors
 /// If `low > high`.
 pub fn uniform_(tensor: &Tensor, low: f64, high: f64) -> Result<Tensor> {
-    filled(tensor, |t| t.try_uniform_(low as f32, high as f32))
+    filled(tensor, |t| t.try_uniform_(low, high))
 }
 
 /// Fills with `N(mean, std²)`. PyTorch equivalent: `nn.init.normal_(t, mean, std)`.
@@ -97,7 +97,7 @@ pub fn uniform_(tensor: &Tensor, low: f64, high: f64) -> Result<Tensor> {
 /// # Errors
 /// If `std` is negative.
 pub fn normal_(tensor: &Tensor, mean: f64, std: f64) -> Result<Tensor> {
-    filled(tensor, |t| t.try_normal_(mean as f32, std as f32))
+    filled(tensor, |t| t.try_normal_(mean, std))
 }
 
 /// Fills with `value`. PyTorch equivalent: `nn.init.constant_(t, val)`.
@@ -190,4 +190,41 @@ pub fn kaiming_normal_(
     }
     let std = kaiming_std(tensor, mode, nonlinearity)?;
     normal_(tensor, 0.0, std)
+}
+
+/// A new weight of shape `weight` and an optional bias of `bias` elements,
+/// initialised as PyTorch's `Linear` and convolutions do in
+/// `reset_parameters`: the weight Kaiming-uniform with `a = √5`, then the
+/// bias uniform in `±1/√fan_in`, with the bounds computed in float64 as
+/// PyTorch's Python computes them (so the same seed gives PyTorch's values).
+///
+/// # Errors
+/// If a parameter is too large to hold; the message names `op`.
+pub(crate) fn default_parameters(
+    op: &'static str,
+    weight: &[usize],
+    fan_in: usize,
+    bias: Option<usize>,
+) -> Result<(Tensor, Option<Tensor>)> {
+    let (weight_bound, bias_bound) = match fan_in {
+        0 => (0.0, 0.0),
+        fan => {
+            let a = 5f64.sqrt();
+            let gain = (2.0 / (1.0 + a * a)).sqrt();
+            let std = gain / (fan as f64).sqrt();
+            (3f64.sqrt() * std, 1.0 / (fan as f64).sqrt())
+        }
+    };
+    let make = |shape: &[usize], bound: f64| -> Result<Tensor> {
+        let value = Tensor::try_uniform(-bound, bound, shape).map_err(|e| {
+            tensor::TensorError::InvalidArgument {
+                op,
+                msg: format!("cannot create a parameter of shape {shape:?} ({e})"),
+            }
+        })?;
+        Ok(value.requires_grad_(true))
+    };
+    let weight = make(weight, weight_bound)?;
+    let bias = bias.map(|n| make(&[n], bias_bound)).transpose()?;
+    Ok((weight, bias))
 }

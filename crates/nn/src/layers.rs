@@ -2,7 +2,7 @@
 //! take arguments, `Flatten`, `Identity` and `Dropout`; and their
 //! functional forms.
 
-use autograd::{GeluApproximate, Result, Save, Tensor};
+use autograd::{GeluApproximate, Result, Tensor};
 use tensor::{Tensor as RawTensor, TensorError};
 
 use crate::hooks::ModuleHooks;
@@ -48,24 +48,19 @@ pub fn dropout(x: &Tensor, p: f64, training: bool) -> Result<Tensor> {
         }
         .into());
     }
-    if !training || p == 0.0 {
+    if !training || p == 0.0 || x.numel() == 0 {
         return Ok(x.clone());
     }
-    // The kept elements' multiplier: 1 / (1 - p), or 0 everywhere for p = 1.
-    let scale = if p == 1.0 { 0.0 } else { 1.0 / (1.0 - p) };
-    let keep = 1.0 - p;
-    let mask = RawTensor::try_rand(&x.shape())?
-        .try_lt_scalar(keep)?
-        .try_to_dtype(x.dtype())?;
-    let multiplier = Tensor::new(&mask * scale);
-    let value = x.value().try_mul(&multiplier.value())?;
-    Tensor::try_from_differentiable_op(
-        "NativeDropoutBackward0",
-        value,
-        &[x],
-        Save::NOTHING,
-        move |g, _, _| Ok(vec![Some(g * &multiplier)]),
-    )
+    // PyTorch's CPU dropout: a Bernoulli(1 - p) mask scaled by 1 / (1 - p),
+    // drawn from the default generator as PyTorch draws it, times x
+    // (recorded as MulBackward0, as PyTorch records it on the CPU).
+    if p == 1.0 {
+        return x.try_mul(&Tensor::zeros_dtype(&[], x.dtype()));
+    }
+    let noise = RawTensor::try_zeros_dtype(&x.shape(), x.dtype())?;
+    noise.try_bernoulli_(1.0 - p)?;
+    let noise = noise.try_div(&RawTensor::scalar_of(1.0 - p).try_to_dtype(x.dtype())?)?;
+    x.try_mul(&Tensor::new(noise))
 }
 
 /// Declares a module with option fields (all public, like PyTorch's

@@ -45,25 +45,12 @@ impl Linear {
     /// # Errors
     /// If the weight `[out_features, in_features]` is too large to hold.
     pub fn try_with_bias(in_features: usize, out_features: usize, bias: bool) -> Result<Linear> {
-        let bound = if in_features > 0 {
-            1.0 / (in_features as f32).sqrt()
-        } else {
-            0.0
-        };
-        let parameter = |shape: &[usize]| -> Result<Tensor> {
-            let value = Tensor::try_uniform(-bound, bound, shape).map_err(|e| {
-                tensor::TensorError::InvalidArgument {
-                    op: "Linear",
-                    msg: format!("cannot create a parameter of shape {shape:?} ({e})"),
-                }
-            })?;
-            Ok(value.requires_grad_(true))
-        };
-        let weight = parameter(&[out_features, in_features])?;
-        let bias = match bias {
-            true => Some(parameter(&[out_features])?),
-            false => None,
-        };
+        let (weight, bias) = crate::init::default_parameters(
+            "Linear",
+            &[out_features, in_features],
+            in_features,
+            bias.then_some(out_features),
+        )?;
         Ok(Linear {
             weight,
             bias,

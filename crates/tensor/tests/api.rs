@@ -86,17 +86,56 @@ fn distributions_have_the_requested_moments() {
 
 #[test]
 fn random_errors() {
+    // PyTorch's messages.
     let e = Tensor::try_normal(0.0, -1.0, &[2]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "normal: expects std >= 0.0 and finite parameters, got mean=0, std=-1"
+        "normal_: normal expects std >= 0.0, but found std -1"
     );
-    let e = Tensor::try_uniform(2.0, 1.0, &[2]).unwrap_err();
+    let e = Tensor::try_uniform(0.5, 0.25, &[2]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "uniform_: uniform_ expects to return a [from, to) range, but found from=0.5 > to=0.25"
+    );
+    let e = Tensor::zeros(&[2]).try_normal_(0.0, f64::NAN).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "normal_: normal expects std >= 0.0, but found std nan"
+    );
+    let e = Tensor::zeros(&[2]).try_uniform_(f64::NAN, 1.0).unwrap_err();
+    assert_eq!(e.to_string(), "uniform_: from is out of bounds for float");
+    let e = Tensor::zeros_dtype(&[2], tensor::DType::Int64)
+        .try_normal_(0.0, 1.0)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "normal_: \"normal_kernel_cpu\" not implemented for 'Long'"
+    );
+    let e = Tensor::try_randint(3, 3, &[2]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "random_: random_ expects 'from' to be less than 'to', but got from=3 >= to=3"
+    );
+    let e = Tensor::zeros(&[3]).try_bernoulli_(1.5).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "bernoulli_: bernoulli_ expects p to be in [0, 1], but got p=1.5"
+    );
+    let e = Tensor::zeros(&[3]).try_exponential_(-1.0).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "exponential_: exponential_ expects lambda > 0.0, but found lambda=-1"
+    );
+    let e = Tensor::zeros(&[3])
+        .expand(&[2, 3])
+        .try_normal_(0.0, 1.0)
+        .unwrap_err();
     assert!(
-        e.to_string().starts_with("uniform: expects low <= high"),
+        e.to_string().contains(
+            "more than one element of the written-to tensor refers to a single memory location"
+        ),
         "{e}"
     );
-    assert!(Tensor::zeros(&[2]).try_normal_(0.0, f32::NAN).is_err());
 }
 
 #[test]
@@ -618,10 +657,13 @@ fn uniform_stays_in_its_half_open_range() {
     let e = Tensor::try_uniform(-3e38, 3e38, &[2]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "uniform: expects high - low <= f32::MAX, got low=-300000000000000000000000000000000000000, high=300000000000000000000000000000000000000"
+        "uniform_: uniform_ expects to-from <= std::numeric_limits<Float>::max(), but found to=3e38 and from=-3e38 which result in to-from to exceed the limit"
     );
+    // Where rounding reaches the upper bound PyTorch returns the lower one.
     let high = 1.0000001f32;
-    let x = Generator::new(3).uniform(1.0, high, &[10_000]).unwrap();
+    let x = Generator::new(3)
+        .uniform(1.0, f64::from(high), &[10_000])
+        .unwrap();
     assert!(x.to_vec().iter().all(|&v| (1.0..high).contains(&v)));
     // [-0, 0]: PyTorch's from + (to - from) * u is +0.
     let z = Generator::new(0).uniform(-0.0, 0.0, &[2]).unwrap();

@@ -137,7 +137,7 @@ impl Tensor {
     /// # Errors
     /// If `std` is negative, or outside `no_grad` on a leaf that requires
     /// grad or a view of one.
-    pub fn try_normal_(&self, mean: f32, std: f32) -> Result<Tensor> {
+    pub fn try_normal_(&self, mean: f64, std: f64) -> Result<Tensor> {
         let record = as_out_of_place(false, move |x: &Tensor| {
             let sample = x.raw().clone();
             sample.try_normal_(mean, std)?;
@@ -156,7 +156,7 @@ impl Tensor {
     /// # Errors
     /// If `low > high`, or outside `no_grad` on a leaf that requires grad or
     /// a view of one.
-    pub fn try_uniform_(&self, low: f32, high: f32) -> Result<Tensor> {
+    pub fn try_uniform_(&self, low: f64, high: f64) -> Result<Tensor> {
         let record = as_out_of_place(false, move |x: &Tensor| {
             let sample = x.raw().clone();
             sample.try_uniform_(low, high)?;
@@ -291,8 +291,8 @@ impl Tensor {
 panicking! {
 
     zero_ => try_zero_() -> Tensor;
-    normal_ => try_normal_(mean: f32, std: f32) -> Tensor;
-    uniform_ => try_uniform_(low: f32, high: f32) -> Tensor;
+    normal_ => try_normal_(mean: f64, std: f64) -> Tensor;
+    uniform_ => try_uniform_(low: f64, high: f64) -> Tensor;
     copy_ => try_copy_(src: &Tensor) -> Tensor;
     add_ => try_add_(other: &Tensor) -> Tensor;
     add_scaled_ => try_add_scaled_(other: &Tensor, alpha: f32) -> Tensor;
