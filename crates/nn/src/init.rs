@@ -216,7 +216,9 @@ pub(crate) fn default_parameters(
         }
     };
     let make = |shape: &[usize], bound: f64| -> Result<Tensor> {
-        let value = Tensor::try_uniform(-bound, bound, shape).map_err(|e| {
+        // `0.0 - bound`: PyTorch's bound for no inputs is the integer 0, so
+        // the range is [+0, +0].
+        let value = Tensor::try_uniform(0.0 - bound, bound, shape).map_err(|e| {
             tensor::TensorError::InvalidArgument {
                 op,
                 msg: format!("cannot create a parameter of shape {shape:?} ({e})"),

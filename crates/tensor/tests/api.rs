@@ -665,8 +665,13 @@ fn uniform_stays_in_its_half_open_range() {
         .uniform(1.0, f64::from(high), &[10_000])
         .unwrap();
     assert!(x.to_vec().iter().all(|&v| (1.0..high).contains(&v)));
-    // [-0, 0]: PyTorch's from + (to - from) * u is +0.
+    // [-0, 0]: PyTorch 2.15 gives -0 (the +0 it computes equals `to`).
     let z = Generator::new(0).uniform(-0.0, 0.0, &[2]).unwrap();
+    assert!(
+        z.to_vec().iter().all(|v| v.to_bits() == (-0f32).to_bits()),
+        "{z}"
+    );
+    let z = Generator::new(0).uniform(0.0, 0.0, &[2]).unwrap();
     assert!(z.to_vec().iter().all(|v| v.to_bits() == 0), "{z}");
 }
 

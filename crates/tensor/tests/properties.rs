@@ -94,7 +94,7 @@ fn broadcasting_binary_ops_match_index_arithmetic() {
 fn incompatible_shapes_always_error() {
     let mut g = Generator::new(7);
     let mut checked = 0;
-    for _ in 0..400 {
+    for _ in 0..600 {
         let (mut sa, sb) = broadcastable_pair(&mut g);
         if sa.is_empty() || sb.is_empty() || sb.len() < sa.len() {
             continue;

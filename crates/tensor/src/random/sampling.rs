@@ -480,13 +480,15 @@ in_place_sampling! {
 }
 
 impl Tensor {
-    /// A float32 tensor of `shape` filled by `fill` from the default generator.
+    /// A tensor of `shape` and `dtype` filled by `fill` from the default
+    /// generator; errors name `op`.
     fn sampled(
+        op: &'static str,
         shape: &[usize],
         dtype: DType,
         fill: impl FnOnce(&mut Generator, &Tensor) -> Result<()>,
     ) -> Result<Tensor> {
-        let out = Tensor::try_zeros_of("random", dtype, shape)?;
+        let out = Tensor::try_zeros_of(op, dtype, shape)?;
         super::default_generator().with(|g| fill(g, &out))?;
         Ok(out)
     }
@@ -499,7 +501,9 @@ impl Tensor {
     /// [`TensorError::ShapeOverflow`] or [`TensorError::Allocation`] for a
     /// shape too large to hold.
     pub fn try_normal(mean: f64, std: f64, shape: &[usize]) -> Result<Tensor> {
-        Tensor::sampled(shape, DType::Float32, |g, t| g.normal_(t, mean, std))
+        Tensor::sampled("normal", shape, DType::Float32, |g, t| {
+            g.normal_(t, mean, std)
+        })
     }
 
     /// Panicking form of [`try_normal`](Tensor::try_normal).
@@ -519,7 +523,9 @@ impl Tensor {
     /// float32's range; [`TensorError::ShapeOverflow`] or
     /// [`TensorError::Allocation`] for a shape too large to hold.
     pub fn try_uniform(low: f64, high: f64, shape: &[usize]) -> Result<Tensor> {
-        Tensor::sampled(shape, DType::Float32, |g, t| g.uniform_(t, low, high))
+        Tensor::sampled("uniform", shape, DType::Float32, |g, t| {
+            g.uniform_(t, low, high)
+        })
     }
 
     /// Panicking form of [`try_uniform`](Tensor::try_uniform).
@@ -537,7 +543,7 @@ impl Tensor {
     /// # Errors
     /// For an integer or bool `dtype`, or a shape too large to hold.
     pub fn try_randn_dtype(shape: &[usize], dtype: DType) -> Result<Tensor> {
-        Tensor::sampled(shape, dtype, |g, t| g.normal_(t, 0.0, 1.0))
+        Tensor::sampled("randn", shape, dtype, |g, t| g.normal_(t, 0.0, 1.0))
     }
 
     /// Standard normal samples. PyTorch equivalent: `torch.randn(shape)`.
@@ -564,7 +570,7 @@ impl Tensor {
     /// # Errors
     /// For an integer or bool `dtype`, or a shape too large to hold.
     pub fn try_rand_dtype(shape: &[usize], dtype: DType) -> Result<Tensor> {
-        Tensor::sampled(shape, dtype, |g, t| g.uniform_(t, 0.0, 1.0))
+        Tensor::sampled("rand", shape, dtype, |g, t| g.uniform_(t, 0.0, 1.0))
     }
 
     /// Uniform samples in [0, 1). PyTorch equivalent: `torch.rand(shape)`.
@@ -608,7 +614,9 @@ impl Tensor {
     /// # Errors
     /// If `low >= high`, or the shape is too large to hold.
     pub fn try_randint(low: i64, high: i64, shape: &[usize]) -> Result<Tensor> {
-        Tensor::sampled(shape, DType::Int64, |g, t| g.random_(t, low, high))
+        Tensor::sampled("randint", shape, DType::Int64, |g, t| {
+            g.random_(t, low, high)
+        })
     }
 
     /// Panicking form of [`try_randint`](Tensor::try_randint).
