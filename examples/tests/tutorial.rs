@@ -73,6 +73,15 @@ fn concise_converges_for_every_seed() {
     check_converges(env!("CARGO_BIN_EXE_concise"), 0.5);
 }
 
+/// With the same seed, the same data, initial weights and batch order as
+/// the book's PyTorch code seeded with `torch.manual_seed(42)`
+/// (`tools/reference/concise_seeded.py`), so the same printed lines.
+#[test]
+fn concise_with_seed_42_prints_what_pytorch_prints() {
+    let output = run(env!("CARGO_BIN_EXE_concise"), &["--seed", "42"]);
+    assert_eq!(output, include_str!("data/concise_seed42.txt"));
+}
+
 #[test]
 fn concise_prints_the_first_batch_as_a_list() {
     let output = run(env!("CARGO_BIN_EXE_concise"), &[]);
