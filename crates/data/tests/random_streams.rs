@@ -25,7 +25,7 @@ fn shuffled_epochs_follow_pytorchs_order() {
     let indices = Tensor::from_data(&(0..10).collect::<Vec<i64>>(), &[10]).unwrap();
     for (seed, expected) in cases("dataloader") {
         manual_seed(seed);
-        let data = || TensorDataset::new(&[indices.clone()]).unwrap();
+        let data = || TensorDataset::new(std::slice::from_ref(&indices)).unwrap();
         let loader = DataLoader::builder(data())
             .batch_size(4)
             .shuffle(true)

@@ -7,6 +7,9 @@
 //! the steps below are those fused operations, so the results are
 //! PyTorch's to the bit.
 
+// The constants keep avx_mathfun.h's digits, so they can be checked against it.
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
+
 /// A constant as `_PS256_CONST` stores it: the C double literal rounded to float.
 const fn c(value: f64) -> f32 {
     value as f32

@@ -164,7 +164,7 @@ impl Generator {
     /// or bool tensor, a negative `std`, or a tensor whose elements overlap.
     pub fn normal_(&mut self, t: &Tensor, mean: f64, std: f64) -> Result<()> {
         check_float(t, "normal_kernel_cpu", "normal_")?;
-        if !(std >= 0.0) {
+        if std.is_nan() || std < 0.0 {
             return Err(TensorError::invalid(
                 "normal_",
                 format!("normal expects std >= 0.0, but found std {}", number(std)),
