@@ -48,6 +48,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn import functional as F
 
+from cnn_models import lenet_batch_norm  # the book's BatchNorm LeNet, shared with cnn_models.py
+
 ROOT = Path(__file__).resolve().parents[2]
 SER = ROOT / "crates/serialization/tests/data"
 EX = ROOT / "examples/tests/data/interop"
@@ -108,14 +110,6 @@ def write_zoo():
     half = {"weight": torch.ones(2, dtype=torch.float16)}
     torch.save(half, SER / "half.pt")
     save_file(half, SER / "half.safetensors")
-
-
-def lenet_batch_norm():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.BatchNorm2d(6), nn.Sigmoid(), nn.AvgPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.BatchNorm2d(16), nn.Sigmoid(), nn.AvgPool2d(2), nn.Flatten(),
-        nn.Linear(256, 120), nn.BatchNorm1d(120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.BatchNorm1d(84), nn.Sigmoid(), nn.Linear(84, 10))
 
 
 def mnist():
