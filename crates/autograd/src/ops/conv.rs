@@ -195,7 +195,9 @@ impl Tensor {
                 output: false,
             },
             move |g, s, needs| {
-                let g = layout.image(g)?;
+                // One contiguous copy of the output gradient (often an
+                // expanded view), shared by the three gradients below.
+                let g = layout.image(g)?.contiguous();
                 let gx = when(needs[0], || {
                     layout.unimage(g.conv2d_input_grad(
                         &layout.kernel(&s[1])?,
