@@ -214,12 +214,11 @@ unsafe fn gemm_kernel<T: GemmElement>(
     // disjoint, and each still runs in parallel).
     const PACK_BYTES: usize = 256 << 10;
     let pack_bytes = a.cols.min(512) * b.cols * std::mem::size_of::<T>();
-    let width =
-        if std::env::var_os("NOCAP").is_none() && b.row_stride != 1 && pack_bytes > PACK_BYTES {
-            (PACK_BYTES / (a.cols.min(512) * std::mem::size_of::<T>())).max(64) / 64 * 64
-        } else {
-            b.cols
-        };
+    let width = if b.row_stride != 1 && pack_bytes > PACK_BYTES {
+        (PACK_BYTES / (a.cols.min(512) * std::mem::size_of::<T>())).max(64) / 64 * 64
+    } else {
+        b.cols
+    };
     let mut start = 0;
     while start < b.cols {
         let cols = width.min(b.cols - start);
