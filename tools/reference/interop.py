@@ -13,6 +13,7 @@ Writes, under crates/serialization/tests/data/ (read by crates/serialization/tes
   zoo_protocol4.pt          zoo.pt with pickle protocol 4 (FRAME, MEMOIZE, ...)
   parameters.pt             a dict of nn.Parameter (rebuilt by _rebuild_parameter)
   nested.pt                 {"model": state_dict, "epoch": 3, "lr": 0.1}
+  shared.pt                 {"model": sd, "ema": sd, "step": 7}: one dict referenced twice
   module.pt                 torch.save(model): a whole module, not a state_dict
   tensor.pt                 torch.save(tensor): a bare tensor
   legacy.pt                 the pre-1.6 format (_use_new_zipfile_serialization=False)
@@ -105,6 +106,10 @@ def write_zoo():
     linear = nn.Linear(3, 2)
     torch.save({"model": linear.state_dict(), "epoch": 3, "lr": 0.1}, SER / "nested.pt")
     torch.save(linear, SER / "module.pt")
+    # One state_dict under two keys: pickled once, then referenced from the memo.
+    torch.manual_seed(3)
+    shared = nn.Linear(3, 2).state_dict()
+    torch.save({"model": shared, "ema": shared, "step": 7}, SER / "shared.pt")
     torch.save(torch.ones(2), SER / "tensor.pt")
     torch.save(linear.state_dict(), SER / "legacy.pt", _use_new_zipfile_serialization=False)
     half = {"weight": torch.ones(2, dtype=torch.float16)}

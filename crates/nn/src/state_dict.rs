@@ -188,9 +188,16 @@ pub(crate) fn load(
     }
     let _no_grad = autograd::no_grad();
     for (target, source) in copies {
-        target
-            .try_copy_(source)
-            .expect("shapes and dtypes were checked");
+        // Checked above, so this fails only for a module holding an
+        // expanded view as a parameter, or out of memory.
+        if let Err(e) = target.try_copy_(source) {
+            return Err(LoadStateDictError {
+                module: class_name(module),
+                missing_keys: Vec::new(),
+                unexpected_keys: Vec::new(),
+                mismatches: vec![format!("cannot copy into the module's tensor: {e}")],
+            });
+        }
     }
     Ok(keys)
 }

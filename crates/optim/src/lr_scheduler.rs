@@ -72,10 +72,25 @@ macro_rules! scheduler_state {
         }
 
         fn load_state_dict(&mut self, state: &Value) -> Result<(), OptimError> {
-            *self = from_state(stringify!($name), state)?;
+            let loaded: $name = from_state(stringify!($name), state)?;
+            check_loaded(stringify!($name), &loaded.counts())?;
+            *self = loaded;
             Ok(())
         }
     };
+}
+
+/// Refuses a loaded state whose step counts (`step_size`, `t_max`,
+/// `total_steps`) are 0: the constructors never make one, and the schedule
+/// divides by them.
+fn check_loaded(name: &'static str, counts: &[(&'static str, usize)]) -> Result<(), OptimError> {
+    match counts.iter().find(|(_, count)| *count == 0) {
+        Some((field, _)) => Err(OptimError::StateDict {
+            optimizer: name,
+            message: format!("not a {name} state: {field} is 0"),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// What every scheduler tracks: the groups' initial rates, the step count
@@ -162,6 +177,11 @@ pub struct StepLR {
 }
 
 impl StepLR {
+    /// The step counts a loaded state must not have at 0.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![("step_size", self.step_size)]
+    }
+
     /// The schedule, with the optimizer at its first step.
     pub fn new(optimizer: &mut dyn Optimizer, step_size: usize, gamma: f64) -> StepLR {
         let mut s = StepLR {
@@ -192,6 +212,11 @@ pub struct MultiStepLR {
 }
 
 impl MultiStepLR {
+    /// The step counts a loaded state must not have at 0.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
+
     /// The schedule, with the optimizer at its first step.
     pub fn new(optimizer: &mut dyn Optimizer, milestones: &[usize], gamma: f64) -> MultiStepLR {
         let mut s = MultiStepLR {
@@ -223,6 +248,11 @@ pub struct ExponentialLR {
 }
 
 impl ExponentialLR {
+    /// The step counts a loaded state must not have at 0.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
+
     /// The schedule, with the optimizer at its first step.
     pub fn new(optimizer: &mut dyn Optimizer, gamma: f64) -> ExponentialLR {
         let mut s = ExponentialLR {
@@ -253,6 +283,11 @@ pub struct CosineAnnealingLR {
 }
 
 impl CosineAnnealingLR {
+    /// The step counts a loaded state must not have at 0.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![("t_max", self.t_max)]
+    }
+
     /// The schedule, with the optimizer at its first step.
     pub fn new(optimizer: &mut dyn Optimizer, t_max: usize, eta_min: f64) -> CosineAnnealingLR {
         let mut s = CosineAnnealingLR {
@@ -291,6 +326,11 @@ pub struct LinearLR {
 }
 
 impl LinearLR {
+    /// The step counts a loaded state must not have at 0.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
+
     /// The schedule, with the optimizer at its first step.
     ///
     /// # Errors
@@ -400,6 +440,11 @@ pub struct OneCycleLR {
 }
 
 impl OneCycleLR {
+    /// The step counts a loaded state must not have at 0.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![("total_steps", self.total_steps)]
+    }
+
     /// The schedule for `max_lr` (one per group, or one for all), with the
     /// optimizer at its first step.
     ///

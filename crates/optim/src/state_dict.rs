@@ -153,7 +153,8 @@ pub(crate) fn read_step(tensors: &StateDict) -> Result<u64, String> {
         .value()
         .try_item_as::<f64>()
         .map_err(|e| format!("'step': {e}"))?;
-    match step >= 0.0 && step.fract() == 0.0 {
+    // Adam's bias corrections raise betas to the step as an i32.
+    match (0.0..=f64::from(i32::MAX)).contains(&step) && step.fract() == 0.0 {
         true => Ok(step as u64),
         false => Err(format!("'step' is {step}")),
     }

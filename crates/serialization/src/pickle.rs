@@ -3,16 +3,18 @@
 //! come back as names, and calling one is left to a [`Resolver`] (the
 //! PyTorch checkpoint reader knows how to rebuild tensors).
 //!
-//! Values are immutable and shared (`Rc`), so the memo can hand out an
-//! object many times without copying it. Unlike Python, a container that
-//! is changed after being memoized is changed on the stack only; the
-//! pickles `torch.save` writes never read a container back after changing it.
+//! Values are shared (`Rc`) as Python's objects are: the memo hands out the
+//! same object, and lists and dicts (`RefCell`) change in place, so a dict
+//! memoized before it was filled (as pickle always does) is seen filled
+//! wherever it is referenced again. Nothing is copied, whatever the pickle
+//! asks; values are freed without recursion, however deeply they nest.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A value built by the pickle machine.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) enum Value {
     None,
     Bool(bool),
@@ -21,8 +23,8 @@ pub(crate) enum Value {
     Str(String),
     Bytes(Vec<u8>),
     Tuple(Vec<Rc<Value>>),
-    List(Vec<Rc<Value>>),
-    Dict(Vec<Item>),
+    List(RefCell<Vec<Rc<Value>>>),
+    Dict(RefCell<Vec<Item>>),
     /// A class or function, by name (`GLOBAL` / `STACK_GLOBAL`).
     Global {
         module: String,
@@ -57,6 +59,45 @@ impl Value {
 
 /// A dict's key and value.
 pub(crate) type Item = (Rc<Value>, Rc<Value>);
+
+impl Value {
+    pub(crate) fn list(items: Vec<Rc<Value>>) -> Value {
+        Value::List(RefCell::new(items))
+    }
+
+    pub(crate) fn dict(items: Vec<Item>) -> Value {
+        Value::Dict(RefCell::new(items))
+    }
+
+    /// Moves the values this one holds into `out`.
+    fn take_children(&mut self, out: &mut Vec<Rc<Value>>) {
+        match self {
+            Value::Tuple(items) => out.append(items),
+            Value::List(items) => out.append(items.get_mut()),
+            Value::Dict(items) => {
+                for (key, value) in items.get_mut().drain(..) {
+                    out.push(key);
+                    out.push(value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Frees nested values with a work list: a pickle of a million nested
+/// tuples would otherwise overflow the stack.
+impl Drop for Value {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        self.take_children(&mut pending);
+        while let Some(value) = pending.pop() {
+            if let Ok(mut value) = Rc::try_unwrap(value) {
+                value.take_children(&mut pending);
+            }
+        }
+    }
+}
 
 /// What the machine asks of its user: loading persistent ids (PyTorch's
 /// storages live outside the pickle) and calling classes or functions.
@@ -302,21 +343,21 @@ impl<'a> Machine<'a> {
                     let items = self.pop_mark()?;
                     self.push(Value::Tuple(items));
                 }
-                b']' => self.push(Value::List(Vec::new())),
+                b']' => self.push(Value::list(Vec::new())),
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.push(Value::List(items));
+                    self.push(Value::list(items));
                 }
-                b'}' => self.push(Value::Dict(Vec::new())),
+                b'}' => self.push(Value::dict(Vec::new())),
                 b'd' => {
                     let items = self.pop_mark()?;
                     let dict = pairs(items)?;
-                    self.push(Value::Dict(dict));
+                    self.push(Value::dict(dict));
                 }
-                0x8f => self.push(Value::List(Vec::new())), // EMPTY_SET, kept as a list
+                0x8f => self.push(Value::list(Vec::new())), // EMPTY_SET, kept as a list
                 0x91 => {
                     let items = self.pop_mark()?; // FROZENSET
-                    self.push(Value::List(items));
+                    self.push(Value::list(items));
                 }
                 b'a' => {
                     let item = self.pop()?;
@@ -434,9 +475,9 @@ fn pairs(items: Vec<Rc<Value>>) -> Result<Vec<Item>, String> {
 }
 
 fn extend(target: &mut Rc<Value>, items: Vec<Rc<Value>>) -> Result<(), String> {
-    match Rc::make_mut(target) {
+    match &**target {
         Value::List(list) => {
-            list.extend(items);
+            list.borrow_mut().extend(items);
             Ok(())
         }
         other => Err(format!("cannot append to {}", other.describe())),
@@ -446,9 +487,9 @@ fn extend(target: &mut Rc<Value>, items: Vec<Rc<Value>>) -> Result<(), String> {
 /// Sets keys of a dict. A key set twice is listed twice; readers keep the
 /// first place and the last value, as Python's dict does.
 fn insert(target: &mut Rc<Value>, items: Vec<Item>) -> Result<(), String> {
-    match Rc::make_mut(target) {
+    match &**target {
         Value::Dict(dict) => {
-            dict.extend(items);
+            dict.borrow_mut().extend(items);
             Ok(())
         }
         // Setting items on an object the reader does not build (a dict

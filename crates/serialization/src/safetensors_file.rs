@@ -88,12 +88,31 @@ pub fn save_file_with_metadata(
         })
         .collect();
     let metadata = (!metadata.is_empty()).then(|| metadata.clone());
-    safetensors::serialize_to_file(bytes.iter().map(|(n, b)| (*n, b)), metadata, path).map_err(
-        |e| match e {
-            safetensors::SafeTensorError::IoError(source) => SerializationError::io(path, source),
-            other => SerializationError::format(path, format!("cannot write safetensors: {other}")),
-        },
-    )
+    // Written beside the target, then renamed over it: a reader that has
+    // the old file mapped keeps reading it whole (rewriting a mapped file
+    // in place would end that reader with SIGBUS), and a failed save
+    // leaves the old file as it was.
+    let file_name = path
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
+    let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let written =
+        safetensors::serialize_to_file(bytes.iter().map(|(n, b)| (*n, b)), metadata, &temporary)
+            .map_err(|e| match e {
+                safetensors::SafeTensorError::IoError(source) => {
+                    SerializationError::io(path, source)
+                }
+                other => {
+                    SerializationError::format(path, format!("cannot write safetensors: {other}"))
+                }
+            })
+            .and_then(|()| {
+                std::fs::rename(&temporary, path).map_err(|e| SerializationError::io(path, e))
+            });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Reads every tensor of a safetensors file, in name order (as
@@ -119,8 +138,10 @@ pub fn load_file_with_metadata(
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| SerializationError::io(path, e))?;
     // SAFETY: the map is read only while this function runs and never
-    // handed out; as with any memory-mapped file, another process that
-    // truncates or rewrites the file meanwhile can change what is read.
+    // handed out. As with any memory-mapped file, another process that
+    // rewrites the file in place meanwhile can change what is read, or end
+    // this process with SIGBUS by truncating it; `save_file` never does
+    // that (it renames a new file over the old one).
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| SerializationError::io(path, e))?;
     let invalid = |e: safetensors::SafeTensorError| {
         SerializationError::format(path, format!("not a valid safetensors file: {e}"))

@@ -6,7 +6,8 @@
 //!
 //! Readable: dicts (`OrderedDict` or `dict`) whose values are tensors or
 //! parameters of dtype float32, float64, int64 or bool, with any strides,
-//! offsets and shared storages; one level of nesting through [`load_entry`].
+//! offsets and shared storages (rebuilt as views, as PyTorch does); one
+//! level of nesting through [`load_entry`].
 //! Not readable, with an error naming what was found: whole modules saved
 //! with `torch.save(model)`, other Python objects, tensors of other dtypes,
 //! the pre-1.6 (non-zip) format and big-endian archives.
@@ -23,9 +24,9 @@ use crate::pickle::{self, Resolver, Value};
 use crate::{Result, SerializationError, StateDict};
 
 /// Reads a `state_dict` saved with `torch.save(model.state_dict(), path)`
-/// (or any dict of tensors). Tensors keep their dtype and come back
-/// contiguous; tensors that shared a storage in PyTorch are independent
-/// copies here. PyTorch equivalent: `torch.load(path)`.
+/// (or any dict of tensors). Tensors keep their dtype, strides and offsets,
+/// and tensors that shared a storage in PyTorch share one here, as
+/// `torch.load` rebuilds them. PyTorch equivalent: `torch.load(path)`.
 ///
 /// # Errors
 /// If the file cannot be read or is not a `torch.save` zip archive, or the
@@ -48,6 +49,7 @@ pub fn load_entry(path: impl AsRef<Path>, key: &str) -> Result<StateDict> {
     let Value::Dict(items) = &*object else {
         return Err(not_a_state_dict(path, &object, ""));
     };
+    let items = items.borrow();
     let entry = items
         .iter()
         .rev()
@@ -87,8 +89,9 @@ fn state_dict(path: &Path, object: &Value, at: &str) -> Result<StateDict> {
     let Value::Dict(items) = object else {
         return Err(not_a_state_dict(path, object, at));
     };
+    let items = items.borrow();
     let mut out = StateDict::with_capacity(items.len());
-    for (key, value) in items {
+    for (key, value) in items.iter() {
         let Value::Str(name) = &**key else {
             return Err(SerializationError::NotAStateDict {
                 path: path.to_path_buf(),
@@ -96,7 +99,7 @@ fn state_dict(path: &Path, object: &Value, at: &str) -> Result<StateDict> {
             });
         };
         let tensor = match &**value {
-            Value::Tensor(t) => t.clone(),
+            Value::Tensor(t) => t.alias(),
             Value::Opaque(what) if what.starts_with("unsupported dtype ") => {
                 return Err(SerializationError::UnsupportedDType {
                     path: path.to_path_buf(),
@@ -245,13 +248,17 @@ fn int(value: &Value, what: &str) -> std::result::Result<i64, String> {
 }
 
 fn sizes(value: &Value, what: &str) -> std::result::Result<Vec<usize>, String> {
-    match value {
-        Value::Tuple(items) | Value::List(items) => items
+    let convert = |items: &[Rc<Value>]| -> std::result::Result<Vec<usize>, String> {
+        items
             .iter()
             .map(|v| {
                 usize::try_from(int(v, what)?).map_err(|_| format!("{what} has a negative entry"))
             })
-            .collect(),
+            .collect()
+    };
+    match value {
+        Value::Tuple(items) => convert(items),
+        Value::List(items) => convert(&items.borrow()),
         other => Err(format!("{what} is {}, not a tuple", other.describe())),
     }
 }
@@ -318,7 +325,7 @@ impl Resolver for Storages<'_> {
     ) -> std::result::Result<Value, String> {
         match (module, name) {
             ("collections", "OrderedDict") => match args {
-                [] => Ok(Value::Dict(Vec::new())),
+                [] => Ok(Value::dict(Vec::new())),
                 _ => Ok(Value::Opaque("an OrderedDict built from arguments".into())),
             },
             ("torch._utils", "_rebuild_tensor_v2") => {
@@ -328,22 +335,25 @@ impl Resolver for Storages<'_> {
                 }
                 let storage = match &*args[0] {
                     Value::Tensor(storage) => storage,
-                    unsupported @ Value::Opaque(_) => return Ok(unsupported.clone()),
+                    Value::Opaque(unsupported) => return Ok(Value::Opaque(unsupported.clone())),
                     other => return Err(format!("a tensor's storage is {}", other.describe())),
                 };
                 let offset = usize::try_from(int(&args[1], "a storage offset")?)
                     .map_err(|_| "a negative storage offset".to_string())?;
                 let size = sizes(&args[2], "a tensor's size")?;
                 let stride = sizes(&args[3], "a tensor's stride")?;
+                // A view of the storage, as PyTorch rebuilds it: tensors
+                // that shared a storage still share it, and nothing is
+                // allocated however large a (stride-0) view claims to be.
                 storage
                     .try_as_strided(&size, &stride, offset)
-                    .and_then(|view| view.try_contiguous())
                     .map(Value::Tensor)
                     .map_err(|e| format!("a tensor cannot be rebuilt: {e}"))
             }
             ("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state") => {
                 match args.first().map(|a| &**a) {
-                    Some(tensor @ (Value::Tensor(_) | Value::Opaque(_))) => Ok(tensor.clone()),
+                    Some(Value::Tensor(tensor)) => Ok(Value::Tensor(tensor.alias())),
+                    Some(Value::Opaque(what)) => Ok(Value::Opaque(what.clone())),
                     _ => Err(format!("{name} without a tensor")),
                 }
             }

@@ -136,13 +136,55 @@ fn pytorch_checkpoints_and_safetensors_files_give_pytorchs_tensors() {
 }
 
 #[test]
-fn views_sharing_a_storage_load_as_independent_tensors() {
+fn views_sharing_a_storage_load_as_views_as_in_pytorch() {
     let loaded = load(data("zoo.pt")).unwrap();
-    let base = &loaded["base"];
-    let transposed = &loaded["transposed"];
-    assert!(!base.value().shares_storage(&transposed.value()));
-    base.value().fill_(0.0);
-    assert_eq!(transposed.value().to_vec()[1], 6.0);
+    let (base, transposed) = (loaded["base"].value(), loaded["transposed"].value());
+    assert!(base.shares_storage(&transposed));
+    assert_eq!(
+        (transposed.stride(), transposed.is_contiguous()),
+        (&[1, 6][..], false)
+    );
+    base.fill_(0.0);
+    assert_eq!(transposed.to_vec()[1], 0.0);
+    // An expanded view stays a stride-0 view: nothing is allocated for it.
+    assert_eq!(loaded["expanded"].value().stride(), &[0, 1]);
+}
+
+#[test]
+fn a_dict_saved_under_two_keys_is_read_under_both() {
+    // torch.save({"model": sd, "ema": sd, "step": 7}): the second is a memo reference.
+    let model = load_entry(data("shared.pt"), "model").unwrap();
+    let ema = load_entry(data("shared.pt"), "ema").unwrap();
+    assert_eq!(model.keys().collect::<Vec<_>>(), ["weight", "bias"]);
+    assert_eq!(ema["weight"].to_vec(), model["weight"].to_vec());
+    // PyTorch printed weight[0, 0] as -0.5724.
+    assert!((model["weight"].to_vec()[0] + 0.5724).abs() < 1e-4);
+}
+
+/// `pickle` (a whole data.pkl) loaded from a copy of zoo.pt.
+fn load_pickle(pickle: &[u8], name: &str) -> Result<StateDict, SerializationError> {
+    let path = scratch(name);
+    std::fs::write(&path, with_pickle(pickle)).unwrap();
+    load(&path)
+}
+
+#[test]
+fn hostile_pickles_are_refused_without_crashing() {
+    // A million nested tuples: freed without recursion.
+    let mut deep = vec![0x80, 2, b'N'];
+    deep.extend(std::iter::repeat_n(0x85, 1_000_000));
+    deep.push(b'.');
+    let err = load_pickle(&deep, "deep.pt").unwrap_err().to_string();
+    assert!(err.contains("is a tuple, not a dict"), "{err}");
+    // A list memoized and appended to 100,000 times: shared, never copied
+    // (a copy per memo entry would need about 40 GB).
+    let mut memo = vec![0x80, 2, b']'];
+    for _ in 0..100_000 {
+        memo.extend([0x94, b'N', b'a']);
+    }
+    memo.push(b'.');
+    let err = load_pickle(&memo, "memo.pt").unwrap_err().to_string();
+    assert!(err.contains("is a list, not a dict"), "{err}");
 }
 
 #[test]

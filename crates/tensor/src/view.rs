@@ -562,6 +562,7 @@ impl Tensor {
                 format!("mismatch in length of strides and shape: {size:?} and {stride:?}"),
             ));
         }
+        checked_numel("as_strided", size)?;
         let capacity = self.storage.bytes() / self.dtype.size();
         // The furthest element the view reaches, when it has any.
         let last = size

@@ -653,6 +653,19 @@ fn long_reductions_along_a_dim_stay_accurate() {
 }
 
 #[test]
+fn as_strided_refuses_a_size_whose_element_count_overflows() {
+    // Empty (a zero dim), but 2^64 elements without it.
+    let e = Tensor::zeros(&[1])
+        .try_as_strided(&[0, 1 << 62, 4], &[0, 4, 1], 0)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("as_strided: shape [0, 4611686018427387904, 4] is too large"),
+        "{e}"
+    );
+}
+
+#[test]
 fn uniform_stays_in_its_half_open_range() {
     let e = Tensor::try_uniform(-3e38, 3e38, &[2]).unwrap_err();
     assert_eq!(

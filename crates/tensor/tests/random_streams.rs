@@ -127,6 +127,18 @@ fn replay(name: &str) -> Option<Vec<String>> {
             assert_eq!(state.len(), STATE_SIZE);
             let hex: String = state.iter().map(|b| format!("{b:02x}")).collect();
             let next = line("next", &Tensor::randn(&[3]));
+            // A state whose next draw would read past the 624 words.
+            let mut bad = state.clone();
+            bad[8..12].copy_from_slice(&624i32.to_le_bytes());
+            bad[16..24].copy_from_slice(&624u64.to_le_bytes());
+            let e = default_generator().set_state(&bad).unwrap_err();
+            assert_eq!(e.to_string(), "set_state: Invalid mt19937 state");
+            let e = default_generator().set_state(&state[1..]).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("Expected a CPUGeneratorImplState of size 5056"),
+                "{e}"
+            );
             default_generator().set_state(&state).unwrap();
             vec![
                 format!("hex state {hex}"),

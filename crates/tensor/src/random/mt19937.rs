@@ -42,8 +42,13 @@ impl Mt19937 {
     }
 
     /// Whether a state read from outside is one the engine can run from.
+    /// Besides PyTorch's check (`left` in `1..=624`, `next <= 624`), every
+    /// draw before the next refill must read inside the state:
+    /// `next + left <= 625` unless the next draw refills (`left == 1`).
     pub(crate) fn is_valid(&self) -> bool {
-        (1..=N as u32).contains(&self.left) && self.next <= N as u32
+        (1..=N as u32).contains(&self.left)
+            && self.next <= N as u32
+            && (self.left == 1 || self.next + self.left <= N as u32 + 1)
     }
 
     /// The next 32 random bits.

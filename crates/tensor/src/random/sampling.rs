@@ -358,7 +358,9 @@ impl Generator {
     /// shuffling `0..n` gives `randperm(n)`.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         let n = items.len() as u64;
-        // PyTorch draws 32 bits while n is far from 2^32, then 64.
+        // PyTorch's pass for n < 2^32 / 20 (about 214 million); for more
+        // indices PyTorch switches to another shuffle, which this does not
+        // reproduce (it keeps this pass, with 64-bit draws).
         let small = n < u64::from(u32::MAX) / 20;
         for i in 0..n.saturating_sub(1) {
             let bits = match small {
