@@ -16,6 +16,7 @@ const fn c(value: f64) -> f32 {
 }
 
 /// `log(x)` for `x > 0` (NaN for `x <= 0`). PyTorch equivalent: `log256_ps`.
+#[inline(always)]
 pub(crate) fn log(x: f32) -> f32 {
     let invalid = x <= 0.0;
     let x = x.max(f32::from_bits(0x0080_0000)); // cut off denormals
@@ -53,6 +54,7 @@ pub(crate) fn log(x: f32) -> f32 {
 }
 
 /// `(sin(x), cos(x))`. PyTorch equivalent: `sincos256_ps`.
+#[inline(always)]
 pub(crate) fn sincos(x: f32) -> (f32, f32) {
     let sign_sin = x.to_bits() & 0x8000_0000;
     let mut x = x.abs();

@@ -65,15 +65,21 @@ impl Mt19937 {
         y ^ (y >> 18)
     }
 
+    /// The next 624 words, in place (the reference algorithm's three runs,
+    /// without index arithmetic modulo 624).
     fn refill(&mut self) {
         let twist = |u: u32, v: u32| {
             let mixed = (u & UPPER_MASK) | (v & LOWER_MASK);
             (mixed >> 1) ^ if v & 1 == 1 { MATRIX_A } else { 0 }
         };
-        for j in 0..N {
-            let shifted = self.state[(j + M) % N];
-            self.state[j] = shifted ^ twist(self.state[j], self.state[(j + 1) % N]);
+        let s = &mut self.state;
+        for j in 0..N - M {
+            s[j] = s[j + M] ^ twist(s[j], s[j + 1]);
         }
+        for j in N - M..N - 1 {
+            s[j] = s[j + M - N] ^ twist(s[j], s[j + 1]);
+        }
+        s[N - 1] = s[M - 1] ^ twist(s[N - 1], s[0]);
         self.left = N as u32;
         self.next = 0;
     }

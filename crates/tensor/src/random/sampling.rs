@@ -137,15 +137,21 @@ impl Generator {
         match t.dtype() {
             DType::Float32 => {
                 let (from, to) = (low as f32, high as f32);
-                let values: Vec<f32> = (0..n)
-                    .map(|_| below(self.uniform_f32().mul_add(to - from, from), from, to))
-                    .collect();
+                let mut values: Vec<f32> = (0..n).map(|_| self.uniform_f32()).collect();
+                fused(|| {
+                    for v in &mut values {
+                        *v = below(v.mul_add(to - from, from), from, to);
+                    }
+                });
                 write_in_iteration_order(t, &values)
             }
             _ => {
-                let values: Vec<f64> = (0..n)
-                    .map(|_| below(self.uniform_f64().mul_add(high - low, low), low, high))
-                    .collect();
+                let mut values: Vec<f64> = (0..n).map(|_| self.uniform_f64()).collect();
+                fused(|| {
+                    for v in &mut values {
+                        *v = below(v.mul_add(high - low, low), low, high);
+                    }
+                });
                 write_in_iteration_order(t, &values)
             }
         }
@@ -176,15 +182,17 @@ impl Generator {
             (DType::Float32, true) => {
                 let mut values: Vec<f32> = (0..n).map(|_| self.uniform_f32()).collect();
                 let (mean, std) = (mean as f32, std as f32);
-                for_each_block(self, &mut values, Generator::uniform_f32, |block| {
-                    normal_block_f32(block, mean, std)
+                for_each_block(self, &mut values, Generator::uniform_f32, |blocks| {
+                    normal_blocks_f32(blocks, mean, std)
                 });
                 write_in_iteration_order(t, &values)
             }
             (DType::Float64, true) => {
                 let mut values: Vec<f64> = (0..n).map(|_| self.uniform_f64()).collect();
-                for_each_block(self, &mut values, Generator::uniform_f64, |block| {
-                    normal_block_f64(block, mean, std)
+                for_each_block(self, &mut values, Generator::uniform_f64, |blocks| {
+                    blocks
+                        .chunks_exact_mut(16)
+                        .for_each(|block| normal_block_f64(block, mean, std))
                 });
                 write_in_iteration_order(t, &values)
             }
@@ -382,27 +390,69 @@ fn below<T: PartialEq>(value: T, from: T, to: T) -> T {
     }
 }
 
-/// Runs `block` on each 16 values of `values` (Box-Muller on 8 pairs);
-/// when 16 does not divide the length, the last 16 values are drawn again
-/// and transformed again, as PyTorch does.
+/// Runs `blocks` on the whole blocks of 16 values of `values` (Box-Muller
+/// on 8 pairs each); when 16 does not divide the length, the last 16
+/// values are drawn again and transformed again, as PyTorch does.
 fn for_each_block<T: Copy>(
     g: &mut Generator,
     values: &mut [T],
     draw: fn(&mut Generator) -> T,
-    block: impl Fn(&mut [T]),
+    blocks: impl Fn(&mut [T]),
 ) {
     let n = values.len();
-    for start in (0..n - 15).step_by(16) {
-        block(&mut values[start..start + 16]);
-    }
+    blocks(&mut values[..n / 16 * 16]);
     if n % 16 != 0 {
         let tail = &mut values[n - 16..];
         tail.iter_mut().for_each(|v| *v = draw(g));
-        block(tail);
+        blocks(tail);
+    }
+}
+
+/// Runs `f` compiled with fused multiply-adds as instructions where the
+/// CPU has them (elsewhere each `mul_add` is a library call; the results
+/// are the same, only slower).
+#[inline(always)]
+fn fused<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn with_fma<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA.
+            return unsafe { with_fma(f) };
+        }
+    }
+    f()
+}
+
+/// [`normal_block_f32`] on every 16 values of `data`, with fused
+/// multiply-adds as instructions where the CPU has them (as [`fused`]; a
+/// function of its own, so that the whole loop is compiled for them).
+fn normal_blocks_f32(data: &mut [f32], mean: f32, std: f32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn with_fma(data: &mut [f32], mean: f32, std: f32) {
+            for block in data.chunks_exact_mut(16) {
+                normal_block_f32(block, mean, std);
+            }
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA.
+            return unsafe { with_fma(data, mean, std) };
+        }
+    }
+    for block in data.chunks_exact_mut(16) {
+        normal_block_f32(block, mean, std);
     }
 }
 
 /// PyTorch's AVX2 `normal_fill_16` for float32.
+#[inline(always)]
 fn normal_block_f32(data: &mut [f32], mean: f32, std: f32) {
     let two_pi = (2.0 * PI) as f32;
     for j in 0..8 {
