@@ -75,33 +75,61 @@ impl Creation {
     /// standard library, as `path:line:column`: the line of the program
     /// that created the node.
     pub(crate) fn site(&self) -> String {
-        /// Crates whose frames are not the program's.
-        const LIBRARY: [&str; 8] = [
-            "autograd", "tensor", "nn", "optim", "data", "std", "core", "alloc",
-        ];
-        let text = self.backtrace.to_string();
-        let mut lines = text.lines().map(str::trim).peekable();
-        while let Some(line) = lines.next() {
-            // Frames read `N: symbol`, then (with debug info) `at path:line:col`.
-            let Some((index, symbol)) = line.split_once(": ") else {
-                continue;
-            };
-            if index.parse::<usize>().is_err() {
-                continue;
-            }
-            let krate = symbol
-                .trim_start_matches('<')
-                .split("::")
-                .next()
-                .unwrap_or_default();
-            let location = lines.peek().and_then(|next| next.strip_prefix("at "));
-            if LIBRARY.contains(&krate) || krate.starts_with("__") {
-                continue;
-            }
-            return location.unwrap_or(symbol).to_string();
-        }
-        "an unknown location (no backtrace available)".to_string()
+        program_frame(&self.backtrace.to_string())
+            .unwrap_or_else(|| "an unknown location (no backtrace available)".to_string())
     }
+}
+
+/// The location (or, without debug information, the symbol) of the first
+/// frame of a printed backtrace that belongs to neither this library nor
+/// the standard library.
+///
+/// A frame is the library's when its symbol's crate is one of the library's
+/// or the standard library's, or when its source file is under `/rustc/`.
+/// Builds with reduced debug information (`debug = "line-tables-only"`) name
+/// inlined frames without their crate (`{closure#0}`, `record<..>`): such a
+/// frame is the library's when its file is one the library's named frames
+/// are in.
+fn program_frame(backtrace: &str) -> Option<String> {
+    /// Crates whose frames are not the program's.
+    const LIBRARY: [&str; 8] = [
+        "autograd", "tensor", "nn", "optim", "data", "std", "core", "alloc",
+    ];
+    // Frames read `N: symbol`, then (with debug info) `at path:line:col`.
+    let mut frames: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut lines = backtrace.lines().map(str::trim).peekable();
+    while let Some(line) = lines.next() {
+        let Some((index, symbol)) = line.split_once(": ") else {
+            continue;
+        };
+        if index.parse::<usize>().is_err() {
+            continue;
+        }
+        let location = lines.peek().and_then(|next| next.strip_prefix("at "));
+        frames.push((symbol, location));
+    }
+    /// The crate a symbol names, if it names one (`a::b<c::d>` -> `a`).
+    fn path(symbol: &str) -> Option<&str> {
+        let name = symbol.trim_start_matches('<');
+        let name = name.split('<').next().unwrap_or_default();
+        name.split_once("::").map(|(krate, _)| krate)
+    }
+    let file = |location: &str| location.split(':').next().unwrap_or_default().to_string();
+    let library_files: Vec<String> = frames
+        .iter()
+        .filter(|(symbol, _)| path(symbol).is_some_and(|krate| LIBRARY.contains(&krate)))
+        .filter_map(|(_, location)| location.map(file))
+        .collect();
+    let is_library = |symbol: &str, location: Option<&str>| match path(symbol) {
+        _ if symbol.starts_with("__") => true,
+        _ if location.is_some_and(|at| at.starts_with("/rustc/")) => true,
+        Some(krate) => LIBRARY.contains(&krate),
+        None => location.is_some_and(|at| library_files.contains(&file(at))),
+    };
+    frames
+        .iter()
+        .find(|(symbol, location)| !is_library(symbol, *location))
+        .map(|(symbol, location)| location.unwrap_or(symbol).to_string())
 }
 
 /// The first NaN or infinity in `grad`, printed as PyTorch prints it.
@@ -114,4 +142,52 @@ pub(crate) fn bad_value(grad: &RawTensor) -> Option<&'static str> {
     } else {
         "-inf"
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::program_frame;
+
+    /// Frames as a build with `debug = "line-tables-only"` prints them:
+    /// inlined frames carry short names.
+    #[test]
+    fn short_names_of_inlined_frames_are_placed_by_their_files() {
+        let trace = "   0: {closure#0}
+             at ./src/anomaly.rs:69:28
+   1: core::bool::<impl bool>::then
+             at /rustc/abc/library/core/src/bool.rs:66:24
+   2: autograd::anomaly::Creation::capture
+             at ./src/anomaly.rs:67:30
+   3: record<autograd::ops::elementwise::{impl#0}::sqrt::{closure_env#0}>
+             at ./src/graph.rs:455:49
+   4: autograd::graph::<impl autograd::tensor::Tensor>::from_differentiable
+             at ./src/graph.rs:390:9
+   5: my_test
+             at ./tests/semantics.rs:697:18
+   6: semantics::my_test::{{closure}}
+             at ./tests/semantics.rs:688:73";
+        assert_eq!(
+            program_frame(trace).as_deref(),
+            Some("./tests/semantics.rs:697:18")
+        );
+    }
+
+    /// Full debug information: every frame has its path; without
+    /// locations, the symbol stands in.
+    #[test]
+    fn full_paths_and_missing_locations() {
+        let trace = "   0: autograd::anomaly::Creation::capture
+             at /src/autograd/src/anomaly.rs:67:30
+   1: <core::iter::Map<I, F> as Iterator>::next
+             at /rustc/abc/library/core/src/iter/map.rs:1:1
+   2: app::main::{{closure}}
+             at /home/u/app/src/main.rs:12:5";
+        assert_eq!(
+            program_frame(trace).as_deref(),
+            Some("/home/u/app/src/main.rs:12:5")
+        );
+        let bare = "   0: autograd::graph::record\n   1: app::main";
+        assert_eq!(program_frame(bare).as_deref(), Some("app::main"));
+        assert_eq!(program_frame(""), None);
+    }
 }
