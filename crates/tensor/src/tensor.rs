@@ -614,11 +614,100 @@ impl<'a, T: Element> Reader<'a, T> {
 
     /// Copies the elements, in row-major order, into `out` (of length numel).
     pub(crate) fn copy_to(&self, out: &mut [T]) {
-        match self.slice() {
-            Some(values) => out.copy_from_slice(values),
-            None => {
-                let mut slots = out.iter_mut();
-                self.for_each(|v| *slots.next().expect("numel slots") = v);
+        assert_eq!(out.len(), self.layout.numel(), "copy_to: numel slots");
+        if let Some(values) = self.slice() {
+            return out.copy_from_slice(values);
+        }
+        if self.copy_transposed_to(out) {
+            return;
+        }
+        let mut slots = out.iter_mut();
+        self.for_each(|v| *slots.next().expect("numel slots") = v);
+    }
+
+    /// [`copy_to`](Reader::copy_to) for a layout whose last dim is strided
+    /// while an earlier dim `p` has stride 1 (a transposed or permuted
+    /// view): copies tiles of `TILE` elements along `p` by every position
+    /// of the last dim, so reads are contiguous and writes land in `TILE`
+    /// rows that stay in cache. Element by element, such a copy reads each
+    /// cache line once per element. Returns `false` (copying nothing) for
+    /// other layouts.
+    fn copy_transposed_to(&self, out: &mut [T]) -> bool {
+        const TILE: usize = 16;
+        let (shape, strides) = (self.layout.shape(), self.layout.strides());
+        let nd = shape.len();
+        if nd < 2 || strides[nd - 1] == 1 || shape[nd - 1] < 2 {
+            return false;
+        }
+        let Some(p) = (0..nd - 1)
+            .rev()
+            .find(|&d| strides[d] == 1 && shape[d] >= TILE)
+        else {
+            return false;
+        };
+        let out_strides = crate::layout::contiguous_strides(shape);
+        let (rows, cols, col_stride, row_out) =
+            (shape[p], shape[nd - 1], strides[nd - 1], out_strides[p]);
+        // The other dims, walked as an odometer over (source, output) bases.
+        let others: Vec<usize> = (0..nd - 1).filter(|&d| d != p).collect();
+        let mut index = vec![0usize; others.len()];
+        let (mut src, mut dst) = (0usize, 0usize);
+        let out = out.as_mut_ptr();
+        loop {
+            for row in (0..rows).step_by(TILE) {
+                let height = TILE.min(rows - row);
+                for col in (0..cols).step_by(TILE) {
+                    let width = TILE.min(cols - col);
+                    // SAFETY: `src + (row + t) + (col + u) * col_stride` is
+                    // the offset of an element of the layout (from `ptr`),
+                    // and `dst + (row + t) * row_out + col + u` its
+                    // row-major index, below numel = out.len() (asserted
+                    // by the caller).
+                    unsafe {
+                        let from = self.ptr.add(src + row + col * col_stride);
+                        let to = out.add(dst + row * row_out + col);
+                        if height == TILE && width == TILE {
+                            // A full tile: fixed trip counts, unrolled.
+                            let mut tile = [[T::default(); TILE]; TILE];
+                            for (u, column) in tile.iter_mut().enumerate() {
+                                column.copy_from_slice(std::slice::from_raw_parts(
+                                    from.add(u * col_stride),
+                                    TILE,
+                                ));
+                            }
+                            for t in 0..TILE {
+                                let row = std::slice::from_raw_parts_mut(to.add(t * row_out), TILE);
+                                for (slot, column) in row.iter_mut().zip(&tile) {
+                                    *slot = column[t];
+                                }
+                            }
+                        } else {
+                            for t in 0..height {
+                                for u in 0..width {
+                                    *to.add(t * row_out + u) = *from.add(t + u * col_stride);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Advance the other dims' multi-index.
+            let mut k = others.len();
+            loop {
+                if k == 0 {
+                    return true;
+                }
+                k -= 1;
+                let d = others[k];
+                index[k] += 1;
+                src += strides[d];
+                dst += out_strides[d];
+                if index[k] < shape[d] {
+                    break;
+                }
+                src -= index[k] * strides[d];
+                dst -= index[k] * out_strides[d];
+                index[k] = 0;
             }
         }
     }
@@ -630,8 +719,8 @@ impl<'a, T: Element> Reader<'a, T> {
             Some(values) => values,
             None => {
                 scratch.clear();
-                scratch.reserve_exact(self.layout.numel());
-                self.for_each(|v| scratch.push(v));
+                scratch.resize(self.layout.numel(), T::default());
+                self.copy_to(scratch);
                 scratch
             }
         }

@@ -242,3 +242,60 @@ fn a_large_kernel_finishes_while_pool_jobs_wait_to_write_its_input() {
     }
     assert_eq!(x.to_vec()[0], 1.0);
 }
+
+/// `contiguous()` of transposed, permuted, narrowed and stepped views (the
+/// tiled copy for layouts whose stride-1 dim is not the last, with partial
+/// tiles) against each element read through its stride and offset; every
+/// dtype goes through the same copy.
+#[test]
+fn contiguous_copies_of_strided_views_match_their_strides() {
+    let base = arange(2 * 37 * 19 * 5, &[2, 37, 19, 5]);
+    let values = base.to_vec();
+    let views = [
+        base.permute(&[0, 3, 2, 1]),
+        base.permute(&[3, 1, 0, 2]),
+        base.permute(&[2, 0, 3, 1]).narrow(3, 3, 33),
+        base.reshape(&[74, 95]).t(),
+        base.reshape(&[74, 95]).t().slice(0, Some(1), None, 2),
+        base.reshape(&[74, 95])
+            .narrow(0, 5, 60)
+            .t()
+            .narrow(1, 7, 17),
+        base.reshape(&[2, 37, 95]).transpose(1, 2).select(0, 1),
+        base.reshape(&[1406, 5]).t(),
+        base.reshape(&[5, 1406]).t(),
+    ];
+    for view in views {
+        let (shape, strides, offset) = (
+            view.shape().to_vec(),
+            view.stride().to_vec(),
+            view.storage_offset(),
+        );
+        let numel: usize = shape.iter().product();
+        let expected: Vec<f32> = (0..numel)
+            .map(|flat| {
+                let (mut rest, mut at) = (flat, offset);
+                for (&size, &stride) in shape.iter().zip(&strides).rev() {
+                    at += rest % size * stride;
+                    rest /= size;
+                }
+                values[at]
+            })
+            .collect();
+        assert!(!view.is_contiguous(), "{shape:?} {strides:?}");
+        assert_eq!(
+            view.contiguous().to_vec(),
+            expected,
+            "{shape:?} {strides:?}"
+        );
+        for dtype in [DType::Float64, DType::Int64] {
+            let typed = base.to_dtype(dtype);
+            let typed_view = typed.try_as_strided(&shape, &strides, offset).unwrap();
+            assert_eq!(
+                typed_view.contiguous().to_vec(),
+                expected,
+                "{dtype:?} {shape:?}"
+            );
+        }
+    }
+}
