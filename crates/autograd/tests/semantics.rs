@@ -405,6 +405,10 @@ fn sum_to_size_and_allclose() {
         x.grad().unwrap().to_vec(),
         vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]
     );
+    // To its own shape, the tensor itself (`x.sum_to_size(2, 3) is x`).
+    let y = (&x * 2.0).sum_to_size(&[2, 3]);
+    let same = y.sum_to_size(&[2, 3]);
+    assert_eq!((same.id(), same.grad_fn()), (y.id(), Some("MulBackward0")));
     assert!(x.allclose(&Tensor::ones(&[2, 3]), 0.0, 0.0));
     assert!(x.allclose(&Tensor::ones(&[3]), 0.0, 0.0)); // broadcasts, as torch.allclose
     assert!(!x.allclose(&Tensor::from_slice(&[1.0, 1.0, 2.0]), 0.0, 0.0));

@@ -65,6 +65,9 @@ impl Tensor {
                 }
                 let back = |grad: Tensor, promoted: &Tensor, original: &Tensor| -> Result<Tensor> {
                     let grad = grad.try_sum_to_size(promoted.raw().shape())?;
+                    if grad.raw().shape() == original.raw().shape() {
+                        return Ok(grad);
+                    }
                     let shape: Vec<isize> = original.shape().iter().map(|&d| d as isize).collect();
                     grad.try_reshape(&shape)
                 };

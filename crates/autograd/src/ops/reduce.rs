@@ -234,6 +234,11 @@ impl Tensor {
     /// # Errors
     /// Unless `shape` broadcasts to this tensor's shape.
     pub fn try_sum_to_size(&self, shape: &[usize]) -> Result<Tensor> {
+        // PyTorch's `at::sum_to` returns the tensor itself for its own
+        // shape: the same handle, no node.
+        if self.raw().shape() == shape {
+            return Ok(self.clone());
+        }
         let input_shape = self.shape();
         let value = self.raw().try_sum_to_size(shape)?;
         Ok(Tensor::from_differentiable(
