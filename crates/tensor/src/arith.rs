@@ -388,6 +388,24 @@ impl Tensor {
     /// shape; the result must fit `self`'s dtype (PyTorch's in-place rule).
     pub(crate) fn binary_<K: Binary>(&self, other: &Tensor) -> Result<&Tensor> {
         let name = in_place_name(K::NAME);
+        // Two contiguous float32 tensors of one shape in distinct storages
+        // (a gradient accumulated, an optimizer's update): no promotion,
+        // broadcasting or aliasing to resolve.
+        if self.dtype == DType::Float32
+            && other.dtype == DType::Float32
+            && self.shape() == other.shape()
+            && self.is_contiguous()
+            && other.is_contiguous()
+            && !self.storage.ptr_eq(&other.storage)
+        {
+            self.write_reading::<f32, f32, ()>(name, other, |dst, src| {
+                let (Some(dst), Some(src)) = (dst.slice_mut(), src.slice()) else {
+                    unreachable!("both layouts are contiguous")
+                };
+                dst.iter_mut().zip(src).for_each(|(x, &y)| *x = K::apply(*x, y));
+            })?;
+            return Ok(self);
+        }
         let mut dtype = self.result_type(other);
         if K::FLOAT_ONLY && !dtype.is_floating_point() {
             dtype = DType::Float32;
