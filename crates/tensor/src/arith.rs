@@ -402,7 +402,9 @@ impl Tensor {
                 let (Some(dst), Some(src)) = (dst.slice_mut(), src.slice()) else {
                     unreachable!("both layouts are contiguous")
                 };
-                dst.iter_mut().zip(src).for_each(|(x, &y)| *x = K::apply(*x, y));
+                dst.iter_mut()
+                    .zip(src)
+                    .for_each(|(x, &y)| *x = K::apply(*x, y));
             })?;
             return Ok(self);
         }
