@@ -15,7 +15,7 @@
 //! one storage cannot deadlock; an operation that writes one storage while
 //! reading another locks the two in address order.
 
-use std::alloc::{alloc, alloc_zeroed, dealloc, Layout as AllocLayout};
+use std::alloc::{alloc_zeroed, dealloc, Layout as AllocLayout};
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
@@ -38,10 +38,6 @@ struct Header {
 const DATA_OFFSET: usize = 32;
 const ALIGN: usize = 16;
 const _: () = assert!(std::mem::size_of::<Header>() <= DATA_OFFSET);
-
-/// Buffers up to this many bytes are allocated and then cleared; larger ones
-/// come zeroed from the allocator (fresh pages from the operating system).
-const SMALL_BLOCK: usize = 1024;
 
 /// A shared, lockable buffer of elements (untyped: the tensor knows the dtype).
 pub(crate) struct Storage {
@@ -71,21 +67,8 @@ impl Storage {
             return Err(error());
         }
         let layout = block_layout(bytes).ok_or_else(error)?;
-        // Small blocks are zeroed here: glibc's `calloc` skips its per-thread
-        // cache, which costs more than clearing a few hundred bytes.
-        // SAFETY: the layout has a non-zero size (it includes the header);
-        // a small block is cleared before any use.
-        let block = unsafe {
-            if bytes <= SMALL_BLOCK {
-                let block = alloc(layout);
-                if !block.is_null() {
-                    block.add(DATA_OFFSET).write_bytes(0, bytes);
-                }
-                block
-            } else {
-                alloc_zeroed(layout)
-            }
-        };
+        // SAFETY: the layout has a non-zero size (it includes the header).
+        let block = unsafe { alloc_zeroed(layout) };
         let header = NonNull::new(block.cast::<Header>()).ok_or_else(error)?;
         // SAFETY: the block is fresh, aligned for Header, and large enough.
         unsafe {
