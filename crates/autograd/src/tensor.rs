@@ -2,6 +2,7 @@
 //! and the graph node that produced it.
 
 use std::fmt;
+use std::ptr::addr_of_mut;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -74,24 +75,34 @@ impl Tensor {
     }
 
     /// A tensor with a creation id taken beforehand (its node records it).
+    ///
+    /// The fields are written one by one into the fresh allocation: moved
+    /// as one `Inner`, the value went through a `memcpy` call every op.
+    #[inline]
     pub(crate) fn with_id(
         id: u64,
         value: RawTensor,
         grad_fn: Option<Arc<Node>>,
         requires_grad: bool,
     ) -> Tensor {
-        Tensor::from_inner(Inner {
-            id,
-            value,
-            tracks_version: true,
-            requires_grad: AtomicBool::new(requires_grad),
-            grad_fn,
-            rebased: OnceLock::new(),
-            view_of: OnceLock::new(),
-            grad: Mutex::new(None),
-            hooks: HookSlot::default(),
-            retains_grad: AtomicBool::new(false),
-        })
+        let mut arc = Arc::<Inner>::new_uninit();
+        let slot = Arc::get_mut(&mut arc).expect("new").as_mut_ptr();
+        // SAFETY: `slot` points to the uninitialised `Inner` that only this
+        // function can reach; every field is written exactly once before
+        // `assume_init`.
+        unsafe {
+            addr_of_mut!((*slot).id).write(id);
+            addr_of_mut!((*slot).value).write(value);
+            addr_of_mut!((*slot).tracks_version).write(true);
+            addr_of_mut!((*slot).requires_grad).write(AtomicBool::new(requires_grad));
+            addr_of_mut!((*slot).grad_fn).write(grad_fn);
+            addr_of_mut!((*slot).rebased).write(OnceLock::new());
+            addr_of_mut!((*slot).view_of).write(OnceLock::new());
+            addr_of_mut!((*slot).grad).write(Mutex::new(None));
+            addr_of_mut!((*slot).hooks).write(HookSlot::default());
+            addr_of_mut!((*slot).retains_grad).write(AtomicBool::new(false));
+            Tensor(arc.assume_init())
+        }
     }
 
     /// Moves `inner` into its allocation. Written as a single move into
