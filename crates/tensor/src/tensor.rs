@@ -636,7 +636,7 @@ impl<'a, T: Element> Reader<'a, T> {
         const TILE: usize = 16;
         let (shape, strides) = (self.layout.shape(), self.layout.strides());
         let nd = shape.len();
-        if nd < 2 || strides[nd - 1] == 1 || shape[nd - 1] < 2 {
+        if nd < 2 || strides[nd - 1] == 1 || shape[nd - 1] < 2 || self.layout.numel() == 0 {
             return false;
         }
         let Some(p) = (0..nd - 1)
