@@ -20,6 +20,7 @@ use crate::error::{AutogradError, Result};
 use crate::grad_mode::{is_grad_enabled, set_grad_enabled};
 use crate::hooks::HookSlot;
 use crate::tensor::{RawTensor, Tensor};
+use tensor::Dims;
 
 /// The gradients a backward closure returns, one per input (`None` where an
 /// input needs none). A gradient may have a broadcast shape: the engine sums it
@@ -177,37 +178,8 @@ impl Edge {
                 })
         };
         match self {
-            Edge::Node(input) => sum_to(input.shape.as_slice()),
+            Edge::Node(input) => sum_to(&input.shape),
             Edge::Leaf(leaf) => sum_to(leaf.raw().shape()),
-        }
-    }
-}
-
-/// A shape stored inline up to six dims (recording a node allocates nothing for it).
-pub(crate) struct Dims {
-    len: usize,
-    inline: [usize; 6],
-    spill: Vec<usize>,
-}
-
-impl Dims {
-    fn new(shape: &[usize]) -> Dims {
-        let mut dims = Dims {
-            len: shape.len(),
-            inline: [0; 6],
-            spill: Vec::new(),
-        };
-        match dims.inline.get_mut(..shape.len()) {
-            Some(inline) => inline.copy_from_slice(shape),
-            None => dims.spill = shape.to_vec(),
-        }
-        dims
-    }
-
-    fn as_slice(&self) -> &[usize] {
-        match self.inline.get(..self.len) {
-            Some(inline) if self.spill.is_empty() => inline,
-            _ => &self.spill,
         }
     }
 }
@@ -390,6 +362,14 @@ impl Tensor {
         Tensor::record(name, value, inputs, save, Vec::new(), backward)
     }
 
+    /// Whether an operation on `inputs` records a node now: grad mode is on
+    /// and some input requires grad. Ops whose backward needs costly
+    /// preparation skip it when this is false.
+    #[inline]
+    pub(crate) fn records(inputs: &[&Tensor]) -> bool {
+        is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())
+    }
+
     /// Records a node (when grad mode is on and an input requires grad),
     /// with `save` already checked, plus `extra` values saved after those
     /// `save` names (indices, or a [`Function`](crate::Function)'s
@@ -405,7 +385,7 @@ impl Tensor {
     where
         F: Fn(&Tensor, &[Tensor], &[bool]) -> Result<GradList> + Send + Sync + 'static,
     {
-        if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
+        if !Tensor::records(inputs) {
             return Tensor::new(value);
         }
         let id = crate::tensor::next_id();
@@ -421,7 +401,7 @@ impl Tensor {
         let node: Arc<Node> = unsafe {
             addr_of_mut!((*slot).name).write(name);
             addr_of_mut!((*slot).id).write(id);
-            addr_of_mut!((*slot).shape).write(Dims::new(value.shape()));
+            addr_of_mut!((*slot).shape).write(Dims::from_slice(value.shape()));
             addr_of_mut!((*slot).inputs).write(
                 inputs
                     .iter()

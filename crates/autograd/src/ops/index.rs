@@ -52,6 +52,9 @@ impl Tensor {
         indices: &(impl Indices + ?Sized),
     ) -> Result<Tensor> {
         let value = self.raw().try_index_select(dim, indices)?;
+        if !Tensor::records(&[self]) {
+            return Ok(Tensor::new(value));
+        }
         let d = if dim < 0 {
             dim + self.dim() as isize
         } else {

@@ -4,6 +4,7 @@ use super::{kept_where, masked, one, panicking};
 use crate::error::Result;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
+use tensor::Dims;
 
 const SAVE_INPUT_AND_OUTPUT: Save<'static> = Save {
     inputs: &[0],
@@ -37,7 +38,7 @@ fn one_hot_along(dim: usize, indices: &RawTensor, shape: &[usize]) -> Result<Raw
 impl Tensor {
     /// Sum of all elements. PyTorch equivalent: `x.sum()`.
     pub fn sum(&self) -> Tensor {
-        let shape = self.shape();
+        let shape = Dims::from_slice(self.raw().shape());
         Tensor::from_differentiable(
             "SumBackward0",
             self.raw().sum(),
@@ -52,7 +53,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range.
     pub fn try_sum_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
-        let shape = self.shape();
+        let shape = Dims::from_slice(self.raw().shape());
         let value = self.raw().try_sum_dim(dim, keepdim)?;
         Ok(Tensor::from_differentiable(
             "SumBackward1",
@@ -65,7 +66,7 @@ impl Tensor {
 
     /// Mean of all elements. PyTorch equivalent: `x.mean()`.
     pub fn mean(&self) -> Tensor {
-        let shape = self.shape();
+        let shape = Dims::from_slice(self.raw().shape());
         let n = self.numel() as f32;
         Tensor::from_differentiable(
             "MeanBackward0",
@@ -81,7 +82,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range.
     pub fn try_mean_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
-        let shape = self.shape();
+        let shape = Dims::from_slice(self.raw().shape());
         let value = self.raw().try_mean_dim(dim, keepdim)?;
         let n = (self.numel() / value.numel().max(1)).max(1) as f32;
         Ok(Tensor::from_differentiable(
@@ -161,7 +162,7 @@ impl Tensor {
         values: RawTensor,
         indices: RawTensor,
     ) -> (Tensor, Tensor) {
-        let shape = self.shape();
+        let shape = Dims::from_slice(self.raw().shape());
         let d = if dim < 0 {
             dim + shape.len().max(1) as isize
         } else {
@@ -239,7 +240,7 @@ impl Tensor {
         if self.raw().shape() == shape {
             return Ok(self.clone());
         }
-        let input_shape = self.shape();
+        let input_shape = Dims::from_slice(self.raw().shape());
         let value = self.raw().try_sum_to_size(shape)?;
         Ok(Tensor::from_differentiable(
             "SumBackward1",
@@ -276,7 +277,7 @@ impl Tensor {
     /// # Errors
     /// If `dim` is out of range.
     pub fn try_norm_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
-        let shape = self.shape();
+        let shape = Dims::from_slice(self.raw().shape());
         let value = self.raw().try_norm_dim(dim, keepdim)?;
         Ok(Tensor::from_differentiable(
             "LinalgVectorNormBackward0",
