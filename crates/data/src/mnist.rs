@@ -30,16 +30,18 @@ impl MnistKind {
         }
     }
 
-    /// torchvision's download mirrors, tried in order.
+    /// torchvision's download mirrors, tried in order; for Fashion-MNIST,
+    /// then the dataset's own repository (the same files, by their MD5s).
     pub fn mirrors(self) -> &'static [&'static str] {
         match self {
             MnistKind::Mnist => &[
                 "https://ossci-datasets.s3.amazonaws.com/mnist/",
                 "http://yann.lecun.com/exdb/mnist/",
             ],
-            MnistKind::FashionMnist => {
-                &["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
-            }
+            MnistKind::FashionMnist => &[
+                "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+            ],
         }
     }
 
