@@ -9,6 +9,7 @@ use crate::alloc::checked_numel;
 use crate::arith::{IntoScalar, Num};
 use crate::dtype::{dispatch, DType};
 use crate::error::{Result, TensorError};
+use crate::layout::Dims;
 use crate::shape::{broadcast_shapes, normalize_dim};
 use crate::tensor::{or_panic, Tensor};
 
@@ -26,7 +27,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let d = self.dim_of_nonscalar("index_select", dim)?;
         let indices = &*indices.to_indices("index_select", self, d)?;
-        let mut out_shape = self.shape().to_vec();
+        let mut out_shape = Dims::from_slice(self.shape());
         out_shape[d] = indices.len();
         dispatch!(self.dtype, T => {
             let src = self.read::<T>();
@@ -45,9 +46,17 @@ impl Tensor {
                 let mut out = out.chunks_exact_mut(inner.max(1));
                 for block in values.chunks_exact(stride.max(1)) {
                     for &i in indices {
-                        out.next()
-                            .expect("one block per index")
-                            .copy_from_slice(&block[i * inner..(i + 1) * inner]);
+                        let (to, from) = (
+                            out.next().expect("one block per index"),
+                            &block[i * inner..(i + 1) * inner],
+                        );
+                        // Short rows (a batch of a few features) element by
+                        // element: a `memcpy` call costs more than the copy.
+                        if inner < 8 {
+                            to.iter_mut().zip(from).for_each(|(t, &f)| *t = f);
+                        } else {
+                            to.copy_from_slice(from);
+                        }
                     }
                 }
             })
@@ -202,8 +211,9 @@ pub trait Indices {
 
 impl Indices for [usize] {
     fn to_indices(&self, op: &'static str, of: &Tensor, dim: usize) -> Result<Cow<'_, [usize]>> {
-        for &i in self {
-            of.check_index(op, dim, i)?;
+        let size = of.shape()[dim];
+        if let Some(&i) = self.iter().find(|&&i| i >= size) {
+            of.check_index(op, dim, i)?; // the out-of-range error
         }
         Ok(Cow::Borrowed(self))
     }
