@@ -31,6 +31,7 @@
 
 mod alloc;
 mod arith;
+mod block_cache;
 mod conv;
 mod convert;
 mod creation;

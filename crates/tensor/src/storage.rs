@@ -15,10 +15,10 @@
 //! one storage cannot deadlock; an operation that writes one storage while
 //! reading another locks the two in address order.
 
-use std::alloc::{alloc_zeroed, dealloc, Layout as AllocLayout};
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
+use crate::block_cache;
 use crate::dtype::DType;
 use crate::error::{Result, TensorError};
 
@@ -34,10 +34,11 @@ struct Header {
 }
 
 /// Elements start this many bytes into the block: the header rounded up to
-/// the allocator's natural alignment, which suits every element type.
+/// the block's alignment ([`block_cache::ALIGN`]), which suits every
+/// element type.
 const DATA_OFFSET: usize = 32;
-const ALIGN: usize = 16;
 const _: () = assert!(std::mem::size_of::<Header>() <= DATA_OFFSET);
+const _: () = assert!(DATA_OFFSET % block_cache::ALIGN == 0);
 
 /// A shared, lockable buffer of elements (untyped: the tensor knows the dtype).
 pub(crate) struct Storage {
@@ -49,14 +50,11 @@ pub(crate) struct Storage {
 unsafe impl Send for Storage {}
 unsafe impl Sync for Storage {}
 
-fn block_layout(bytes: usize) -> Option<AllocLayout> {
-    AllocLayout::from_size_align(DATA_OFFSET.checked_add(bytes)?, ALIGN).ok()
-}
-
 impl Storage {
     /// A zero-filled buffer of `numel` elements of `dtype` (zero bits are
-    /// `0`, `0.0` and `false` in every dtype). Large buffers come zeroed
-    /// from the operating system, with no separate fill pass.
+    /// `0`, `0.0` and `false` in every dtype). Small buffers are reused from
+    /// this thread's recently freed ones ([`block_cache`]); large ones come
+    /// zeroed from the operating system, with no separate fill pass.
     ///
     /// # Errors
     /// [`TensorError::Allocation`] (naming `op`) if the allocator refuses.
@@ -66,9 +64,8 @@ impl Storage {
         if bytes > isize::MAX as usize - DATA_OFFSET {
             return Err(error());
         }
-        let layout = block_layout(bytes).ok_or_else(error)?;
-        // SAFETY: the layout has a non-zero size (it includes the header).
-        let block = unsafe { alloc_zeroed(layout) };
+        // Small blocks come from this thread's cache of freed ones.
+        let block = block_cache::alloc(DATA_OFFSET + bytes);
         let header = NonNull::new(block.cast::<Header>()).ok_or_else(error)?;
         // SAFETY: the block is fresh, aligned for Header, and large enough.
         unsafe {
@@ -191,9 +188,14 @@ impl Drop for Storage {
             return;
         }
         fence(Ordering::Acquire);
-        let layout = block_layout(self.bytes()).expect("checked at allocation");
-        // SAFETY: this was the last handle; the block was allocated with this layout.
-        unsafe { dealloc(self.header.as_ptr().cast::<u8>(), layout) };
+        // SAFETY: this was the last handle; the block came from
+        // `block_cache::alloc` with this size.
+        unsafe {
+            block_cache::free(
+                self.header.as_ptr().cast::<u8>(),
+                DATA_OFFSET + self.bytes(),
+            )
+        };
     }
 }
 
