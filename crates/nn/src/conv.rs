@@ -245,13 +245,13 @@ fn check_channels(
     if groups == 0 {
         return Err(invalid(op, "groups must be a positive integer".into()));
     }
-    if in_channels % groups != 0 {
+    if !in_channels.is_multiple_of(groups) {
         return Err(invalid(
             op,
             "in_channels must be divisible by groups".into(),
         ));
     }
-    if out_channels % groups != 0 {
+    if !out_channels.is_multiple_of(groups) {
         return Err(invalid(
             op,
             "out_channels must be divisible by groups".into(),

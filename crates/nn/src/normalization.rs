@@ -349,7 +349,7 @@ pub fn group_norm(
 ) -> Result<Tensor> {
     const OP: &str = "group_norm";
     let shape = x.shape();
-    if shape.len() < 2 || num_groups == 0 || shape[1] % num_groups != 0 {
+    if shape.len() < 2 || num_groups == 0 || !shape[1].is_multiple_of(num_groups) {
         return Err(invalid(
             OP,
             format!("Expected number of channels in input to be divisible by num_groups, but got input of shape {shape:?} and num_groups={num_groups}"),

@@ -463,7 +463,7 @@ impl<'a> Machine<'a> {
 
 /// Key-value pairs from a flat list `k0, v0, k1, v1, ...`.
 fn pairs(items: Vec<Rc<Value>>) -> Result<Vec<Item>, String> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err("a dict needs as many keys as values".into());
     }
     let mut out = Vec::with_capacity(items.len() / 2);

@@ -81,43 +81,116 @@ pub(crate) fn pack_weights<T: Float>(weight: &[T], outputs: usize, taps: usize) 
     packed
 }
 
+/// `out` `[O, oh, ow]` = the convolution of `image` `[C, h, w]` by the
+/// packed weights, plus `bias`, reading where `taps` says; `scratch`
+/// holds the padded image when it needs a border.
+pub(crate) fn convolve<T: Float>(
+    shape: &Shape,
+    taps: &Taps,
+    image: &[T],
+    packed: &[T],
+    bias: Option<&[T]>,
+    out: &mut [T],
+    scratch: &mut Vec<T>,
+) {
+    let padded = padded_image(shape, image, scratch);
+    let (offsets, bases) = (&taps.offsets, &taps.bases);
+    #[cfg(target_arch = "x86_64")]
+    if T::DTYPE == crate::dtype::DType::Float32 && std::arch::is_x86_feature_detected!("avx512f") {
+        let cast = |values: &[T]| {
+            // SAFETY: `T` is `f32` (its dtype is float32).
+            unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<f32>(), values.len()) }
+        };
+        // SAFETY: as above, for the output.
+        let out =
+            unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<f32>(), out.len()) };
+        // SAFETY: the CPU has AVX-512F, and `Shape::taps` bounds every tap.
+        return unsafe {
+            avx512::convolve_f32(
+                offsets,
+                bases,
+                cast(padded),
+                cast(packed),
+                shape.outputs,
+                bias.map(cast),
+                out,
+            )
+        };
+    }
+    convolve_blocks(offsets, bases, padded, packed, shape.outputs, bias, out);
+}
+
 simd_versions! {
-    /// `out` `[O, oh, ow]` = the convolution of `image` `[C, h, w]` by the
-    /// packed weights, plus `bias`; `padded` is scratch.
-    pub(crate) fn convolve<T>(
-        shape: &Shape,
-        image: &[T],
+    /// The forward loops over blocks of output channels and positions.
+    fn convolve_blocks<T>(
+        offsets: &[usize],
+        bases: &[usize],
+        padded: &[T],
         packed: &[T],
+        outputs: usize,
         bias: Option<&[T]>,
-        out: &mut [T],
-        padded: &mut Vec<T>
+        out: &mut [T]
     ) => convolve_generic
 }
 
-/// Copies `image` into `padded` inside its zero border (so taps never test
-/// bounds) and returns each tap's offset there, in `[C, kh, kw]` order.
-fn pad_image<T: Float>(shape: &Shape, image: &[T], padded: &mut Vec<T>) -> Vec<usize> {
+/// Where the kernels read: each tap's offset in the padded image, in
+/// `[C, kh, kw]` order, and each output position's, row after row. They
+/// depend on the shape alone, so one convolution computes them once for
+/// all its images.
+pub(crate) struct Taps {
+    offsets: Vec<usize>,
+    bases: Vec<usize>,
+}
+
+impl Shape {
+    /// The taps' and positions' offsets in the padded image.
+    pub(crate) fn taps(&self) -> Taps {
+        let [ph, pw] = self.padded();
+        let [kh, kw] = self.kernel;
+        let [dh, dw] = self.dilation;
+        let [oh, ow] = self.output;
+        let mut offsets = Vec::with_capacity(self.channels * kh * kw);
+        for c in 0..self.channels {
+            for ki in 0..kh {
+                for kj in 0..kw {
+                    offsets.push((c * ph + ki * dh) * pw + kj * dw);
+                }
+            }
+        }
+        let bases = (0..oh)
+            .flat_map(|y| (0..ow).map(move |x| y * self.stride[0] * pw + x * self.stride[1]))
+            .collect();
+        let taps = Taps { offsets, bases };
+        // The last position plus the last tap (both lists increase) stays
+        // inside the padded image, which makes every unchecked read in the
+        // kernels in bounds.
+        let largest =
+            taps.offsets.last().copied().unwrap_or(0) + taps.bases.last().copied().unwrap_or(0);
+        assert!(
+            largest < self.channels * ph * pw,
+            "direct convolution: a tap reads past the padded image"
+        );
+        taps
+    }
+}
+
+/// `image` inside its zero border (so taps never test bounds): `image`
+/// itself when it needs none, else a copy in `scratch`.
+fn padded_image<'a, T: Float>(shape: &Shape, image: &'a [T], scratch: &'a mut Vec<T>) -> &'a [T] {
     let [h, w] = shape.input;
     let [ph, pw] = shape.padded();
-    let [kh, kw] = shape.kernel;
-    let [dh, dw] = shape.dilation;
-    padded.clear();
-    padded.resize(shape.channels * ph * pw, T::zero());
+    if [ph, pw] == [h, w] {
+        return &image[..shape.channels * h * w];
+    }
+    scratch.clear();
+    scratch.resize(shape.channels * ph * pw, T::zero());
     for (c, plane) in image.chunks_exact(h * w).enumerate() {
         for y in 0..h {
             let at = (c * ph + y + shape.padding[0]) * pw + shape.padding[1];
-            padded[at..at + w].copy_from_slice(&plane[y * w..(y + 1) * w]);
+            scratch[at..at + w].copy_from_slice(&plane[y * w..(y + 1) * w]);
         }
     }
-    let mut offsets = Vec::with_capacity(shape.channels * kh * kw);
-    for c in 0..shape.channels {
-        for ki in 0..kh {
-            for kj in 0..kw {
-                offsets.push((c * ph + ki * dh) * pw + kj * dw);
-            }
-        }
-    }
-    offsets
+    scratch
 }
 
 /// `a · b + c`, one fused instruction with `FMA` (only where the CPU has
@@ -131,45 +204,24 @@ fn multiply_add<T: Float, const FMA: bool>(a: T, b: T, c: T) -> T {
     }
 }
 
-/// Asserts that the last position plus the last tap (both lists increase)
-/// stays inside the padded image, which makes every unchecked read in the
-/// kernels in bounds.
-fn check_reach(offsets: &[usize], bases: &[usize], padded: usize) {
-    let largest = offsets.last().copied().unwrap_or(0) + bases.last().copied().unwrap_or(0);
-    assert!(
-        largest < padded,
-        "direct convolution: a tap reads past the padded image"
-    );
-}
-
-/// Each output position's offset in the padded image, row after row.
-fn position_bases(shape: &Shape) -> Vec<usize> {
-    let [_, pw] = shape.padded();
-    let [oh, ow] = shape.output;
-    (0..oh * ow)
-        .map(|p| (p / ow) * shape.stride[0] * pw + (p % ow) * shape.stride[1])
-        .collect()
-}
-
-/// The loops; with `FMA` each multiply-add is one fused instruction (only
-/// where the CPU has one: elsewhere `mul_add` is a slow library call).
+/// The forward loops, as the compiler vectorises them; with `FMA` each
+/// multiply-add is one fused instruction (only where the CPU has one:
+/// elsewhere `mul_add` is a slow library call).
 #[inline(always)]
 fn convolve_generic<T: Float, const FMA: bool>(
-    shape: &Shape,
-    image: &[T],
+    offsets: &[usize],
+    bases: &[usize],
+    padded: &[T],
     packed: &[T],
+    outputs: usize,
     bias: Option<&[T]>,
     out: &mut [T],
-    padded: &mut Vec<T>,
 ) {
-    let offsets = pad_image(shape, image, padded);
-    let bases = position_bases(shape);
     let (taps, plane) = (offsets.len(), bases.len());
-    check_reach(&offsets, &bases, padded.len());
-    for block in 0..shape.outputs.div_ceil(BLOCK) {
+    for block in 0..outputs.div_ceil(BLOCK) {
         let weights = &packed[block * taps * BLOCK..(block + 1) * taps * BLOCK];
         let first = block * BLOCK;
-        let count = BLOCK.min(shape.outputs - first);
+        let count = BLOCK.min(outputs - first);
         let mut start = [T::zero(); BLOCK];
         if let Some(bias) = bias {
             start[..count].copy_from_slice(&bias[first..first + count]);
@@ -184,7 +236,7 @@ fn convolve_generic<T: Float, const FMA: bool>(
                     .try_into()
                     .expect("a block");
                 for q in 0..POSITIONS {
-                    // SAFETY: within the padded image (`check_reach` above).
+                    // SAFETY: within the padded image (checked by `Shape::taps`).
                     let v = unsafe { *padded.get_unchecked(at[q] + offset) };
                     for j in 0..BLOCK {
                         acc[q][j] = multiply_add::<T, FMA>(v, wt[j], acc[q][j]);
@@ -200,38 +252,152 @@ fn convolve_generic<T: Float, const FMA: bool>(
     }
 }
 
-simd_versions! {
-    /// Adds the weight gradient of one image group (`grad` `[O, oh, ow]`
-    /// the output gradient) to `acc`; `padded` and `transposed` are scratch.
-    pub(crate) fn weight_grad<T>(
-        shape: &Shape,
-        image: &[T],
-        grad: &[T],
-        acc: &mut [T],
-        padded: &mut Vec<T>,
-        transposed: &mut Vec<T>
-    ) => weight_grad_generic
+/// The float32 loops written with AVX-512 instructions. The forward takes
+/// ten output positions at a time and the weight gradient ten taps: ten
+/// independent accumulators hide the fused multiply-add's latency, which
+/// the portable loops' four did not. Each input value is broadcast from
+/// memory. The same operations in the same order as the portable loops,
+/// so the results are identical.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::BLOCK;
+    use std::arch::x86_64::{
+        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps,
+        _mm512_storeu_ps,
+    };
+
+    /// Output positions per step.
+    const POSITIONS: usize = 10;
+
+    /// # Safety
+    /// The CPU has AVX-512F; every position's base plus every tap's offset
+    /// indexes `padded`, and `packed` holds `⌈outputs/16⌉ · taps · 16` weights.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn convolve_f32(
+        offsets: &[usize],
+        bases: &[usize],
+        padded: &[f32],
+        packed: &[f32],
+        outputs: usize,
+        bias: Option<&[f32]>,
+        out: &mut [f32],
+    ) {
+        let (taps, plane) = (offsets.len(), bases.len());
+        let image = padded.as_ptr();
+        for block in 0..outputs.div_ceil(BLOCK) {
+            let weights = packed[block * taps * BLOCK..(block + 1) * taps * BLOCK].as_ptr();
+            let first = block * BLOCK;
+            let count = BLOCK.min(outputs - first);
+            let mut start = [0.0f32; BLOCK];
+            if let Some(bias) = bias {
+                start[..count].copy_from_slice(&bias[first..first + count]);
+            }
+            // SAFETY: `start` holds 16 floats.
+            let start = unsafe { _mm512_loadu_ps(start.as_ptr()) };
+            for chunk in (0..plane).step_by(POSITIONS) {
+                let n = POSITIONS.min(plane - chunk);
+                // Past the last position, repeat it (computed, not stored).
+                let at: [*const f32; POSITIONS] = std::array::from_fn(|q| {
+                    // SAFETY: a position's base is inside the padded image.
+                    unsafe { image.add(bases[chunk + q.min(n - 1)]) }
+                });
+                let mut acc = [start; POSITIONS];
+                for (t, &offset) in offsets.iter().enumerate() {
+                    // SAFETY: tap `t`'s 16 weights (see the contract), and
+                    // each position's tap inside the padded image.
+                    unsafe {
+                        let w = _mm512_loadu_ps(weights.add(t * BLOCK));
+                        for q in 0..POSITIONS {
+                            let v = _mm512_set1_ps(*at[q].add(offset));
+                            acc[q] = _mm512_fmadd_ps(v, w, acc[q]);
+                        }
+                    }
+                }
+                let mut lanes = [[0.0f32; BLOCK]; POSITIONS];
+                for (lane, acc) in lanes.iter_mut().zip(acc) {
+                    // SAFETY: `lane` holds 16 floats.
+                    unsafe { _mm512_storeu_ps(lane.as_mut_ptr(), acc) };
+                }
+                for (q, lane) in lanes.iter().enumerate().take(n) {
+                    for (j, &value) in lane.iter().enumerate().take(count) {
+                        out[(first + j) * plane + chunk + q] = value;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Taps per step of the weight gradient.
+    const TAPS: usize = 10;
+
+    /// The weight gradient's loops ([`super::weight_grad_generic`]'s
+    /// operations in the same order), ten taps at a time.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; every position's base plus every tap's offset
+    /// indexes `padded`; `transposed` holds `[⌈O/16⌉][positions][16]`
+    /// gradients and `acc` `[⌈O/16⌉][taps][16]` sums.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn weight_grad_f32(
+        offsets: &[usize],
+        bases: &[usize],
+        padded: &[f32],
+        transposed: &[f32],
+        acc: &mut [f32],
+    ) {
+        let (taps, plane) = (offsets.len(), bases.len());
+        let image = padded.as_ptr();
+        let blocks = acc.len() / (taps * BLOCK).max(1);
+        for block in 0..blocks {
+            let grads = transposed[block * plane * BLOCK..(block + 1) * plane * BLOCK].as_ptr();
+            let sums = &mut acc[block * taps * BLOCK..(block + 1) * taps * BLOCK];
+            for first in (0..taps).step_by(TAPS) {
+                let n = TAPS.min(taps - first);
+                // Past the last tap, repeat it (computed, not stored).
+                let tap: [*const f32; TAPS] = std::array::from_fn(|i| {
+                    // SAFETY: a tap's offset is inside the padded image.
+                    unsafe { image.add(offsets[first + i.min(n - 1)]) }
+                });
+                let mut total = [_mm512_setzero_ps(); TAPS];
+                for (p, &base) in bases.iter().enumerate() {
+                    // SAFETY: position `p`'s 16 gradients, and each tap at
+                    // this position inside the padded image.
+                    unsafe {
+                        let g = _mm512_loadu_ps(grads.add(p * BLOCK));
+                        for i in 0..TAPS {
+                            let v = _mm512_set1_ps(*tap[i].add(base));
+                            total[i] = _mm512_fmadd_ps(v, g, total[i]);
+                        }
+                    }
+                }
+                for (i, total) in total.iter().enumerate().take(n) {
+                    let sum = sums[(first + i) * BLOCK..(first + i + 1) * BLOCK].as_mut_ptr();
+                    // SAFETY: `sum` points to 16 floats.
+                    unsafe { _mm512_storeu_ps(sum, _mm512_add_ps(_mm512_loadu_ps(sum), *total)) };
+                }
+            }
+        }
+    }
 }
 
-/// Adds one image group's weight gradient to `acc` (laid out as the packed
-/// weights, `[⌈O/16⌉][taps][16]`): for every tap and block of output
-/// channels, the sum over positions of the tap's input times the output
-/// gradient there. The gradient is transposed first (`[positions][16]` per
-/// block) so that a position's 16 channels are one vector; taps go four at
-/// a time, sharing each gradient load.
-#[inline(always)]
-fn weight_grad_generic<T: Float, const FMA: bool>(
+/// Adds the weight gradient of one image group (`grad` `[O, oh, ow]` the
+/// output gradient) to `acc` (laid out as the packed weights,
+/// `[⌈O/16⌉][taps][16]`): for every tap and block of output channels, the
+/// sum over positions of the tap's input times the output gradient there.
+/// The gradient is transposed first (`[positions][16]` per block) so that a
+/// position's 16 channels are one vector. `scratch` and `transposed` are
+/// scratch.
+pub(crate) fn weight_grad<T: Float>(
     shape: &Shape,
+    taps: &Taps,
     image: &[T],
     grad: &[T],
     acc: &mut [T],
-    padded: &mut Vec<T>,
+    scratch: &mut Vec<T>,
     transposed: &mut Vec<T>,
 ) {
-    let offsets = pad_image(shape, image, padded);
-    let bases = position_bases(shape);
-    let (taps, plane) = (offsets.len(), bases.len());
-    check_reach(&offsets, &bases, padded.len());
+    let padded = padded_image(shape, image, scratch);
+    let plane = taps.bases.len();
     let blocks = shape.outputs.div_ceil(BLOCK);
     transposed.clear();
     transposed.resize(blocks * plane * BLOCK, T::zero());
@@ -241,6 +407,45 @@ fn weight_grad_generic<T: Float, const FMA: bool>(
             transposed[(block * plane + p) * BLOCK + lane] = g;
         }
     }
+    #[cfg(target_arch = "x86_64")]
+    if T::DTYPE == crate::dtype::DType::Float32 && std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: `T` is `f32` (its dtype is float32).
+        let (padded, grads, acc) = unsafe {
+            (
+                std::slice::from_raw_parts(padded.as_ptr().cast::<f32>(), padded.len()),
+                std::slice::from_raw_parts(transposed.as_ptr().cast::<f32>(), transposed.len()),
+                std::slice::from_raw_parts_mut(acc.as_mut_ptr().cast::<f32>(), acc.len()),
+            )
+        };
+        // SAFETY: the CPU has AVX-512F, and `Shape::taps` bounds every tap.
+        return unsafe { avx512::weight_grad_f32(&taps.offsets, &taps.bases, padded, grads, acc) };
+    }
+    weight_grad_blocks(&taps.offsets, &taps.bases, padded, transposed, acc);
+}
+
+simd_versions! {
+    /// The weight gradient's loops over blocks of output channels and taps.
+    fn weight_grad_blocks<T>(
+        offsets: &[usize],
+        bases: &[usize],
+        padded: &[T],
+        transposed: &[T],
+        acc: &mut [T]
+    ) => weight_grad_generic
+}
+
+/// The weight gradient's loops, as the compiler vectorises them: taps go
+/// four at a time, sharing each gradient load.
+#[inline(always)]
+fn weight_grad_generic<T: Float, const FMA: bool>(
+    offsets: &[usize],
+    bases: &[usize],
+    padded: &[T],
+    transposed: &[T],
+    acc: &mut [T],
+) {
+    let (taps, plane) = (offsets.len(), bases.len());
+    let blocks = acc.len() / (taps * BLOCK).max(1);
     const TAPS: usize = 4;
     for block in 0..blocks {
         let grads = &transposed[block * plane * BLOCK..(block + 1) * plane * BLOCK];
@@ -254,7 +459,7 @@ fn weight_grad_generic<T: Float, const FMA: bool>(
                     .try_into()
                     .expect("a block");
                 for i in 0..TAPS {
-                    // SAFETY: within the padded image (`check_reach` above).
+                    // SAFETY: within the padded image (checked by `Shape::taps`).
                     let v = unsafe { *padded.get_unchecked(base + tap[i]) };
                     for j in 0..BLOCK {
                         total[i][j] = multiply_add::<T, FMA>(v, g[j], total[i][j]);
@@ -278,6 +483,124 @@ pub(crate) fn unpack_weights<T: Float>(acc: &[T], outputs: usize, taps: usize, o
     for o in 0..outputs {
         for t in 0..taps {
             out[o * taps + t] = acc[((o / BLOCK) * taps + t) * BLOCK + o % BLOCK];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic values in [-1, 1).
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 40) as f32 / (1u64 << 23) as f32) - 1.0
+            })
+            .collect()
+    }
+
+    fn shape(
+        channels: usize,
+        outputs: usize,
+        input: [usize; 2],
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: [usize; 2],
+    ) -> Shape {
+        let output = [0, 1].map(|i| {
+            (input[i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i] + 1
+        });
+        Shape {
+            channels,
+            outputs,
+            input,
+            kernel,
+            output,
+            stride,
+            dilation,
+            padding,
+        }
+    }
+
+    /// Whatever kernels `convolve` and `weight_grad` pick on this CPU
+    /// (AVX-512 for float32 where the CPU has it) give the portable loops'
+    /// results bit for bit: both add the same products in the same order.
+    #[test]
+    fn every_kernel_matches_the_portable_loops() {
+        let shapes = [
+            shape(1, 6, [28, 28], [5, 5], [1, 1], [1, 1], [2, 2]),
+            shape(6, 16, [14, 14], [5, 5], [1, 1], [1, 1], [0, 0]),
+            shape(3, 20, [9, 7], [3, 3], [2, 1], [1, 2], [1, 2]),
+            shape(2, 40, [5, 6], [2, 3], [1, 1], [2, 1], [3, 0]),
+        ];
+        for (i, shape) in shapes.iter().enumerate() {
+            let taps = shape.taps();
+            let image = values(shape.channels * shape.input[0] * shape.input[1], i as u64);
+            let count = shape.channels * shape.kernel[0] * shape.kernel[1];
+            let weight = values(shape.outputs * count, 100 + i as u64);
+            let bias = values(shape.outputs, 200 + i as u64);
+            let packed = pack_weights(&weight, shape.outputs, count);
+            let plane = shape.output[0] * shape.output[1];
+            let mut picked = vec![0.0f32; shape.outputs * plane];
+            let mut scratch = Vec::new();
+            convolve(
+                shape,
+                &taps,
+                &image,
+                &packed,
+                Some(&bias),
+                &mut picked,
+                &mut scratch,
+            );
+            let padded = padded_image(shape, &image, &mut scratch).to_vec();
+            let mut portable = vec![0.0f32; shape.outputs * plane];
+            convolve_generic::<f32, true>(
+                &taps.offsets,
+                &taps.bases,
+                &padded,
+                &packed,
+                shape.outputs,
+                Some(&bias),
+                &mut portable,
+            );
+            let differ = picked
+                .iter()
+                .zip(&portable)
+                .position(|(a, b)| a.to_bits() != b.to_bits());
+            assert_eq!(differ, None, "{shape:?}: first differing output");
+            assert!(portable.iter().any(|&v| v != 0.0));
+
+            let grad = values(shape.outputs * plane, 300 + i as u64);
+            let mut picked = values(packed.len(), 400 + i as u64);
+            let mut portable = picked.clone();
+            let mut transposed = Vec::new();
+            weight_grad(
+                shape,
+                &taps,
+                &image,
+                &grad,
+                &mut picked,
+                &mut scratch,
+                &mut transposed,
+            );
+            weight_grad_generic::<f32, true>(
+                &taps.offsets,
+                &taps.bases,
+                &padded,
+                &transposed,
+                &mut portable,
+            );
+            let differ = picked
+                .iter()
+                .zip(&portable)
+                .position(|(a, b)| a.to_bits() != b.to_bits());
+            assert_eq!(differ, None, "{shape:?}: first differing weight gradient");
         }
     }
 }

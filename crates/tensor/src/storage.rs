@@ -38,7 +38,7 @@ struct Header {
 /// element type.
 const DATA_OFFSET: usize = 32;
 const _: () = assert!(std::mem::size_of::<Header>() <= DATA_OFFSET);
-const _: () = assert!(DATA_OFFSET % block_cache::ALIGN == 0);
+const _: () = assert!(DATA_OFFSET.is_multiple_of(block_cache::ALIGN));
 
 /// A shared, lockable buffer of elements (untyped: the tensor knows the dtype).
 pub(crate) struct Storage {

@@ -401,7 +401,7 @@ fn for_each_block<T: Copy>(
 ) {
     let n = values.len();
     blocks(&mut values[..n / 16 * 16]);
-    if n % 16 != 0 {
+    if !n.is_multiple_of(16) {
         let tail = &mut values[n - 16..];
         tail.iter_mut().for_each(|v| *v = draw(g));
         blocks(tail);
