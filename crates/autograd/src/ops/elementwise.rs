@@ -320,8 +320,13 @@ impl Tensor {
                     return one(Tensor::new(g.raw().zeros_like()));
                 }
                 // e - 1 in double precision, as PyTorch's Scalar arithmetic.
-                let power = s[0].pow_scalar(e - 1.0);
-                Ok([Some(g * &(&power * exponent))].into())
+                // x.pow(1) is x itself (PyTorch copies it), so a square's
+                // backward skips that step: the same values, one op fewer.
+                let scaled = match e - 1.0 {
+                    1.0 => &s[0] * exponent,
+                    power => &s[0].pow_scalar(power) * exponent,
+                };
+                Ok([Some(g * &scaled)].into())
             },
         )
     }
