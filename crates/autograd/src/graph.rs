@@ -72,11 +72,11 @@ impl<T> InlineList<T> {
         self.inline.iter().flatten().count() + self.spill.len()
     }
 
-    fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
-        self.inline
-            .iter_mut()
-            .filter_map(Option::take)
-            .chain(self.spill.drain(..))
+    /// Removes the last item pushed (a stack's pop).
+    fn pop(&mut self) -> Option<T> {
+        self.spill
+            .pop()
+            .or_else(|| self.inline.iter_mut().rev().find_map(Option::take))
     }
 }
 
@@ -986,17 +986,27 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 impl<F: ?Sized> Drop for Node<F> {
     /// Drops a long chain of nodes iteratively: the default recursive drop
-    /// would overflow the stack on a graph 100,000 operations deep.
+    /// would overflow the stack on a graph 100,000 operations deep. The
+    /// work list is inline (a chain's never holds more than one node), so
+    /// dropping a node allocates nothing.
     fn drop(&mut self) {
-        /// Moves the node edges of `inputs` onto `stack`.
-        fn take_nodes(inputs: &mut InlineList<Option<Edge>>, stack: &mut Vec<Arc<Node>>) {
-            for edge in inputs.drain().flatten() {
-                if let Edge::Node(node) = edge {
+        /// Moves the node edges of `inputs` onto `stack` (leaf edges drop
+        /// with the node's fields: they hold no nodes).
+        fn take_nodes(inputs: &mut InlineList<Option<Edge>>, stack: &mut InlineList<Arc<Node>>) {
+            for slot in &mut inputs.inline {
+                if let Some(Some(Edge::Node(_))) = slot {
+                    if let Some(Some(Edge::Node(node))) = slot.take() {
+                        stack.push(node);
+                    }
+                }
+            }
+            for edge in inputs.spill.drain(..) {
+                if let Some(Edge::Node(node)) = edge {
                     stack.push(node);
                 }
             }
         }
-        let mut stack: Vec<Arc<Node>> = Vec::new();
+        let mut stack = InlineList::new();
         take_nodes(&mut self.inputs, &mut stack);
         while let Some(mut node) = stack.pop() {
             // The last reference: empty its inputs before it drops, so its
