@@ -41,11 +41,14 @@ pub(crate) type GradList = InlineList<Option<Tensor>>;
 pub(crate) type DifferentiableBackwardFn =
     dyn Fn(&Tensor, &[Tensor], &[bool]) -> Result<GradList> + Send + Sync;
 
+/// Items an [`InlineList`] holds without allocating.
+const INLINE_ITEMS: usize = 3;
+
 /// Up to three items stored inline (every built-in op has at most three
 /// inputs), more in a spill vector: recording a node then allocates nothing
 /// for its input list or its saved values.
 pub(crate) struct InlineList<T> {
-    inline: [Option<T>; 3],
+    inline: [Option<T>; INLINE_ITEMS],
     spill: Vec<T>,
 }
 
@@ -72,6 +75,24 @@ impl<T> InlineList<T> {
         self.inline.iter().flatten().count() + self.spill.len()
     }
 
+    /// The item at `index` (in push order).
+    #[inline]
+    fn get(&self, index: usize) -> Option<&T> {
+        match self.inline.get(index) {
+            Some(slot) => slot.as_ref(),
+            None => self.spill.get(index - INLINE_ITEMS),
+        }
+    }
+
+    /// The item at `index` (in push order), mutably.
+    #[inline]
+    fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        match self.inline.get_mut(index) {
+            Some(slot) => slot.as_mut(),
+            None => self.spill.get_mut(index - INLINE_ITEMS),
+        }
+    }
+
     /// Removes the last item pushed (a stack's pop).
     fn pop(&mut self) -> Option<T> {
         self.spill
@@ -83,7 +104,7 @@ impl<T> InlineList<T> {
 impl<T> IntoIterator for InlineList<T> {
     type Item = T;
     type IntoIter = std::iter::Chain<
-        std::iter::Flatten<std::array::IntoIter<Option<T>, 3>>,
+        std::iter::Flatten<std::array::IntoIter<Option<T>, INLINE_ITEMS>>,
         std::vec::IntoIter<T>,
     >;
 
@@ -769,24 +790,34 @@ fn run_backward(
             Edge::Node(node) => node,
         };
         // A wanted tensor's node runs only if more wanted tensors lie below it.
-        if !node.inputs.iter().flatten().any(follows) {
+        if useful.is_some() && !node.inputs.iter().flatten().any(follows) {
             continue;
         }
-        let grads = node.run(&grad, retain_graph, create_graph)?;
+        let mut grads = node.run(&grad, retain_graph, create_graph)?;
         if let Some(parents) = &anomaly {
             node.check_finite(&grads, parents)?;
         }
-        let mut outgoing = node
-            .inputs
-            .iter()
-            .zip(grads)
-            .enumerate()
-            .filter_map(|(index, (input, g))| match (input, g) {
-                (Some(input), Some(g)) if follows(input) => Some((index, input, g)),
-                _ => None,
-            })
-            .peekable();
-        while let Some((index, input, g)) = outgoing.next() {
+        // The inputs that receive a gradient: an edge, a gradient, and on
+        // a path `grad` follows. (Index loops: iterator adapters over the
+        // inline lists cost more than the rest of this step.)
+        let count = node.inputs.len();
+        let receives = |index: usize, grads: &GradList| {
+            matches!(
+                (node.inputs.get(index), grads.get(index)),
+                (Some(Some(input)), Some(Some(_))) if follows(input)
+            )
+        };
+        let last = (0..count).rev().find(|&index| receives(index, &grads));
+        for index in 0..count {
+            if !receives(index, &grads) {
+                continue;
+            }
+            let (Some(Some(input)), Some(g)) = (
+                node.inputs.get(index),
+                grads.get_mut(index).and_then(Option::take),
+            ) else {
+                unreachable!("checked by `receives`")
+            };
             let g = input.fit(node.name, index, g)?;
             if let Some(parents) = &mut anomaly {
                 parents.entry(input.id()).or_insert((node.name, node.id));
@@ -795,7 +826,7 @@ fn run_backward(
             // newer node has run, so no other contribution to this input
             // can come, and it runs next without a trip through `pending`
             // (a chain of ops never touches it).
-            if outgoing.peek().is_none() && pending.order.is_empty() {
+            if Some(index) == last && pending.order.is_empty() {
                 next = Some((input.id(), input.clone_edge(), g));
             } else {
                 pending.add(input.id(), || input.clone_edge(), g)?;
@@ -906,11 +937,12 @@ impl Node {
         };
         let mut needs = [false; 3];
         let needs_spill: Vec<bool>;
-        let needs: &[bool] = if self.inputs.len() <= needs.len() {
-            for (need, input) in needs.iter_mut().zip(self.inputs.iter()) {
-                *need = input.is_some();
+        let count = self.inputs.len();
+        let needs: &[bool] = if count <= needs.len() {
+            for (index, need) in needs[..count].iter_mut().enumerate() {
+                *need = matches!(self.inputs.get(index), Some(Some(_)));
             }
-            &needs[..self.inputs.len()]
+            &needs[..count]
         } else {
             needs_spill = self.inputs.iter().map(Option::is_some).collect();
             &needs_spill
@@ -1000,9 +1032,11 @@ impl<F: ?Sized> Drop for Node<F> {
                     }
                 }
             }
-            for edge in inputs.spill.drain(..) {
-                if let Some(Edge::Node(node)) = edge {
-                    stack.push(node);
+            if !inputs.spill.is_empty() {
+                for edge in inputs.spill.drain(..) {
+                    if let Some(Edge::Node(node)) = edge {
+                        stack.push(node);
+                    }
                 }
             }
         }
