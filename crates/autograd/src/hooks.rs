@@ -100,7 +100,7 @@ impl Hooks {
             .as_ref()
             .and_then(Weak::upgrade);
         if let Some(inner) = retained {
-            Tensor(inner).accumulate_grad(grad.clone())?;
+            Tensor(std::mem::ManuallyDrop::new(inner)).accumulate_grad(grad.clone())?;
         }
         Ok(grad)
     }

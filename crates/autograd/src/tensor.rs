@@ -1,7 +1,9 @@
 //! The differentiable [`Tensor`]: a shared handle to a value, its gradient,
 //! and the graph node that produced it.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ptr::addr_of_mut;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -57,7 +59,56 @@ struct Rebase {
 ///
 /// PyTorch equivalent: `torch.Tensor` (float32, CPU).
 #[derive(Clone)]
-pub struct Tensor(pub(crate) Arc<Inner>);
+pub struct Tensor(pub(crate) ManuallyDrop<Arc<Inner>>);
+
+/// Handles freed on this thread, kept for reuse: each op makes one and
+/// drops one, and a graph of hundreds of them freed at once overflows the
+/// system allocator's per-thread cache, whose slow path costs more than
+/// the rest of an op's bookkeeping. A pooled handle holds nothing (its
+/// value is [`PLACEHOLDER`], its other fields empty), so keeping it keeps
+/// no memory alive but its own.
+const POOLED_HANDLES: usize = 256;
+
+thread_local! {
+    static HANDLES: RefCell<Vec<Arc<Inner>>> = const { RefCell::new(Vec::new()) };
+    /// The empty value that pooled handles hold.
+    static PLACEHOLDER: RawTensor = RawTensor::zeros(&[0]);
+}
+
+impl Drop for Tensor {
+    /// The last handle to a tensor releases what it holds and goes to this
+    /// thread's pool instead of back to the allocator.
+    fn drop(&mut self) {
+        // SAFETY: `self.0` is taken exactly once, here, and not used after.
+        let mut arc = unsafe { ManuallyDrop::take(&mut self.0) };
+        if Arc::strong_count(&arc) != 1 {
+            return;
+        }
+        let Some(inner) = Arc::get_mut(&mut arc) else {
+            return;
+        };
+        let Ok(placeholder) = PLACEHOLDER.try_with(RawTensor::alias) else {
+            return;
+        };
+        // Dropping these may drop other handles (a gradient, a node's
+        // saved inputs), which come back here: no pool borrow is held yet.
+        inner.value = placeholder;
+        inner.grad_fn = None;
+        inner.rebased.take();
+        inner.view_of.take();
+        *inner.grad.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        inner.hooks = HookSlot::default();
+        let mut spare = Some(arc);
+        let _ = HANDLES.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED_HANDLES {
+                pool.extend(spare.take());
+            }
+        });
+        // A handle the pool had no room for is freed after its borrow.
+        drop(spare);
+    }
+}
 
 /// A new creation id (ids grow in creation order).
 pub(crate) fn next_id() -> u64 {
@@ -85,6 +136,20 @@ impl Tensor {
         grad_fn: Option<Arc<Node>>,
         requires_grad: bool,
     ) -> Tensor {
+        let pooled = HANDLES
+            .try_with(|pool| pool.borrow_mut().pop())
+            .ok()
+            .flatten();
+        if let Some(mut arc) = pooled {
+            let inner = Arc::get_mut(&mut arc).expect("pooled handles are unique");
+            inner.id = id;
+            inner.value = value;
+            inner.tracks_version = true;
+            *inner.requires_grad.get_mut() = requires_grad;
+            inner.grad_fn = grad_fn;
+            *inner.retains_grad.get_mut() = false;
+            return Tensor(ManuallyDrop::new(arc));
+        }
         let mut arc = Arc::<Inner>::new_uninit();
         let slot = Arc::get_mut(&mut arc).expect("new").as_mut_ptr();
         // SAFETY: `slot` points to the uninitialised `Inner` that only this
@@ -101,7 +166,7 @@ impl Tensor {
             addr_of_mut!((*slot).grad).write(Mutex::new(None));
             addr_of_mut!((*slot).hooks).write(HookSlot::default());
             addr_of_mut!((*slot).retains_grad).write(AtomicBool::new(false));
-            Tensor(arc.assume_init())
+            Tensor(ManuallyDrop::new(arc.assume_init()))
         }
     }
 
@@ -114,7 +179,7 @@ impl Tensor {
         let mut arc = Arc::<Inner>::new_uninit();
         Arc::get_mut(&mut arc).expect("new").write(inner);
         // SAFETY: initialised on the line above.
-        Tensor(unsafe { arc.assume_init() })
+        Tensor(ManuallyDrop::new(unsafe { arc.assume_init() }))
     }
 
     /// A leaf tensor holding `value` (sharing its storage), not requiring grad.
