@@ -974,3 +974,44 @@ fn a_long_chain_drops_iteratively_while_hook_handles_are_held() {
     drop(y);
     drop(handles);
 }
+
+/// Handles are recycled (the last handle to a tensor goes to a per-thread
+/// pool): a new tensor made right after one with a gradient, hooks, a
+/// retained gradient and a history were dropped starts with none of them.
+#[test]
+fn tensors_made_after_others_are_dropped_start_clean() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let calls = Arc::new(AtomicUsize::new(0));
+    for _ in 0..3 {
+        {
+            let w = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+            let seen = calls.clone();
+            w.register_hook(move |_| {
+                seen.fetch_add(1, Ordering::Relaxed);
+                None
+            });
+            let y = &w * 3.0;
+            y.retain_grad();
+            let view = y.view(&[2, 1]);
+            view.sum().backward();
+            assert_eq!(w.grad().unwrap().to_vec(), vec![3.0, 3.0]);
+            assert_eq!(y.grad().unwrap().to_vec(), vec![1.0, 1.0]);
+        }
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+        calls.store(0, Ordering::Relaxed);
+        let fresh: Vec<Tensor> = (0..8).map(|_| Tensor::from_slice(&[5.0, 6.0])).collect();
+        for t in &fresh {
+            assert!(t.grad().is_none());
+            assert!(!t.requires_grad());
+            assert!(t.is_leaf());
+            assert_eq!(t.grad_fn(), None);
+            assert!(!t.retains_grad());
+            assert_eq!(t.to_vec(), vec![5.0, 6.0]);
+        }
+        let x = fresh[0].requires_grad_(true);
+        (&x * 2.0).sum().backward();
+        assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 2.0]);
+        assert_eq!(calls.load(Ordering::Relaxed), 0, "an old hook ran");
+    }
+}
