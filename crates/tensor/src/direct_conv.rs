@@ -204,18 +204,6 @@ fn multiply_add<T: Float, const FMA: bool>(a: T, b: T, c: T) -> T {
     }
 }
 
-/// Stores a block's sums, `sums[q][j]` for position `q` and output channel
-/// `j < count`, into `out` `[channels][plane]` (from the block's first
-/// channel and position): each channel's positions are consecutive there.
-#[inline(always)]
-fn store_positions<T: Copy>(sums: &[[T; BLOCK]], count: usize, out: &mut [T], plane: usize) {
-    for (q, sums) in sums.iter().enumerate() {
-        for (j, &value) in sums[..count].iter().enumerate() {
-            out[j * plane + q] = value;
-        }
-    }
-}
-
 /// The forward loops, as the compiler vectorises them; with `FMA` each
 /// multiply-add is one fused instruction (only where the CPU has one:
 /// elsewhere `mul_add` is a slow library call).
@@ -255,7 +243,11 @@ fn convolve_generic<T: Float, const FMA: bool>(
                     }
                 }
             }
-            store_positions(&acc[..n], count, &mut out[first * plane + chunk..], plane);
+            for (q, acc) in acc.iter().enumerate().take(n) {
+                for (j, &value) in acc.iter().enumerate().take(count) {
+                    out[(first + j) * plane + chunk + q] = value;
+                }
+            }
         }
     }
 }
@@ -326,12 +318,11 @@ mod avx512 {
                     // SAFETY: `lane` holds 16 floats.
                     unsafe { _mm512_storeu_ps(lane.as_mut_ptr(), acc) };
                 }
-                super::store_positions(
-                    &lanes[..n],
-                    count,
-                    &mut out[first * plane + chunk..],
-                    plane,
-                );
+                for (q, lane) in lanes.iter().enumerate().take(n) {
+                    for (j, &value) in lane.iter().enumerate().take(count) {
+                        out[(first + j) * plane + chunk + q] = value;
+                    }
+                }
             }
         }
     }
