@@ -97,6 +97,7 @@ impl Drop for Tensor {
         inner.rebased.take();
         inner.view_of.take();
         *inner.grad.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        inner.grad.clear_poison();
         inner.hooks = HookSlot::default();
         let mut spare = Some(arc);
         let _ = HANDLES.try_with(|pool| {
