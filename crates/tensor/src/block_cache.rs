@@ -20,7 +20,7 @@ use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::cell::RefCell;
 
 /// The largest block (header included) that is cached.
-pub(crate) const MAX_CACHED: usize = 4096;
+const MAX_CACHED: usize = 4096;
 /// The smallest size class: every block of at most this many bytes uses it.
 const MIN_CLASS: usize = 64;
 /// Size classes: 64, 128, ..., 4096 bytes.

@@ -624,7 +624,7 @@ fn direct_convolution<T: Float>(
         .collect();
     let group_in = shape.channels * shape.input[0] * shape.input[1];
     let group_out = shape.outputs * shape.output[0] * shape.output[1];
-    let offsets = shape.taps();
+    let reads = shape.taps();
     over_batch(geo, out, groups * group_out, |first, chunk| {
         let mut padded = Vec::new();
         for (i, y) in chunk.chunks_exact_mut(groups * group_out).enumerate() {
@@ -635,15 +635,7 @@ fn direct_convolution<T: Float>(
                     &image[g * group_in..][..group_in],
                     &mut y[g * group_out..][..group_out],
                 );
-                direct_conv::convolve(
-                    shape,
-                    &offsets,
-                    input,
-                    &packed[g],
-                    bias,
-                    output,
-                    &mut padded,
-                );
+                direct_conv::convolve(shape, &reads, input, &packed[g], bias, output, &mut padded);
             }
         }
     });
@@ -689,7 +681,7 @@ fn direct_weight_grad<T: Float>(
     let packed_len = shape.outputs.div_ceil(16) * taps * 16;
     let group_in = shape.channels * shape.input[0] * shape.input[1];
     let group_out = shape.outputs * shape.output[0] * shape.output[1];
-    let offsets = shape.taps();
+    let reads = shape.taps();
     let sum_images = |images: std::ops::Range<usize>| -> Vec<T> {
         let mut sums = vec![T::zero(); groups * packed_len];
         let (mut padded, mut transposed) = (Vec::new(), Vec::new());
@@ -700,7 +692,7 @@ fn direct_weight_grad<T: Float>(
                 let acc = &mut sums[g * packed_len..(g + 1) * packed_len];
                 direct_conv::weight_grad(
                     shape,
-                    &offsets,
+                    &reads,
                     image,
                     grad,
                     acc,
