@@ -9,11 +9,15 @@
 //! the nodes in decreasing creation order (an op's inputs are always older
 //! than its output), which is a topological order found without recursion.
 
+use std::cell::RefCell;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
-use std::ptr::addr_of_mut;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use smallbox::{smallbox, space::S16, SmallBox};
 
 use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
 use crate::error::{AutogradError, Result};
@@ -99,6 +103,12 @@ impl<T> InlineList<T> {
             .pop()
             .or_else(|| self.inline.iter_mut().rev().find_map(Option::take))
     }
+
+    /// Drops every item, keeping the list's memory.
+    fn clear(&mut self) {
+        self.inline.iter_mut().for_each(|slot| *slot = None);
+        self.spill.clear();
+    }
 }
 
 impl<T> IntoIterator for InlineList<T> {
@@ -157,18 +167,17 @@ impl SavedValue {
 }
 
 /// The values a node saved for its backward: kept until the first backward
-/// without `retain_graph` has used them, then freed. (Lives inline in its
-/// node's single allocation, so the variants' size difference costs nothing.)
-#[allow(clippy::large_enum_variant)]
-enum SavedValues {
-    Kept(InlineList<Saved>),
-    Freed,
+/// without `retain_graph` has used them, then freed.
+struct SavedValues {
+    values: InlineList<Saved>,
+    /// Whether a backward freed `values` (another one then fails).
+    freed: bool,
 }
 
 /// Where the gradient of one input goes.
 pub(crate) enum Edge {
     /// The node that computed the input.
-    Node(Arc<Node>),
+    Node(NodeRef),
     /// A leaf that requires grad: its `.grad` accumulates the gradient.
     Leaf(Tensor),
 }
@@ -205,10 +214,16 @@ impl Edge {
     }
 }
 
+/// A node's backward closure: inline in the node when it fits in sixteen
+/// words (most ops' do; larger ones, such as a normalization's or a
+/// gather's, are boxed), so that nodes are all of one size, which the
+/// per-thread pool of [`NodeRef`] can reuse.
+type BackwardBox = SmallBox<DifferentiableBackwardFn, S16>;
+
 /// One recorded operation. The tensor it produced holds it, and so do the
 /// nodes of the operations that used that tensor; it holds its inputs'
 /// edges and the values it saved (its own output only if it saved it).
-pub(crate) struct Node<F: ?Sized = DifferentiableBackwardFn> {
+pub(crate) struct Node {
     pub(crate) name: &'static str,
     /// The output's creation id.
     id: u64,
@@ -223,9 +238,133 @@ pub(crate) struct Node<F: ?Sized = DifferentiableBackwardFn> {
     created: Option<Box<Creation>>,
     /// Hooks on the gradient of the node's output (`register_hook`).
     pub(crate) hooks: HookSlot,
-    /// Called without any lock held, so it may itself run a backward. Stored
-    /// inline: the node and its closure are one allocation.
-    backward: F,
+    /// Called without any lock held, so it may itself run a backward.
+    backward: BackwardBox,
+}
+
+/// The backward of a node in the pool (never called: a pooled node is
+/// unreachable until it is recorded again with its op's backward).
+fn released(_: &Tensor, _: &[Tensor], _: &[bool]) -> Result<GradList> {
+    unreachable!("a released node is never run")
+}
+
+impl Node {
+    /// A node with nothing recorded in it, as the pool keeps them.
+    fn empty() -> Node {
+        Node {
+            name: "",
+            id: 0,
+            shape: Dims::new(),
+            inputs: InlineList::new(),
+            saved: Mutex::new(SavedValues {
+                values: InlineList::new(),
+                freed: false,
+            }),
+            saves_values: false,
+            created: None,
+            hooks: HookSlot::default(),
+            backward: smallbox!(released),
+        }
+    }
+
+    /// Moves the nodes among its inputs onto `work`, then drops everything
+    /// else it holds: its leaf edges, saved values, hooks and closure.
+    fn release_into(&mut self, work: &mut InlineList<Arc<Node>>) {
+        for slot in &mut self.inputs.inline {
+            if let Some(Some(Edge::Node(_))) = slot {
+                if let Some(Some(Edge::Node(node))) = slot.take() {
+                    work.push(node.into_arc());
+                }
+            }
+        }
+        for edge in self.inputs.spill.drain(..) {
+            if let Some(Edge::Node(node)) = edge {
+                work.push(node.into_arc());
+            }
+        }
+        self.inputs.clear();
+        let saved = self.saved.get_mut().unwrap_or_else(PoisonError::into_inner);
+        saved.values.clear();
+        saved.freed = false;
+        self.saved.clear_poison();
+        self.created = None;
+        self.hooks = HookSlot::default();
+        self.backward = smallbox!(released);
+    }
+}
+
+/// A shared handle to a [`Node`] (an `Arc`). The last handle to a node
+/// empties it and keeps it in a per-thread pool, from which the next
+/// recorded op takes its node: a graph of hundreds of nodes freed at once
+/// overflows the system allocator's per-thread cache, whose slow path
+/// costs more than recording. It releases a chain of nodes iteratively: a
+/// recursive drop would overflow the stack on a graph 100,000 ops deep.
+pub(crate) struct NodeRef(ManuallyDrop<Arc<Node>>);
+
+/// Nodes a thread keeps for reuse (a pooled node holds nothing but itself).
+const POOLED_NODES: usize = 256;
+
+thread_local! {
+    static NODES: RefCell<Vec<Arc<Node>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl NodeRef {
+    /// The `Arc`, which then no longer releases the node when dropped.
+    fn into_arc(self) -> Arc<Node> {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so its `Arc` is taken only here.
+        unsafe { ManuallyDrop::take(&mut this.0) }
+    }
+
+    /// A node from this thread's pool, or a new one; empty either way.
+    fn fresh() -> Arc<Node> {
+        NODES
+            .try_with(|pool| pool.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Arc::new(Node::empty()))
+    }
+}
+
+impl Clone for NodeRef {
+    fn clone(&self) -> Self {
+        NodeRef(ManuallyDrop::new(Arc::clone(&self.0)))
+    }
+}
+
+impl Deref for NodeRef {
+    type Target = Node;
+
+    fn deref(&self) -> &Node {
+        &self.0
+    }
+}
+
+impl Drop for NodeRef {
+    fn drop(&mut self) {
+        let mut work = InlineList::new();
+        // SAFETY: `self.0` is taken exactly once, here, and not used after.
+        work.push(unsafe { ManuallyDrop::take(&mut self.0) });
+        while let Some(mut node) = work.pop() {
+            // Not the last handle: dropping it only counts it down.
+            let Some(last) = Arc::get_mut(&mut node) else {
+                continue;
+            };
+            // Dropping what it holds may drop other handles (tensors a
+            // closure captured), which come back here: no pool borrow is
+            // held yet.
+            last.release_into(&mut work);
+            let mut spare = Some(node);
+            let _ = NODES.try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                if pool.len() < POOLED_NODES {
+                    pool.extend(spare.take());
+                }
+            });
+            // A node the pool had no room for is freed after its borrow.
+            drop(spare);
+        }
+    }
 }
 
 /// Which values an operation saves for its backward closure, in order:
@@ -410,54 +549,39 @@ impl Tensor {
             return Tensor::new(value);
         }
         let id = crate::tensor::next_id();
-        // The node is written field by field straight into its allocation:
-        // built on the stack, its inline lists (several hundred bytes) would
-        // be copied in, which costs more than the rest of recording.
-        let mut node = Arc::<Node<F>>::new_uninit();
-        let slot = Arc::get_mut(&mut node).expect("new").as_mut_ptr();
-        // SAFETY: `slot` points to the node's uninitialised memory, which
-        // only this function can reach; every field is written exactly once
-        // below before `assume_init`, and `saved` is only borrowed after it
-        // has been written.
-        let node: Arc<Node> = unsafe {
-            addr_of_mut!((*slot).name).write(name);
-            addr_of_mut!((*slot).id).write(id);
-            addr_of_mut!((*slot).shape).write(Dims::from_slice(value.shape()));
-            addr_of_mut!((*slot).inputs).write(
-                inputs
-                    .iter()
-                    .map(|t| t.requires_grad().then(|| t.edge()))
-                    .collect(),
-            );
-            addr_of_mut!((*slot).saved).write(Mutex::new(SavedValues::Kept(InlineList::new())));
-            let SavedValues::Kept(saved) = (*slot).saved.get_mut().expect("new lock") else {
-                unreachable!("written above")
-            };
-            for &i in save.inputs {
-                saved.push(Saved {
-                    value: SavedValue::Input(inputs[i].clone()),
-                    version: inputs[i].version(),
-                });
-            }
-            if save.output {
-                saved.push(Saved {
-                    value: SavedValue::Output(value.alias()),
-                    version: value.version(),
-                });
-            }
-            for extra in extra {
-                saved.push(Saved {
-                    version: extra.version(),
-                    value: SavedValue::Other(extra),
-                });
-            }
-            let saves_values = saved.len() > 0;
-            addr_of_mut!((*slot).saves_values).write(saves_values);
-            addr_of_mut!((*slot).created).write(Creation::capture());
-            addr_of_mut!((*slot).hooks).write(HookSlot::default());
-            addr_of_mut!((*slot).backward).write(backward);
-            node.assume_init()
-        };
+        let mut node = NodeRef::fresh();
+        let fields = Arc::get_mut(&mut node).expect("fresh nodes are unique");
+        fields.name = name;
+        fields.id = id;
+        fields.shape = Dims::from_slice(value.shape());
+        for input in inputs {
+            fields
+                .inputs
+                .push(input.requires_grad().then(|| input.edge()));
+        }
+        let saved = &mut fields.saved.get_mut().expect("fresh lock").values;
+        for &i in save.inputs {
+            saved.push(Saved {
+                value: SavedValue::Input(inputs[i].clone()),
+                version: inputs[i].version(),
+            });
+        }
+        if save.output {
+            saved.push(Saved {
+                value: SavedValue::Output(value.alias()),
+                version: value.version(),
+            });
+        }
+        for extra in extra {
+            saved.push(Saved {
+                version: extra.version(),
+                value: SavedValue::Other(extra),
+            });
+        }
+        fields.saves_values = saved.len() > 0;
+        fields.created = Creation::capture();
+        fields.backward = smallbox!(backward);
+        let node = NodeRef(ManuallyDrop::new(node));
         Tensor::with_id(id, value, Some(node), true)
     }
 
@@ -919,17 +1043,14 @@ impl Node {
             path: path.join(" -> "),
         })
     }
+}
 
+impl NodeRef {
     /// Calls the backward closure after checking that nothing it saved has
     /// changed; frees the saved values afterwards unless `retain_graph`.
     /// No lock is held while the closure runs, and a panic inside it becomes
     /// [`AutogradError::BackwardPanicked`] with the saved values left in place.
-    fn run(
-        self: &Arc<Node>,
-        grad: &Tensor,
-        retain_graph: bool,
-        create_graph: bool,
-    ) -> Result<GradList> {
+    fn run(&self, grad: &Tensor, retain_graph: bool, create_graph: bool) -> Result<GradList> {
         // Most nodes save nothing: they skip the lock.
         let values = match self.saves_values {
             true => self.saved_values(create_graph)?,
@@ -964,7 +1085,9 @@ impl Node {
             });
         }
         if !retain_graph && !values.is_empty() {
-            *self.lock_saved() = SavedValues::Freed;
+            let mut saved = self.lock_saved();
+            saved.values.clear();
+            saved.freed = true;
         }
         Ok(grads)
     }
@@ -978,11 +1101,12 @@ impl Node {
     /// output is a new handle on its values whose `grad_fn`, under
     /// `create_graph`, is this node, so a recorded backward that uses it
     /// reaches the node's inputs through it.
-    fn saved_values(self: &Arc<Node>, create_graph: bool) -> Result<Vec<Tensor>> {
+    fn saved_values(&self, create_graph: bool) -> Result<Vec<Tensor>> {
         let saved = self.lock_saved();
-        let SavedValues::Kept(saved) = &*saved else {
+        if saved.freed {
             return Err(AutogradError::GraphFreed { node: self.name });
-        };
+        }
+        let saved = &saved.values;
         let mut values = Vec::with_capacity(saved.len());
         for saved in saved.iter() {
             let found = saved.value.raw().version();
@@ -1013,41 +1137,5 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "(no message)".to_string()
-    }
-}
-
-impl<F: ?Sized> Drop for Node<F> {
-    /// Drops a long chain of nodes iteratively: the default recursive drop
-    /// would overflow the stack on a graph 100,000 operations deep. The
-    /// work list is inline (a chain's never holds more than one node), so
-    /// dropping a node allocates nothing.
-    fn drop(&mut self) {
-        /// Moves the node edges of `inputs` onto `stack` (leaf edges drop
-        /// with the node's fields: they hold no nodes).
-        fn take_nodes(inputs: &mut InlineList<Option<Edge>>, stack: &mut InlineList<Arc<Node>>) {
-            for slot in &mut inputs.inline {
-                if let Some(Some(Edge::Node(_))) = slot {
-                    if let Some(Some(Edge::Node(node))) = slot.take() {
-                        stack.push(node);
-                    }
-                }
-            }
-            if !inputs.spill.is_empty() {
-                for edge in inputs.spill.drain(..) {
-                    if let Some(Edge::Node(node)) = edge {
-                        stack.push(node);
-                    }
-                }
-            }
-        }
-        let mut stack = InlineList::new();
-        take_nodes(&mut self.inputs, &mut stack);
-        while let Some(mut node) = stack.pop() {
-            // The last reference: empty its inputs before it drops, so its
-            // own drop does not recurse.
-            if let Some(node) = Arc::get_mut(&mut node) {
-                take_nodes(&mut node.inputs, &mut stack);
-            }
-        }
     }
 }

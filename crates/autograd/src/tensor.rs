@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{or_panic, AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
-use crate::graph::Node;
+use crate::graph::NodeRef;
 use crate::hooks::HookSlot;
 use crate::view_tracking::ViewOf;
 
@@ -29,7 +29,7 @@ pub(crate) struct Inner {
     pub(crate) requires_grad: AtomicBool,
     /// The node that computed this tensor; `None` for leaves. An in-place
     /// operation recorded on the tensor later replaces it: see `rebased`.
-    grad_fn: Option<Arc<Node>>,
+    grad_fn: Option<NodeRef>,
     /// The nodes of in-place operations recorded on this tensor, oldest
     /// first; the last is its `grad_fn` (PyTorch's history rebase).
     rebased: OnceLock<Box<Rebase>>,
@@ -45,7 +45,7 @@ pub(crate) struct Inner {
 
 /// One link of a tensor's chain of recorded in-place operations.
 struct Rebase {
-    node: Arc<Node>,
+    node: NodeRef,
     next: OnceLock<Box<Rebase>>,
 }
 
@@ -120,7 +120,7 @@ pub(crate) fn next_id() -> u64 {
 impl Tensor {
     pub(crate) fn with_value_handle(
         value: RawTensor,
-        grad_fn: Option<Arc<Node>>,
+        grad_fn: Option<NodeRef>,
         requires_grad: bool,
     ) -> Tensor {
         Tensor::with_id(next_id(), value, grad_fn, requires_grad)
@@ -134,7 +134,7 @@ impl Tensor {
     pub(crate) fn with_id(
         id: u64,
         value: RawTensor,
-        grad_fn: Option<Arc<Node>>,
+        grad_fn: Option<NodeRef>,
         requires_grad: bool,
     ) -> Tensor {
         let pooled = HANDLES
@@ -220,7 +220,7 @@ impl Tensor {
     /// newest in-place operation recorded on it. A view whose base was
     /// modified in place since first gets its history regenerated.
     #[inline]
-    pub(crate) fn grad_fn_node(&self) -> Option<&Arc<Node>> {
+    pub(crate) fn grad_fn_node(&self) -> Option<&NodeRef> {
         if let Some(view) = self.0.view_of.get() {
             self.refresh_view_history(view);
         }
@@ -244,7 +244,7 @@ impl Tensor {
     }
 
     /// Makes `node` (an in-place operation's) this tensor's `grad_fn`.
-    pub(crate) fn rebase_history(&self, node: Arc<Node>) {
+    pub(crate) fn rebase_history(&self, node: NodeRef) {
         let mut link = &self.0.rebased;
         let mut rebase = Box::new(Rebase {
             node,

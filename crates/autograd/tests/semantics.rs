@@ -1,7 +1,7 @@
 //! PyTorch's autograd semantics: printing, accumulation, grad mode, detach,
 //! in-place rules, every error message, deep graphs and threads.
 
-use autograd::{enable_grad, is_grad_enabled, no_grad, AutogradError, Tensor};
+use autograd::{enable_grad, is_grad_enabled, no_grad, AutogradError, Save, Tensor};
 
 #[test]
 fn tutorial_tour_prints_what_pytorch_prints() {
@@ -1013,5 +1013,52 @@ fn tensors_made_after_others_are_dropped_start_clean() {
         (&x * 2.0).sum().backward();
         assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 2.0]);
         assert_eq!(calls.load(Ordering::Relaxed), 0, "an old hook ran");
+    }
+}
+
+/// Graph nodes are reused too (each thread keeps released nodes in a pool):
+/// an op recorded right after a graph with node hooks, saved values, freed
+/// saved values and a panicking backward was dropped keeps none of them.
+#[test]
+fn nodes_recorded_after_a_graph_is_dropped_start_clean() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let calls = Arc::new(AtomicUsize::new(0));
+    for _ in 0..3 {
+        {
+            let x = Tensor::from_slice(&[1.0, 2.0]).requires_grad_(true);
+            let squared = x.pow_scalar(2.0); // saves x
+            let seen = calls.clone();
+            squared.register_hook(move |_| {
+                seen.fetch_add(1, Ordering::Relaxed);
+                None
+            });
+            let y = &squared * 3.0;
+            y.sum().backward(); // frees the saved values
+            assert_eq!(x.grad().unwrap().to_vec(), vec![6.0, 12.0]);
+            assert!(y.sum().try_backward().is_err(), "a second backward fails");
+            let failing = Tensor::from_op("Fails", x.value(), &[&x], Save::NOTHING, |_, _, _| {
+                panic!("a backward that panics")
+            });
+            assert!(failing.sum().try_backward().is_err());
+        }
+        // Both backwards reached the hook before the second one failed.
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
+        calls.store(0, Ordering::Relaxed);
+        // More nodes than the graph above released, each checked.
+        let x = Tensor::from_slice(&[5.0, 6.0]).requires_grad_(true);
+        let mut y = x.clone();
+        for _ in 0..8 {
+            y = &y * 2.0;
+        }
+        assert_eq!(y.grad_fn(), Some("MulBackward0"));
+        y.sum().backward();
+        assert_eq!(x.grad().unwrap().to_vec(), vec![256.0, 256.0]);
+        // A node whose backward uses saved values, taken from the pool.
+        let z = Tensor::from_slice(&[3.0]).requires_grad_(true);
+        let cube = z.pow_scalar(3.0);
+        cube.backward();
+        assert_eq!(z.grad().unwrap().to_vec(), vec![27.0]);
+        assert_eq!(calls.load(Ordering::Relaxed), 0, "an old node hook ran");
     }
 }
