@@ -850,6 +850,37 @@ impl Pending {
     }
 }
 
+thread_local! {
+    /// The last backward pass's emptied [`Pending`], whose memory the next
+    /// one on this thread reuses (a re-entrant backward makes its own).
+    static SPARE_PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+}
+
+/// A backward pass's [`Pending`], taken from this thread's spare and given
+/// back, emptied, when the pass ends.
+struct PendingLease(Pending);
+
+impl PendingLease {
+    fn take() -> PendingLease {
+        let spare = SPARE_PENDING.try_with(|spare| spare.borrow_mut().take());
+        PendingLease(spare.ok().flatten().unwrap_or_default())
+    }
+}
+
+impl Drop for PendingLease {
+    fn drop(&mut self) {
+        // A pass that ended early (an error, or `grad` past its oldest
+        // input) leaves gradients waiting: drop those first.
+        if !self.0.order.is_empty() {
+            self.0 = Pending::default();
+        }
+        self.0.slots.clear();
+        self.0.free.clear();
+        let pending = std::mem::take(&mut self.0);
+        let _ = SPARE_PENDING.try_with(|spare| *spare.borrow_mut() = Some(pending));
+    }
+}
+
 /// The backward pass proper: process edges newest first, so every gradient
 /// contribution to a node has arrived before it runs. Grad mode is
 /// `create_graph` throughout: with it, every backward closure's operations
@@ -866,7 +897,8 @@ fn run_backward(
     wanted: Option<&[u64]>,
 ) -> Result<Vec<Option<Tensor>>> {
     let _mode = set_grad_enabled(create_graph);
-    let mut pending = Pending::default();
+    let mut lease = PendingLease::take();
+    let pending = &mut lease.0;
     let mut roots: Vec<(Edge, Tensor)> = roots.into_iter().collect();
     // A gradient that can run at once, bypassing `pending` (see below): a
     // single root does.

@@ -471,9 +471,9 @@ impl Tensor {
         })
     }
 
-    /// Tiny contiguous matrix-matrix and matrix-vector products, computed
-    /// directly: the general path's promotions and bookkeeping would cost
-    /// more than the arithmetic. `None` when the fast path does not apply.
+    /// Tiny matrix-matrix and matrix-vector products, computed directly
+    /// (contiguous or not): the general path's promotions and bookkeeping
+    /// would cost more than the arithmetic. `None` when the fast path does not apply.
     fn small_matmul<T: GemmElement>(&self, other: &Tensor) -> Option<Result<Tensor>> {
         let (ls, rs) = (self.shape(), other.shape());
         if ls.len() != 2 || rs.is_empty() || rs.len() > 2 {
@@ -487,10 +487,31 @@ impl Tensor {
             return None;
         }
         let (ra, rb) = (self.read::<T>(), other.read::<T>());
-        let (a, b) = (ra.slice()?, rb.slice()?);
+        let shape: &[usize] = if rs.len() == 2 { &[m, n] } else { &[m] };
+        let (Some(a), Some(b)) = (ra.slice(), rb.slice()) else {
+            // A transposed or sliced operand (a backward's `xᵀ @ g`): read
+            // through the strides, summing in the same order.
+            let (sa, sb) = (self.stride(), other.stride());
+            let (sb0, sb1) = (sb[0], if rs.len() == 2 { sb[1] } else { 0 });
+            let (pa, pb) = (ra.as_ptr(), rb.as_ptr());
+            return Some(Tensor::try_build::<T>("matmul", shape, |out| {
+                for (i, row) in out.chunks_exact_mut(n.max(1)).enumerate() {
+                    for (j, o) in row.iter_mut().enumerate() {
+                        *o = (0..k).fold(T::zero(), |acc, p| {
+                            // SAFETY: i < m, p < k and j < n index elements
+                            // of the operands' layouts, which the readers
+                            // keep readable.
+                            let (x, y) = unsafe {
+                                (*pa.add(i * sa[0] + p * sa[1]), *pb.add(p * sb0 + j * sb1))
+                            };
+                            acc.add(x.mul(y))
+                        });
+                    }
+                }
+            }));
+        };
         if n == 1 && k > 0 {
             // Matrix-vector: one dot product per row.
-            let shape: &[usize] = if rs.len() == 2 { &[m, 1] } else { &[m] };
             return Some(Tensor::try_build::<T>("matmul", shape, |out| {
                 for (o, row) in out.iter_mut().zip(a.chunks_exact(k)) {
                     *o = row
@@ -500,7 +521,6 @@ impl Tensor {
                 }
             }));
         }
-        let shape: &[usize] = if rs.len() == 2 { &[m, n] } else { &[m] };
         Some(Tensor::try_build::<T>("matmul", shape, |out| {
             for (row, c) in a.chunks_exact(k.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
                 for (p, &x) in row.iter().enumerate() {

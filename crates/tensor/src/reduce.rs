@@ -184,6 +184,14 @@ const ROW_BLOCK: usize = 64;
 /// The sum of `rows` rows of `width` contiguous values (`data` holds them
 /// back to back) into `out`, pairwise over blocks of rows.
 fn sum_rows(data: &[f32], rows: usize, width: usize, out: &mut [f32]) {
+    out.fill(0.0);
+    if rows <= ROW_BLOCK {
+        // One block: summed straight into `out`, in the same order.
+        for row in data[..rows * width].chunks_exact(width) {
+            out.iter_mut().zip(row).for_each(|(o, &v)| *o += v);
+        }
+        return;
+    }
     // levels[k] holds the sum of 2^k blocks, or nothing.
     let mut levels: Vec<Option<Vec<f32>>> = Vec::new();
     for block in data[..rows * width].chunks(ROW_BLOCK * width) {
@@ -204,7 +212,6 @@ fn sum_rows(data: &[f32], rows: usize, width: usize, out: &mut [f32]) {
             levels.push(Some(carry));
         }
     }
-    out.fill(0.0);
     for partial in levels.into_iter().flatten() {
         out.iter_mut().zip(&partial).for_each(|(o, &p)| *o += p);
     }
