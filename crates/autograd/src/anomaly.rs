@@ -35,6 +35,7 @@ thread_local! {
 
 /// Whether anomaly mode is on for this thread.
 /// PyTorch equivalent: `torch.is_anomaly_enabled()`.
+#[inline]
 pub fn is_anomaly_enabled() -> bool {
     ANOMALY_MODE.with(ModeStack::get)
 }
@@ -63,6 +64,7 @@ pub(crate) struct Creation {
 
 impl Creation {
     /// The current backtrace, if anomaly mode is on (else nothing is captured).
+    #[inline]
     pub(crate) fn capture() -> Option<Box<Creation>> {
         is_anomaly_enabled().then(|| {
             Box::new(Creation {

@@ -30,6 +30,7 @@ impl ModeStack {
         }
     }
 
+    #[inline]
     pub(crate) fn get(&self) -> bool {
         self.current.get()
     }
@@ -84,6 +85,7 @@ thread_local! {
 
 /// Whether operations on this thread currently record a graph.
 /// PyTorch equivalent: `torch.is_grad_enabled()`.
+#[inline]
 pub fn is_grad_enabled() -> bool {
     GRAD_MODE.with(ModeStack::get)
 }

@@ -192,26 +192,34 @@ impl Edge {
     }
 
     /// Sums a broadcast gradient back to the input's shape; rejects anything else.
+    #[inline(always)]
     fn fit(&self, node: &'static str, index: usize, grad: Tensor) -> Result<Tensor> {
-        let sum_to = move |shape: &[usize]| -> Result<Tensor> {
-            if grad.raw().shape() == shape {
-                return Ok(grad);
-            }
-            grad.try_sum_to_size(shape)
-                .map_err(|_| AutogradError::InvalidGradient {
-                    node,
-                    index,
-                    detail: format!(
-                        "got shape {:?} but expected shape compatible with {shape:?}",
-                        grad.shape()
-                    ),
-                })
+        let shape = match self {
+            Edge::Node(input) => &input.shape[..],
+            Edge::Leaf(leaf) => leaf.raw().shape(),
         };
-        match self {
-            Edge::Node(input) => sum_to(&input.shape),
-            Edge::Leaf(leaf) => sum_to(leaf.raw().shape()),
+        // Compared element by element: short shapes cost less than a
+        // `memcmp` call.
+        let found = grad.raw().shape();
+        if found.len() == shape.len() && found.iter().zip(shape).all(|(a, b)| a == b) {
+            return Ok(grad);
         }
+        sum_to_input(node, index, grad, shape)
     }
+}
+
+/// The broadcast gradient `grad` of input `index` of `node` summed to the
+/// input's `shape` (the rare path of [`Edge::fit`]).
+fn sum_to_input(node: &'static str, index: usize, grad: Tensor, shape: &[usize]) -> Result<Tensor> {
+    grad.try_sum_to_size(shape)
+        .map_err(|_| AutogradError::InvalidGradient {
+            node,
+            index,
+            detail: format!(
+                "got shape {:?} but expected shape compatible with {shape:?}",
+                grad.shape()
+            ),
+        })
 }
 
 /// A node's backward closure: inline in the node when it fits in sixteen
@@ -317,6 +325,7 @@ impl NodeRef {
     }
 
     /// A node from this thread's pool, or a new one; empty either way.
+    #[inline(always)]
     fn fresh() -> Arc<Node> {
         NODES
             .try_with(|pool| pool.borrow_mut().pop())
@@ -960,7 +969,7 @@ fn run_backward(
         let receives = |index: usize, grads: &GradList| {
             matches!(
                 (node.inputs.get(index), grads.get(index)),
-                (Some(Some(input)), Some(Some(_))) if follows(input)
+                (Some(Some(input)), Some(Some(_))) if useful.is_none() || follows(input)
             )
         };
         let last = (0..count).rev().find(|&index| receives(index, &grads));
@@ -1032,6 +1041,7 @@ impl Edge {
 
 impl Tensor {
     /// The edge a node records for this tensor as an input.
+    #[inline]
     fn edge(&self) -> Edge {
         match self.grad_fn_node() {
             Some(node) => Edge::Node(node.clone()),

@@ -38,6 +38,7 @@ impl HookSlot {
     }
 
     /// Passes `grad` through the hooks, if any (see [`Hooks::apply`]).
+    #[inline(always)]
     pub(crate) fn apply(&self, grad: Tensor) -> Result<Tensor> {
         match self.0.get() {
             None => Ok(grad),

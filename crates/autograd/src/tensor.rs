@@ -264,13 +264,18 @@ impl Tensor {
 
     /// Whether operations on this tensor are recorded for differentiation.
     /// PyTorch equivalent: `x.requires_grad`.
+    #[inline]
     pub fn requires_grad(&self) -> bool {
-        self.0.requires_grad.load(Ordering::Relaxed)
-            || self
-                .0
-                .view_of
-                .get()
-                .is_some_and(|view| view.base.requires_grad())
+        self.0.requires_grad.load(Ordering::Relaxed) || self.view_base_requires_grad()
+    }
+
+    /// Whether this is a view (made under grad mode) of a tensor that
+    /// requires grad.
+    fn view_base_requires_grad(&self) -> bool {
+        self.0
+            .view_of
+            .get()
+            .is_some_and(|view| view.base.requires_grad())
     }
 
     /// Sets whether this leaf requires grad and returns a handle to it, so it

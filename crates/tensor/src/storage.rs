@@ -58,6 +58,7 @@ impl Storage {
     ///
     /// # Errors
     /// [`TensorError::Allocation`] (naming `op`) if the allocator refuses.
+    #[inline]
     pub(crate) fn try_zeroed(op: &'static str, dtype: DType, numel: usize) -> Result<Storage> {
         let error = || TensorError::Allocation { op, numel, dtype };
         let bytes = numel.checked_mul(dtype.size()).ok_or_else(error)?;
