@@ -966,15 +966,12 @@ fn run_backward(
         // a path `grad` follows. (Index loops: iterator adapters over the
         // inline lists cost more than the rest of this step.)
         let count = node.inputs.len();
-        let receives = |index: usize, grads: &GradList| {
-            matches!(
-                (node.inputs.get(index), grads.get(index)),
-                (Some(Some(input)), Some(Some(_))) if useful.is_none() || follows(input)
-            )
-        };
-        let last = (0..count).rev().find(|&index| receives(index, &grads));
+        let useful = useful.as_ref();
+        let last = (0..count)
+            .rev()
+            .find(|&index| receives(&node, &grads, index, useful));
         for index in 0..count {
-            if !receives(index, &grads) {
+            if !receives(&node, &grads, index, useful) {
                 continue;
             }
             let (Some(Some(input)), Some(g)) = (
@@ -999,6 +996,16 @@ fn run_backward(
         }
     }
     Ok(captured)
+}
+
+/// Whether input `index` of `node` receives a gradient from `grads`: it
+/// has an edge, a gradient, and (with `useful`) lies on a path `grad` follows.
+#[inline(always)]
+fn receives(node: &Node, grads: &GradList, index: usize, useful: Option<&HashSet<u64>>) -> bool {
+    matches!(
+        (node.inputs.get(index), grads.get(index)),
+        (Some(Some(input)), Some(Some(_))) if useful.is_none_or(|u| u.contains(&input.id()))
+    )
 }
 
 /// The ids of the edges reachable from `roots` that lead to one of the

@@ -75,11 +75,7 @@ pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Resul
 }
 
 /// Resolves a requested shape with at most one `-1` against `input`'s element count.
-pub(crate) fn infer_shape(
-    op: &'static str,
-    requested: &[isize],
-    input: &[usize],
-) -> Result<Vec<usize>> {
+pub(crate) fn infer_shape(op: &'static str, requested: &[isize], input: &[usize]) -> Result<Dims> {
     let numel = checked_numel(op, input)?;
     let err = |msg: Option<String>| match msg {
         Some(msg) => TensorError::invalid(op, msg),
@@ -110,7 +106,7 @@ pub(crate) fn infer_shape(
             }
         }
     }
-    let mut shape: Vec<usize> = requested.iter().map(|&d| d.max(0) as usize).collect();
+    let mut shape: Dims = requested.iter().map(|&d| d.max(0) as usize).collect();
     match inferred {
         Some(i) => {
             if known == 0 || numel % known != 0 {

@@ -183,11 +183,18 @@ impl Clone for Storage {
 }
 
 impl Drop for Storage {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        if self.header().refs.fetch_sub(1, Ordering::Release) != 1 {
-            return;
+        if self.header().refs.fetch_sub(1, Ordering::Release) == 1 {
+            self.free_block();
         }
+    }
+}
+
+impl Storage {
+    /// Gives the block back, after the last handle's count-down.
+    #[inline(never)]
+    fn free_block(&mut self) {
         fence(Ordering::Acquire);
         // SAFETY: this was the last handle; the block came from
         // `block_cache::alloc` with this size.

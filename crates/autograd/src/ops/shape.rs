@@ -18,16 +18,7 @@ impl Tensor {
     /// If the shape does not hold the tensor's element count, or the
     /// tensor's strides do not allow the view (use `reshape`).
     pub fn try_view(&self, shape: &[isize]) -> Result<Tensor> {
-        let input_shape = as_isize(self.raw().shape());
-        let value = self.raw().try_view(shape)?;
-        Ok(Tensor::from_differentiable(
-            "ViewBackward0",
-            value,
-            &[self],
-            Save::NOTHING,
-            move |g, _, _| Ok([Some(g.try_reshape(&input_shape)?)].into()),
-        )
-        .viewing(self))
+        Ok(self.reshaping_view("ViewBackward0", self.raw().try_view(shape)?))
     }
 
     /// Elements `start, start + step, ...` before `end` along `dim`, a view
@@ -159,14 +150,7 @@ impl Tensor {
         } else {
             "UnsafeViewBackward0"
         };
-        let input_shape = as_isize(raw.shape());
-        let value = raw.try_reshape(shape)?;
-        Ok(
-            Tensor::from_differentiable(name, value, &[self], Save::NOTHING, move |g, _, _| {
-                Ok([Some(g.try_reshape(&input_shape)?)].into())
-            })
-            .viewing(self),
-        )
+        Ok(self.reshaping_view(name, raw.try_reshape(shape)?))
     }
 
     /// All elements as a 1-D tensor. PyTorch equivalent: `x.flatten()`.
@@ -249,9 +233,10 @@ impl Tensor {
     /// Records `value`, which holds this tensor's elements in the same order
     /// under another shape; its gradient is reshaped back.
     fn reshaping_view(&self, name: &'static str, value: tensor::Tensor) -> Tensor {
-        let input_shape = as_isize(&self.shape());
+        // Kept inline (no allocation): most views record nothing.
+        let input_shape = tensor::Dims::from_slice(self.raw().shape());
         Tensor::from_differentiable(name, value, &[self], Save::NOTHING, move |g, _, _| {
-            Ok([Some(g.try_reshape(&input_shape)?)].into())
+            Ok([Some(g.try_reshape(&as_isize(&input_shape))?)].into())
         })
         .viewing(self)
     }
