@@ -8,7 +8,6 @@
 //! ones run on the calling thread, and tiny ones use a plain loop that avoids
 //! the kernels' packing overhead.
 
-#[cfg(not(feature = "gemm"))]
 use rayon::prelude::*;
 
 use crate::alloc::checked_numel;
@@ -34,24 +33,18 @@ pub(crate) struct MatRef<T> {
 
 /// An output pointer that may be shared across rayon workers because each
 /// worker writes a disjoint block.
-#[cfg(not(feature = "gemm"))]
 struct OutPtr<T>(*mut T);
 // SAFETY: used only to hand disjoint output blocks to worker threads.
-#[cfg(not(feature = "gemm"))]
 unsafe impl<T> Send for OutPtr<T> {}
-#[cfg(not(feature = "gemm"))]
 unsafe impl<T> Sync for OutPtr<T> {}
 
-#[cfg(not(feature = "gemm"))]
 impl<T> Clone for OutPtr<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-#[cfg(not(feature = "gemm"))]
 impl<T> Copy for OutPtr<T> {}
 
-#[cfg(not(feature = "gemm"))]
 impl<T> OutPtr<T> {
     /// Taking `self` makes closures capture the whole (Send) wrapper.
     fn get(self) -> *mut T {
@@ -135,7 +128,6 @@ impl<T> MatRef<T> {
     }
 
     /// Rows `start..start + len` of this matrix.
-    #[cfg(not(feature = "gemm"))]
     fn rows(self, start: usize, len: usize) -> MatRef<T> {
         MatRef {
             // SAFETY: start < rows, so the offset stays inside the matrix.
@@ -201,6 +193,14 @@ unsafe fn gemm_kernel<T: GemmElement>(
     parallel: bool,
     accumulate: bool,
 ) {
+    // A transposed `b` (a linear layer's `x @ Wᵀ`): the crate's own
+    // threading of this layout scales poorly (97 GFLOP/s at one thread,
+    // 133-144 at two); one column block per thread, each run serially,
+    // reaches 150-153.
+    if parallel && b.row_stride == 1 && b.col_stride != 1 {
+        let serial = |a, b, c| gemm_kernel(a, b, c, ldc, false, accumulate);
+        return split_product(a, b, c, ldc, 1, serial);
+    }
     let parallelism = if parallel {
         gemm::Parallelism::Rayon(rayon::current_num_threads())
     } else {
@@ -267,11 +267,29 @@ unsafe fn gemm_kernel<T: GemmElement>(
     if !parallel {
         return serial(a, b, c);
     }
+    // Several blocks per thread even out uneven cores.
+    split_product(a, b, c, ldc, 2, serial)
+}
+
+/// Runs `serial` on disjoint blocks of `c = a · b` across the current rayon
+/// pool, `per_thread` blocks per thread: blocks of output rows, or of
+/// columns when the output is wide and short.
+///
+/// # Safety
+/// As [`gemm_tiny`]; `serial` computes the product of the blocks it is given.
+unsafe fn split_product<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: *mut T,
+    ldc: usize,
+    per_thread: usize,
+    serial: impl Fn(MatRef<T>, MatRef<T>, *mut T) + Sync,
+) {
     let (m, n) = (a.rows, b.cols);
     let threads = rayon::current_num_threads();
     let split_rows = m >= n || m >= 64 * threads;
     let extent = if split_rows { m } else { n };
-    let blocks = (2 * threads).min(extent.div_ceil(32)).max(1);
+    let blocks = (per_thread * threads).min(extent.div_ceil(32)).max(1);
     let block = extent.div_ceil(blocks).next_multiple_of(16);
     let c = OutPtr(c);
     (0..extent.div_ceil(block)).into_par_iter().for_each(|i| {
