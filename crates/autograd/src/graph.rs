@@ -23,6 +23,7 @@ use crate::anomaly::{bad_value, is_anomaly_enabled, Creation};
 use crate::error::{AutogradError, Result};
 use crate::grad_mode::{is_grad_enabled, set_grad_enabled};
 use crate::hooks::HookSlot;
+use crate::reuse::{self, Pool};
 use crate::tensor::{RawTensor, Tensor};
 use tensor::Dims;
 
@@ -302,18 +303,17 @@ impl Node {
 }
 
 /// A shared handle to a [`Node`] (an `Arc`). The last handle to a node
-/// empties it and keeps it in a per-thread pool, from which the next
-/// recorded op takes its node: a graph of hundreds of nodes freed at once
-/// overflows the system allocator's per-thread cache, whose slow path
-/// costs more than recording. It releases a chain of nodes iteratively: a
-/// recursive drop would overflow the stack on a graph 100,000 ops deep.
+/// empties it and keeps it in a per-thread pool (see `reuse.rs`), from
+/// which the next recorded op takes its node. It releases a chain of nodes
+/// iteratively: a recursive drop would overflow the stack on a graph
+/// 100,000 ops deep.
 pub(crate) struct NodeRef(ManuallyDrop<Arc<Node>>);
 
 /// Nodes a thread keeps for reuse (a pooled node holds nothing but itself).
 const POOLED_NODES: usize = 256;
 
 thread_local! {
-    static NODES: RefCell<Vec<Arc<Node>>> = const { RefCell::new(Vec::new()) };
+    static NODES: Pool<Node> = const { RefCell::new(Vec::new()) };
 }
 
 impl NodeRef {
@@ -327,11 +327,7 @@ impl NodeRef {
     /// A node from this thread's pool, or a new one; empty either way.
     #[inline(always)]
     fn fresh() -> Arc<Node> {
-        NODES
-            .try_with(|pool| pool.borrow_mut().pop())
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| Arc::new(Node::empty()))
+        reuse::take(&NODES).unwrap_or_else(|| Arc::new(Node::empty()))
     }
 }
 
@@ -356,22 +352,14 @@ impl Drop for NodeRef {
         work.push(unsafe { ManuallyDrop::take(&mut self.0) });
         while let Some(mut node) = work.pop() {
             // Not the last handle: dropping it only counts it down.
-            let Some(last) = Arc::get_mut(&mut node) else {
+            let Some(last) = reuse::unique_mut(&mut node) else {
                 continue;
             };
             // Dropping what it holds may drop other handles (tensors a
             // closure captured), which come back here: no pool borrow is
             // held yet.
             last.release_into(&mut work);
-            let mut spare = Some(node);
-            let _ = NODES.try_with(|pool| {
-                let mut pool = pool.borrow_mut();
-                if pool.len() < POOLED_NODES {
-                    pool.extend(spare.take());
-                }
-            });
-            // A node the pool had no room for is freed after its borrow.
-            drop(spare);
+            reuse::give(&NODES, node, POOLED_NODES);
         }
     }
 }
@@ -559,7 +547,7 @@ impl Tensor {
         }
         let id = crate::tensor::next_id();
         let mut node = NodeRef::fresh();
-        let fields = Arc::get_mut(&mut node).expect("fresh nodes are unique");
+        let fields = reuse::unique_mut(&mut node).expect("fresh nodes are unique");
         fields.name = name;
         fields.id = id;
         fields.shape = Dims::from_slice(value.shape());

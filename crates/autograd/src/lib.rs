@@ -41,6 +41,7 @@ mod graph;
 mod hooks;
 mod operators;
 mod ops;
+mod reuse;
 mod tensor;
 mod view_tracking;
 

@@ -12,6 +12,7 @@ use crate::error::{or_panic, AutogradError, Result};
 use crate::grad_mode::is_grad_enabled;
 use crate::graph::NodeRef;
 use crate::hooks::HookSlot;
+use crate::reuse::{self, Pool};
 use crate::view_tracking::ViewOf;
 
 /// The gradient-free tensor of the `tensor` crate, which holds the values.
@@ -61,16 +62,13 @@ struct Rebase {
 #[derive(Clone)]
 pub struct Tensor(pub(crate) ManuallyDrop<Arc<Inner>>);
 
-/// Handles freed on this thread, kept for reuse: each op makes one and
-/// drops one, and a graph of hundreds of them freed at once overflows the
-/// system allocator's per-thread cache, whose slow path costs more than
-/// the rest of an op's bookkeeping. A pooled handle holds nothing (its
-/// value is [`PLACEHOLDER`], its other fields empty), so keeping it keeps
-/// no memory alive but its own.
+/// Handles freed on this thread, kept for reuse (see `reuse.rs`). A pooled
+/// handle holds nothing (its value is [`PLACEHOLDER`], its other fields
+/// empty), so keeping it keeps no memory alive but its own.
 const POOLED_HANDLES: usize = 256;
 
 thread_local! {
-    static HANDLES: RefCell<Vec<Arc<Inner>>> = const { RefCell::new(Vec::new()) };
+    static HANDLES: Pool<Inner> = const { RefCell::new(Vec::new()) };
     /// The empty value that pooled handles hold.
     static PLACEHOLDER: RawTensor = RawTensor::zeros(&[0]);
 }
@@ -81,10 +79,7 @@ impl Drop for Tensor {
     fn drop(&mut self) {
         // SAFETY: `self.0` is taken exactly once, here, and not used after.
         let mut arc = unsafe { ManuallyDrop::take(&mut self.0) };
-        if Arc::strong_count(&arc) != 1 {
-            return;
-        }
-        let Some(inner) = Arc::get_mut(&mut arc) else {
+        let Some(inner) = reuse::unique_mut(&mut arc) else {
             return;
         };
         let Ok(placeholder) = PLACEHOLDER.try_with(RawTensor::alias) else {
@@ -99,15 +94,7 @@ impl Drop for Tensor {
         *inner.grad.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         inner.grad.clear_poison();
         inner.hooks = HookSlot::default();
-        let mut spare = Some(arc);
-        let _ = HANDLES.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < POOLED_HANDLES {
-                pool.extend(spare.take());
-            }
-        });
-        // A handle the pool had no room for is freed after its borrow.
-        drop(spare);
+        reuse::give(&HANDLES, arc, POOLED_HANDLES);
     }
 }
 
@@ -137,12 +124,8 @@ impl Tensor {
         grad_fn: Option<NodeRef>,
         requires_grad: bool,
     ) -> Tensor {
-        let pooled = HANDLES
-            .try_with(|pool| pool.borrow_mut().pop())
-            .ok()
-            .flatten();
-        if let Some(mut arc) = pooled {
-            let inner = Arc::get_mut(&mut arc).expect("pooled handles are unique");
+        if let Some(mut arc) = reuse::take(&HANDLES) {
+            let inner = reuse::unique_mut(&mut arc).expect("pooled handles are unique");
             inner.id = id;
             inner.value = value;
             inner.tracks_version = true;
