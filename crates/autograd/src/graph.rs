@@ -276,28 +276,41 @@ impl Node {
         }
     }
 
-    /// Moves the nodes among its inputs onto `work`, then drops everything
-    /// else it holds: its leaf edges, saved values, hooks and closure.
-    fn release_into(&mut self, work: &mut InlineList<Arc<Node>>) {
+    /// Moves the nodes among its inputs to `next` (the first) and `work`
+    /// (the others), then drops everything else it holds: its leaf edges,
+    /// saved values, hooks and closure. Fields that are already empty are
+    /// left alone: most nodes save nothing and have no hooks.
+    fn release_into(&mut self, next: &mut Option<Arc<Node>>, work: &mut InlineList<Arc<Node>>) {
+        let mut follow = |node: NodeRef| match next {
+            None => *next = Some(node.into_arc()),
+            Some(_) => work.push(node.into_arc()),
+        };
         for slot in &mut self.inputs.inline {
-            if let Some(Some(Edge::Node(_))) = slot {
-                if let Some(Some(Edge::Node(node))) = slot.take() {
-                    work.push(node.into_arc());
+            // Leaf edges drop here.
+            if let Some(Some(Edge::Node(node))) = slot.take() {
+                follow(node);
+            }
+        }
+        if !self.inputs.spill.is_empty() {
+            for edge in self.inputs.spill.drain(..) {
+                if let Some(Edge::Node(node)) = edge {
+                    follow(node);
                 }
             }
         }
-        for edge in self.inputs.spill.drain(..) {
-            if let Some(Edge::Node(node)) = edge {
-                work.push(node.into_arc());
-            }
+        // Only a node that saves values ever locks `saved`.
+        if self.saves_values {
+            let saved = self.saved.get_mut().unwrap_or_else(PoisonError::into_inner);
+            saved.values.clear();
+            saved.freed = false;
+            self.saved.clear_poison();
         }
-        self.inputs.clear();
-        let saved = self.saved.get_mut().unwrap_or_else(PoisonError::into_inner);
-        saved.values.clear();
-        saved.freed = false;
-        self.saved.clear_poison();
-        self.created = None;
-        self.hooks = HookSlot::default();
+        if self.created.is_some() {
+            self.created = None;
+        }
+        if self.hooks.is_set() {
+            self.hooks = HookSlot::default();
+        }
         self.backward = smallbox!(released);
     }
 }
@@ -347,10 +360,12 @@ impl Deref for NodeRef {
 
 impl Drop for NodeRef {
     fn drop(&mut self) {
-        let mut work = InlineList::new();
+        // The node to release next (a chain's only input follows without a
+        // trip through the work list), and the others waiting.
         // SAFETY: `self.0` is taken exactly once, here, and not used after.
-        work.push(unsafe { ManuallyDrop::take(&mut self.0) });
-        while let Some(mut node) = work.pop() {
+        let mut next = Some(unsafe { ManuallyDrop::take(&mut self.0) });
+        let mut work = InlineList::new();
+        while let Some(mut node) = next.take().or_else(|| work.pop()) {
             // Not the last handle: dropping it only counts it down.
             let Some(last) = reuse::unique_mut(&mut node) else {
                 continue;
@@ -358,7 +373,7 @@ impl Drop for NodeRef {
             // Dropping what it holds may drop other handles (tensors a
             // closure captured), which come back here: no pool borrow is
             // held yet.
-            last.release_into(&mut work);
+            last.release_into(&mut next, &mut work);
             reuse::give(&NODES, node, POOLED_NODES);
         }
     }

@@ -33,6 +33,12 @@ pub type HookFn = dyn Fn(&Tensor) -> Option<Tensor> + Send + Sync;
 pub(crate) struct HookSlot(OnceLock<Arc<Hooks>>);
 
 impl HookSlot {
+    /// Whether hooks were ever registered (or `retain_grad` called) here.
+    #[inline]
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.get().is_some()
+    }
+
     fn hooks(&self) -> &Arc<Hooks> {
         self.0.get_or_init(Arc::default)
     }
