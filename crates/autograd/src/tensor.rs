@@ -22,8 +22,11 @@ pub(crate) struct Inner {
     /// Creation order; a tensor's inputs always have smaller ids.
     pub(crate) id: u64,
     /// The values: a view of a storage that `detach()`, `data()` and views
-    /// share, whose version counter in-place writes bump.
-    pub(crate) value: RawTensor,
+    /// share, whose version counter in-place writes bump. Dropped (and
+    /// `pooled` set) when the handle goes to its thread's pool.
+    pub(crate) value: ManuallyDrop<RawTensor>,
+    /// Whether the handle is in a pool, its value dropped.
+    pooled: bool,
     /// Whether in-place writes through this handle bump the version counter
     /// (false only for `data()` handles, whose writes autograd does not see).
     tracks_version: bool,
@@ -63,14 +66,22 @@ struct Rebase {
 pub struct Tensor(pub(crate) ManuallyDrop<Arc<Inner>>);
 
 /// Handles freed on this thread, kept for reuse (see `reuse.rs`). A pooled
-/// handle holds nothing (its value is [`PLACEHOLDER`], its other fields
-/// empty), so keeping it keeps no memory alive but its own.
+/// handle holds nothing (its value dropped, its other fields empty), so
+/// keeping it keeps no memory alive but its own.
 const POOLED_HANDLES: usize = 256;
 
 thread_local! {
     static HANDLES: Pool<Inner> = const { RefCell::new(Vec::new()) };
-    /// The empty value that pooled handles hold.
-    static PLACEHOLDER: RawTensor = RawTensor::zeros(&[0]);
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if !self.pooled {
+            // SAFETY: the value is dropped only here or on pooling, which
+            // sets `pooled`.
+            unsafe { ManuallyDrop::drop(&mut self.value) };
+        }
+    }
 }
 
 impl Drop for Tensor {
@@ -82,18 +93,28 @@ impl Drop for Tensor {
         let Some(inner) = reuse::unique_mut(&mut arc) else {
             return;
         };
-        let Ok(placeholder) = PLACEHOLDER.try_with(RawTensor::alias) else {
-            return;
-        };
         // Dropping these may drop other handles (a gradient, a node's
         // saved inputs), which come back here: no pool borrow is held yet.
-        inner.value = placeholder;
+        // Fields that are already empty (most) are left alone.
+        inner.pooled = true;
+        // SAFETY: the value is live (`pooled` was false: a handle in use)
+        // and is not used again until `with_id` writes a new one.
+        unsafe { ManuallyDrop::drop(&mut inner.value) };
         inner.grad_fn = None;
-        inner.rebased.take();
-        inner.view_of.take();
-        *inner.grad.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        if inner.rebased.get().is_some() {
+            inner.rebased.take();
+        }
+        if inner.view_of.get().is_some() {
+            inner.view_of.take();
+        }
+        let grad = inner.grad.get_mut().unwrap_or_else(|e| e.into_inner());
+        if grad.is_some() {
+            *grad = None;
+        }
         inner.grad.clear_poison();
-        inner.hooks = HookSlot::default();
+        if inner.hooks.is_set() {
+            inner.hooks = HookSlot::default();
+        }
         reuse::give(&HANDLES, arc, POOLED_HANDLES);
     }
 }
@@ -127,7 +148,9 @@ impl Tensor {
         if let Some(mut arc) = reuse::take(&HANDLES) {
             let inner = reuse::unique_mut(&mut arc).expect("pooled handles are unique");
             inner.id = id;
-            inner.value = value;
+            // The pooled handle's value was dropped: write without dropping.
+            inner.value = ManuallyDrop::new(value);
+            inner.pooled = false;
             inner.tracks_version = true;
             *inner.requires_grad.get_mut() = requires_grad;
             inner.grad_fn = grad_fn;
@@ -141,7 +164,8 @@ impl Tensor {
         // `assume_init`.
         unsafe {
             addr_of_mut!((*slot).id).write(id);
-            addr_of_mut!((*slot).value).write(value);
+            addr_of_mut!((*slot).value).write(ManuallyDrop::new(value));
+            addr_of_mut!((*slot).pooled).write(false);
             addr_of_mut!((*slot).tracks_version).write(true);
             addr_of_mut!((*slot).requires_grad).write(AtomicBool::new(requires_grad));
             addr_of_mut!((*slot).grad_fn).write(grad_fn);
@@ -379,7 +403,8 @@ impl Tensor {
     pub fn data(&self) -> Tensor {
         Tensor::from_inner(Inner {
             id: next_id(),
-            value: self.value(),
+            value: ManuallyDrop::new(self.value()),
+            pooled: false,
             tracks_version: false,
             requires_grad: AtomicBool::new(false),
             grad_fn: None,
