@@ -17,6 +17,7 @@ use std::borrow::Cow;
 
 use crate::dtype::{cast, dispatch, DType, Element};
 use crate::error::{Result, TensorError};
+use crate::shape::same_dims;
 use crate::tensor::{or_panic, Tensor};
 
 /// A Rust number used as an operand: PyTorch's Python scalars.
@@ -393,7 +394,7 @@ impl Tensor {
         // broadcasting or aliasing to resolve.
         if self.dtype == DType::Float32
             && other.dtype == DType::Float32
-            && self.shape() == other.shape()
+            && same_dims(self.shape(), other.shape())
             && self.is_contiguous()
             && other.is_contiguous()
             && !self.storage.ptr_eq(&other.storage)

@@ -109,19 +109,26 @@ pub(crate) fn alloc(bytes: usize) -> *mut u8 {
     unsafe { alloc_zeroed(layout) }
 }
 
-/// Zeroes the first `bytes` of `block`. The smallest blocks (most of an
-/// elementwise op's results on small tensors) are cleared with two fixed
-/// stores instead of a `memset` call, which costs more than the clearing.
+/// Zeroes the first `bytes` of `block`. The two smallest classes (most
+/// results of ops on small tensors) are cleared with fixed stores instead
+/// of a `memset` call, which costs more than the clearing.
 ///
 /// # Safety
-/// `block` is aligned to [`ALIGN`], writable, and at least
-/// `max(bytes, MIN_CLASS)` bytes long.
+/// `block` is aligned to [`ALIGN`], writable, and at least `bytes` long
+/// rounded up to its size class.
 #[inline]
 unsafe fn clear(block: *mut u8, bytes: usize) {
     const _: () = assert!(MIN_CLASS == 64 && ALIGN >= std::mem::align_of::<[u128; 4]>());
+    let line = block.cast::<[u128; 4]>();
     if bytes <= MIN_CLASS {
-        // SAFETY: the block holds MIN_CLASS bytes, aligned for u128.
-        unsafe { block.cast::<[u128; 4]>().write([0; 4]) };
+        // SAFETY: the block holds its class's 64 bytes, aligned for u128.
+        unsafe { line.write([0; 4]) };
+    } else if bytes <= 2 * MIN_CLASS {
+        // SAFETY: the block holds its class's 128 bytes, aligned for u128.
+        unsafe {
+            line.write([0; 4]);
+            line.add(1).write([0; 4]);
+        }
     } else {
         // SAFETY: the block holds `bytes` bytes.
         unsafe { block.write_bytes(0, bytes) };
@@ -173,9 +180,9 @@ mod tests {
 
     #[test]
     fn reused_blocks_come_back_zeroed() {
-        // A block of the smallest class (cleared with fixed stores) and a
-        // larger one (cleared with `write_bytes`).
-        for (first, second) in [(64, 10), (200, 150)] {
+        // Blocks of the two smallest classes (cleared with fixed stores)
+        // and a larger one (cleared with `write_bytes`).
+        for (first, second) in [(64, 10), (128, 100), (200, 150)] {
             let block = alloc(first);
             // SAFETY: `first` bytes were asked for.
             unsafe { block.write_bytes(0xAB, first) };

@@ -12,7 +12,7 @@ use crate::arith::{Float, IntoScalar, Scalar};
 use crate::dtype::{cast, dispatch, DType, Element};
 use crate::error::{Result, TensorError};
 use crate::layout::Dims;
-use crate::shape::broadcast_shapes;
+use crate::shape::{broadcast_shapes, same_dims};
 use crate::tensor::{or_panic, Tensor};
 
 /// Below this many elements an elementwise op stays on the calling thread.
@@ -86,7 +86,7 @@ impl Tensor {
         other: &Tensor,
         f: impl Fn(A, B) -> T + Sync + Send,
     ) -> Result<Tensor> {
-        let shape = if self.shape() == other.shape() {
+        let shape = if same_dims(self.shape(), other.shape()) {
             Dims::from_slice(self.shape())
         } else {
             broadcast_shapes(op, self.shape(), other.shape())?
@@ -383,8 +383,8 @@ fn zip_contiguous<A: Element, B: Element, T: Element>(
     (b_shape, b): (&[usize], &[B]),
     f: &(impl Fn(A, B) -> T + Sync + Send),
 ) -> Option<Result<Tensor>> {
-    let full_a = a_shape == shape;
-    let full_b = b_shape == shape;
+    let full_a = same_dims(a_shape, shape);
+    let full_b = same_dims(b_shape, shape);
     if full_a && full_b {
         return Some(Tensor::try_build::<T>(op, shape, |out| {
             if use_parallel(out.len()) {

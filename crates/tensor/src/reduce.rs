@@ -8,7 +8,7 @@ use ndarray::{ArrayD, Axis};
 use crate::arith::Num;
 use crate::dtype::{dispatch, DType, Element};
 use crate::error::{Result, TensorError};
-use crate::shape::normalize_dim;
+use crate::shape::{normalize_dim, same_dims};
 use crate::tensor::{or_panic, Tensor};
 
 /// Keeps the first NaN, else the larger (`greater == true`) or smaller value;
@@ -679,7 +679,7 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::InvalidArgument`] unless `shape` broadcasts to `self.shape()`.
     pub fn try_sum_to_size(&self, shape: &[usize]) -> Result<Tensor> {
-        if self.shape() == shape {
+        if same_dims(self.shape(), shape) {
             return Ok(self.alias());
         }
         let own = self.shape();

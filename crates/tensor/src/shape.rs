@@ -5,6 +5,14 @@ use crate::alloc::checked_numel;
 use crate::error::{Result, TensorError};
 use crate::layout::Dims;
 
+/// Whether two shapes (or stride lists) are equal, compared element by
+/// element: for a shape's few dims this costs less than the `memcmp` call
+/// that slice equality makes, on every elementwise op.
+#[inline]
+pub(crate) fn same_dims(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// Turns a possibly negative `dim` into an index in `0..ndim`.
 ///
 /// PyTorch treats a 0-d tensor as having one addressable dim (`-1` or `0`).

@@ -7,6 +7,7 @@ use crate::alloc::checked_numel;
 use crate::dtype::{dispatch, DType, Element};
 use crate::error::{Result, TensorError};
 use crate::layout::Layout;
+use crate::shape::same_dims;
 use crate::storage::{ReadGuard, Storage, WriteGuard};
 
 /// A dense n-dimensional tensor: a view (shape, strides, offset) of a shared
@@ -70,7 +71,7 @@ impl Tensor {
         fill: impl FnOnce(&mut [T]),
     ) -> Result<Tensor> {
         let layout = match like {
-            Some(t) if t.layout.offset == 0 && t.shape() == shape && t.is_contiguous() => {
+            Some(t) if t.layout.offset == 0 && same_dims(t.shape(), shape) && t.is_contiguous() => {
                 t.layout.clone()
             }
             _ => Layout::contiguous(shape),
