@@ -42,10 +42,14 @@ impl Tensor {
                     .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x)))
             }),
             Some(src) => out.iter_mut().zip(src).for_each(|(o, &x)| *o = f(x)),
-            None => {
-                let mut slots = out.iter_mut();
-                src.for_each(|x| *slots.next().expect("numel slots") = f(x));
-            }
+            None => match src.repeated_value() {
+                // An expanded scalar (the gradient of a sum): one call of `f`.
+                Some(x) => out.fill(f(x)),
+                None => {
+                    let mut slots = out.iter_mut();
+                    src.for_each(|x| *slots.next().expect("numel slots") = f(x));
+                }
+            },
         })
     }
 
@@ -53,6 +57,8 @@ impl Tensor {
     /// single equivalent; it is the building block of the unary ops. `f`
     /// runs while the storage is locked for reading: it must not write in
     /// place to this tensor or a view of it (that write would never start).
+    /// `f` should be a pure function: on an expanded view of one element it
+    /// is called once, and large tensors are split across threads.
     ///
     /// # Errors
     /// [`TensorError::Allocation`] (naming `op`) if the result does not fit

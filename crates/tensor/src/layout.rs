@@ -353,38 +353,56 @@ impl Layout {
     }
 
     /// The storage index of every element, in row-major order.
+    ///
+    /// Walks the coalesced layout: dims of size 1 are skipped and a dim
+    /// that steps exactly over the next one's extent is merged with it, so
+    /// an expanded scalar (`[10, 1]` with strides `[0, 0]`) or a narrowed
+    /// row block is one inner loop, not one loop per row.
     pub(crate) fn for_each_offset(&self, mut f: impl FnMut(usize)) {
-        let numel = self.numel();
-        if numel == 0 {
+        if self.numel() == 0 {
             return;
         }
-        let (shape, strides) = (self.shape(), self.strides());
-        let nd = shape.len();
-        if nd == 0 {
-            return f(self.offset);
+        // Coalesced sizes and strides, innermost first.
+        let (mut sizes, mut strides) = (Dims::new(), Dims::new());
+        for (&size, &stride) in self.shape().iter().zip(self.strides()).rev() {
+            if size == 1 {
+                continue;
+            }
+            match (sizes.last_mut(), strides.last()) {
+                (Some(inner), Some(&inner_stride)) if stride == inner_stride * *inner => {
+                    *inner *= size
+                }
+                _ => {
+                    sizes.push(size);
+                    strides.push(stride);
+                }
+            }
         }
-        let (last_size, last_stride) = (shape[nd - 1], strides[nd - 1]);
-        let mut index = Dims::from_slice(&shape[..nd - 1]);
+        let (Some(&inner_size), Some(&inner_stride)) = (sizes.first(), strides.first()) else {
+            return f(self.offset); // a single element
+        };
+        let nd = sizes.len();
+        let mut index = Dims::from_slice(&sizes);
         index.iter_mut().for_each(|i| *i = 0);
         let mut base = self.offset;
         loop {
-            for j in 0..last_size {
-                f(base + j * last_stride);
+            for j in 0..inner_size {
+                f(base + j * inner_stride);
             }
             // Advance the outer multi-index, updating the base offset.
-            let mut d = nd - 1;
+            let mut d = 1;
             loop {
-                if d == 0 {
+                if d == nd {
                     return;
                 }
-                d -= 1;
                 index[d] += 1;
                 base += strides[d];
-                if index[d] < shape[d] {
+                if index[d] < sizes[d] {
                     break;
                 }
                 base -= index[d] * strides[d];
                 index[d] = 0;
+                d += 1;
             }
         }
     }
@@ -477,6 +495,50 @@ mod tests {
         a.remove(0);
         assert_eq!(a.shape().len(), 6);
         assert_ne!(a, b);
+    }
+
+    /// Every element's storage index by the definition: the offset plus
+    /// the dot product of the multi-index with the strides.
+    fn offsets_by_definition(layout: &Layout) -> Vec<usize> {
+        let (shape, strides) = (layout.shape(), layout.strides());
+        let numel: usize = shape.iter().product();
+        (0..numel)
+            .map(|flat| {
+                let (mut rest, mut at) = (flat, layout.offset);
+                for (&size, &stride) in shape.iter().zip(strides).rev() {
+                    at += (rest % size) * stride;
+                    rest /= size;
+                }
+                at
+            })
+            .collect()
+    }
+
+    #[test]
+    fn offsets_walk_every_layout_in_row_major_order() {
+        let cases: &[(&[usize], &[usize], usize)] = &[
+            (&[], &[], 3),                                             // 0-d
+            (&[10, 1], &[0, 0], 0),                                    // expanded scalar
+            (&[1, 1, 1], &[7, 5, 2], 4),                               // one element
+            (&[2, 3, 4], &[12, 4, 1], 0),                              // contiguous
+            (&[4, 3, 2], &[1, 4, 12], 0),                              // permuted
+            (&[2, 3], &[8, 1], 5),                                     // narrowed rows
+            (&[3, 2, 2], &[0, 2, 1], 1),                               // expanded leading dim
+            (&[2, 1, 3], &[6, 9, 2], 1), // size-1 dim, stepped last dim
+            (&[2, 2, 2, 2], &[16, 8, 2, 1], 0), // partially mergeable
+            (&[2, 0, 3], &[3, 3, 1], 0), // empty
+            (&[1, 2, 1, 2, 1, 2, 1, 2], &[0, 8, 0, 4, 0, 2, 0, 1], 0), // beyond six dims
+        ];
+        for &(shape, strides, offset) in cases {
+            let layout = Layout::new(shape, strides, offset);
+            let mut walked = Vec::new();
+            layout.for_each_offset(|i| walked.push(i));
+            assert_eq!(
+                walked,
+                offsets_by_definition(&layout),
+                "{shape:?} {strides:?}"
+            );
+        }
     }
 
     #[test]

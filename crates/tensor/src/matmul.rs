@@ -180,6 +180,17 @@ unsafe fn gemm_tiny<T: GemmElement>(
     }
 }
 
+/// `out = a · b` for a row-major `[out.len(), K]` matrix `a` and a vector
+/// `b` of `K` elements, `K` fixed so each row's dot product is unrolled
+/// (a linear regression's `X @ w`); sums in the general loop's order.
+fn matvec_narrow<T: GemmElement, const K: usize>(a: &[T], b: &[T], out: &mut [T]) {
+    let b: &[T; K] = b.try_into().expect("K elements");
+    for (o, row) in out.iter_mut().zip(a.chunks_exact(K)) {
+        let row: &[T; K] = row.try_into().expect("K elements");
+        *o = (0..K).fold(T::zero(), |acc, p| acc.add(row[p].mul(b[p])));
+    }
+}
+
 /// `c = a · b` with the `gemm` crate's kernel, using the current rayon pool (the kernels' pool) if `parallel`.
 ///
 /// # Safety
@@ -530,12 +541,18 @@ impl Tensor {
         };
         if n == 1 && k > 0 {
             // Matrix-vector: one dot product per row.
-            return Some(Tensor::try_build::<T>("matmul", shape, |out| {
-                for (o, row) in out.iter_mut().zip(a.chunks_exact(k)) {
-                    *o = row
-                        .iter()
-                        .zip(b)
-                        .fold(T::zero(), |acc, (&x, &y)| acc.add(x.mul(y)));
+            return Some(Tensor::try_build::<T>("matmul", shape, |out| match k {
+                1 => matvec_narrow::<T, 1>(a, b, out),
+                2 => matvec_narrow::<T, 2>(a, b, out),
+                3 => matvec_narrow::<T, 3>(a, b, out),
+                4 => matvec_narrow::<T, 4>(a, b, out),
+                _ => {
+                    for (o, row) in out.iter_mut().zip(a.chunks_exact(k)) {
+                        *o = row
+                            .iter()
+                            .zip(b)
+                            .fold(T::zero(), |acc, (&x, &y)| acc.add(x.mul(y)));
+                    }
                 }
             }));
         }

@@ -591,6 +591,17 @@ impl<'a, T: Element> Reader<'a, T> {
         })
     }
 
+    /// The one value every element holds when the layout repeats a single
+    /// element (an expanded scalar: every stride 0), if it does.
+    #[inline]
+    pub(crate) fn repeated_value(&self) -> Option<T> {
+        let layout = self.layout;
+        (layout.numel() > 0 && layout.strides().iter().all(|&s| s == 0)).then(|| {
+            // SAFETY: the layout has an element, at `ptr`.
+            unsafe { *self.ptr }
+        })
+    }
+
     /// An ndarray view of the elements.
     pub(crate) fn array(&self) -> ArrayViewD<'_, T> {
         let shape = IxDyn(self.layout.shape()).strides(IxDyn(self.layout.strides()));

@@ -2,9 +2,10 @@
 
 use super::{kept_where, masked, one, panicking};
 use crate::error::Result;
+use crate::grad_mode::is_grad_enabled;
 use crate::graph::Save;
 use crate::tensor::{RawTensor, Tensor};
-use tensor::{IntoScalar, Scalar};
+use tensor::{DType, IntoScalar, Scalar};
 
 const SAVE_BOTH: Save<'static> = Save {
     inputs: &[0, 1],
@@ -322,9 +323,17 @@ impl Tensor {
                 // e - 1 in double precision, as PyTorch's Scalar arithmetic.
                 // x.pow(1) is x itself (PyTorch copies it), so a square's
                 // backward skips that step: the same values, one op fewer.
+                let x = &s[0];
+                let float32 = |t: &Tensor| t.raw().dtype() == DType::Float32;
+                if e == 2.0 && !is_grad_enabled() && float32(x) && float32(g) {
+                    // A float32 square's backward with nothing to record:
+                    // `grad * (x * 2)` in one pass, rounded as the two ops.
+                    let fused = g.raw().zip_with("mul", x.raw(), |g, x| g * (x * 2.0))?;
+                    return one(Tensor::new(fused));
+                }
                 let scaled = match e - 1.0 {
-                    1.0 => &s[0] * exponent,
-                    power => &s[0].pow_scalar(power) * exponent,
+                    1.0 => x * exponent,
+                    power => &x.pow_scalar(power) * exponent,
                 };
                 Ok([Some(g * &scaled)].into())
             },

@@ -4,6 +4,7 @@
 
 use super::panicking;
 use crate::error::Result;
+use crate::grad_mode::is_grad_enabled;
 use crate::graph::Save;
 use crate::tensor::Tensor;
 
@@ -43,6 +44,20 @@ impl Tensor {
             save,
             |g, s, needs| {
                 let (a, b) = (&s[0], &s[1]);
+                if !is_grad_enabled() && a.dim() == 2 && b.dim() == 2 {
+                    // Matrices with nothing to record: the two products on
+                    // the values, without differentiable views around them.
+                    let (a, b, g) = (a.raw(), b.raw(), g.raw());
+                    let gb = match needs[1] {
+                        true => Some(Tensor::new(a.t().try_matmul(g)?)),
+                        false => None,
+                    };
+                    let ga = match needs[0] {
+                        true => Some(Tensor::new(g.try_matmul(&b.t())?)),
+                        false => None,
+                    };
+                    return Ok([ga, gb].into());
+                }
                 // Promote 1-D operands (and the gradient) to matrices.
                 let a2 = if a.dim() == 1 {
                     a.unsqueeze(0)

@@ -85,6 +85,7 @@ impl Generator {
     }
 
     /// The next 32 random bits. PyTorch equivalent: `CPUGeneratorImpl::random()`.
+    #[inline]
     pub fn random(&mut self) -> u32 {
         self.engine.next_u32()
     }

@@ -52,6 +52,7 @@ impl Mt19937 {
     }
 
     /// The next 32 random bits.
+    #[inline]
     pub(crate) fn next_u32(&mut self) -> u32 {
         self.left -= 1;
         if self.left == 0 {
@@ -67,6 +68,7 @@ impl Mt19937 {
 
     /// The next 624 words, in place (the reference algorithm's three runs,
     /// without index arithmetic modulo 624).
+    #[cold]
     fn refill(&mut self) {
         let twist = |u: u32, v: u32| {
             let mixed = (u & UPPER_MASK) | (v & LOWER_MASK);
