@@ -560,17 +560,20 @@ impl Tensor {
         if !Tensor::records(inputs) {
             return Tensor::new(value);
         }
-        let id = crate::tensor::next_id();
         let mut node = NodeRef::fresh();
         let fields = reuse::unique_mut(&mut node).expect("fresh nodes are unique");
+        let mut newest_input = 0;
+        for input in inputs {
+            let edge = input.requires_grad().then(|| input.edge());
+            if let Some(edge) = &edge {
+                newest_input = newest_input.max(edge.id());
+            }
+            fields.inputs.push(edge);
+        }
+        let id = crate::tensor::next_id_after(newest_input);
         fields.name = name;
         fields.id = id;
         fields.shape = Dims::from_slice(value.shape());
-        for input in inputs {
-            fields
-                .inputs
-                .push(input.requires_grad().then(|| input.edge()));
-        }
         let saved = &mut fields.saved.get_mut().expect("fresh lock").values;
         for &i in save.inputs {
             saved.push(Saved {

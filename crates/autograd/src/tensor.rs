@@ -1,7 +1,7 @@
 //! The differentiable [`Tensor`]: a shared handle to a value, its gradient,
 //! and the graph node that produced it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr::addr_of_mut;
@@ -119,10 +119,41 @@ impl Drop for Tensor {
     }
 }
 
-/// A new creation id (ids grow in creation order).
+/// Ids a thread takes at once from the process-wide counter.
+const ID_BLOCK: u64 = 4096;
+
+/// The start of the next unclaimed block of ids.
+static NEXT_ID_BLOCK: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's claimed ids: the next one and the end of its block.
+    static THREAD_IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// A new creation id.
+#[inline]
 pub(crate) fn next_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    next_id_after(0)
+}
+
+/// A new creation id greater than `floor` (a recorded operation's inputs'
+/// ids: the backward engine runs nodes from the highest id down). Ids are
+/// unique in the process and grow in creation order on each thread; each
+/// thread draws them from its own block, so making a tensor costs no
+/// atomic operation, and a block newer than any id handed out serves when
+/// the thread's next id would not exceed `floor`.
+#[inline]
+pub(crate) fn next_id_after(floor: u64) -> u64 {
+    THREAD_IDS.with(|ids| {
+        let (next, end) = ids.get();
+        if next < end && next > floor {
+            ids.set((next + 1, end));
+            return next;
+        }
+        let start = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+        ids.set((start + 1, start + ID_BLOCK));
+        start
+    })
 }
 
 impl Tensor {
@@ -214,7 +245,9 @@ impl Tensor {
 
     /// An identifier unique to this tensor among all tensors of the process
     /// (clones of the handle share it; `detach()` and `data()` handles get
-    /// their own). Ids grow in creation order. PyTorch equivalent: `id(x)`.
+    /// their own). Ids grow in creation order on each thread, and a
+    /// recorded operation's result has a greater id than its inputs.
+    /// PyTorch equivalent: `id(x)`.
     pub fn id(&self) -> u64 {
         self.0.id
     }

@@ -310,6 +310,35 @@ fn tensors_are_send_and_sync_and_threads_backpropagate_independently() {
 }
 
 #[test]
+fn a_graph_continued_on_an_older_thread_runs_each_node_once() {
+    use std::sync::mpsc;
+    // `older` makes its first tensor before `newer` exists, so its own
+    // ids would be lower than those of tensors `newer` makes later.
+    let (to_older, inbox) = mpsc::channel::<(Tensor, Tensor)>();
+    let (ready, started) = mpsc::channel();
+    let older = std::thread::spawn(move || {
+        drop(Tensor::zeros(&[1]));
+        ready.send(()).unwrap();
+        let (x, y) = inbox.recv().unwrap();
+        // Two uses of `y`: its node must run once, after both gradients
+        // arrived (it frees what it saved when it runs).
+        let z = &(&y * 2.0) + &(&y * 5.0);
+        assert!(z.id() > y.id());
+        z.sum().backward();
+        x.grad().unwrap().to_vec()
+    });
+    started.recv().unwrap();
+    let newer = std::thread::spawn(move || {
+        let x = Tensor::from_slice(&[1.0, 3.0]).requires_grad_(true);
+        let y = &x * &x;
+        to_older.send((x, y)).unwrap();
+    });
+    newer.join().unwrap();
+    // d/dx of 7 x²: 14 x.
+    assert_eq!(older.join().unwrap(), vec![14.0, 42.0]);
+}
+
+#[test]
 fn operators_cover_every_operand_combination() {
     let a = Tensor::from_slice(&[2.0, 4.0]).requires_grad_(true);
     let b = Tensor::from_slice(&[1.0, 2.0]);
