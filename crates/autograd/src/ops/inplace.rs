@@ -210,9 +210,13 @@ impl Tensor {
     /// If `other` does not broadcast to this shape, or outside `no_grad` on
     /// a leaf that requires grad or a view of one.
     pub fn try_add_(&self, other: &Tensor) -> Result<Tensor> {
-        let o = other.value();
         let record = as_out_of_place(false, |x: &Tensor| x.try_add(other));
-        self.in_place("add_", &[other], |v| v.try_add_(&o).map(drop), Some(record))
+        self.in_place(
+            "add_",
+            &[other],
+            |v| v.try_add_(other.raw()).map(drop),
+            Some(record),
+        )
     }
 
     /// `x += alpha * other` in one pass. PyTorch equivalent: `x.add_(other, alpha=alpha)`,
@@ -221,12 +225,11 @@ impl Tensor {
     /// # Errors
     /// As [`try_add_`](Tensor::try_add_).
     pub fn try_add_scaled_(&self, other: &Tensor, alpha: f32) -> Result<Tensor> {
-        let o = other.value();
         let record = as_out_of_place(false, |x: &Tensor| x.try_add(&other.mul_scalar(alpha)));
         self.in_place(
             "add_",
             &[other],
-            |v| v.try_add_scaled_(&o, alpha).map(drop),
+            |v| v.try_add_scaled_(other.raw(), alpha).map(drop),
             Some(record),
         )
     }
@@ -237,9 +240,13 @@ impl Tensor {
     /// # Errors
     /// As [`try_add_`](Tensor::try_add_).
     pub fn try_sub_(&self, other: &Tensor) -> Result<Tensor> {
-        let o = other.value();
         let record = as_out_of_place(false, |x: &Tensor| x.try_sub(other));
-        self.in_place("sub_", &[other], |v| v.try_sub_(&o).map(drop), Some(record))
+        self.in_place(
+            "sub_",
+            &[other],
+            |v| v.try_sub_(other.raw()).map(drop),
+            Some(record),
+        )
     }
 
     /// `x *= other`. PyTorch equivalent: `x.mul_(other)`.
@@ -247,9 +254,13 @@ impl Tensor {
     /// # Errors
     /// As [`try_add_`](Tensor::try_add_).
     pub fn try_mul_(&self, other: &Tensor) -> Result<Tensor> {
-        let o = other.value();
         let record = as_out_of_place(true, |x: &Tensor| x.try_mul(other));
-        self.in_place("mul_", &[other], |v| v.try_mul_(&o).map(drop), Some(record))
+        self.in_place(
+            "mul_",
+            &[other],
+            |v| v.try_mul_(other.raw()).map(drop),
+            Some(record),
+        )
     }
 
     /// `x /= other`. PyTorch equivalent: `x.div_(other)`.
@@ -257,9 +268,13 @@ impl Tensor {
     /// # Errors
     /// As [`try_add_`](Tensor::try_add_).
     pub fn try_div_(&self, other: &Tensor) -> Result<Tensor> {
-        let o = other.value();
         let record = as_out_of_place(true, |x: &Tensor| x.try_div(other));
-        self.in_place("div_", &[other], |v| v.try_div_(&o).map(drop), Some(record))
+        self.in_place(
+            "div_",
+            &[other],
+            |v| v.try_div_(other.raw()).map(drop),
+            Some(record),
+        )
     }
 
     /// `x = f(x)` elementwise, in place; `f` is not differentiable, so this
