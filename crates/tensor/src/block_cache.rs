@@ -78,11 +78,11 @@ thread_local! {
     };
 }
 
-/// A zeroed block of at least `bytes` bytes (`bytes > 0`) aligned to
-/// [`ALIGN`], or null if the allocator refuses. Free it with [`free`] and
-/// the same `bytes`.
+/// A block of at least `bytes` bytes (`bytes > 0`) aligned to [`ALIGN`],
+/// zeroed if `zeroed` (else its contents are unspecified), or null if the
+/// allocator refuses. Free it with [`free`] and the same `bytes`.
 #[inline]
-pub(crate) fn alloc(bytes: usize) -> *mut u8 {
+pub(crate) fn alloc(bytes: usize, zeroed: bool) -> *mut u8 {
     let Some(layout) = block_layout(bytes) else {
         return std::ptr::null_mut();
     };
@@ -101,12 +101,19 @@ pub(crate) fn alloc(bytes: usize) -> *mut u8 {
         if let Some(block) = cached {
             // SAFETY: the block has `layout.size() >= bytes` bytes (at
             // least MIN_CLASS), is aligned to ALIGN, and has no other owner.
-            unsafe { clear(block, bytes) };
+            if zeroed {
+                unsafe { clear(block, bytes) };
+            }
             return block;
         }
     }
     // SAFETY: the layout has a non-zero size (`bytes > 0`).
-    unsafe { alloc_zeroed(layout) }
+    unsafe {
+        match zeroed {
+            true => alloc_zeroed(layout),
+            false => std::alloc::alloc(layout),
+        }
+    }
 }
 
 /// Zeroes the first `bytes` of `block`. The two smallest classes (most
@@ -183,12 +190,12 @@ mod tests {
         // Blocks of the two smallest classes (cleared with fixed stores)
         // and a larger one (cleared with `write_bytes`).
         for (first, second) in [(64, 10), (128, 100), (200, 150)] {
-            let block = alloc(first);
+            let block = alloc(first, true);
             // SAFETY: `first` bytes were asked for.
             unsafe { block.write_bytes(0xAB, first) };
             // SAFETY: from `alloc(first)`, no longer used.
             unsafe { free(block, first) };
-            let again = alloc(second);
+            let again = alloc(second, true);
             assert_eq!(again, block, "the freed block of the same class is reused");
             // SAFETY: `second` bytes were asked for.
             let bytes = unsafe { std::slice::from_raw_parts(again, second) };
@@ -200,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_full_list_returns_blocks_to_the_allocator() {
-        let blocks: Vec<*mut u8> = (0..PER_CLASS + 10).map(|_| alloc(1000)).collect();
+        let blocks: Vec<*mut u8> = (0..PER_CLASS + 10).map(|_| alloc(1000, true)).collect();
         for &block in &blocks {
             // SAFETY: from `alloc(1000)`, no longer used.
             unsafe { free(block, 1000) };

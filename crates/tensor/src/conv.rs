@@ -16,6 +16,8 @@
 
 use rayon::prelude::*;
 
+use std::mem::MaybeUninit;
+
 use crate::alloc::checked_numel;
 use crate::arith::Float;
 use crate::dtype::float_kernel;
@@ -458,14 +460,22 @@ fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T], ld: usize) {
 /// Runs `work(first_image, images)` over the batch: split into one
 /// contiguous chunk per worker of the kernels' pool when the convolution is
 /// large, else in one piece on this thread. `per_image` is the length of the
-/// output each image owns in `out`.
+/// output each image owns in `out`. `out` starts uninitialised: each chunk
+/// is zeroed by its worker just before `work` writes it, while it is in
+/// that core's cache (a zeroed allocation would be a serial pass over the
+/// whole output first).
 fn over_batch<T: Float>(
     geo: &Geometry,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
     per_image: usize,
     work: impl Fn(usize, &mut [T]) + Sync,
 ) {
-    let run = |first: usize, chunk: &mut [T]| work(first, chunk);
+    let run = |first: usize, chunk: &mut [MaybeUninit<T>]| {
+        chunk.fill(MaybeUninit::new(T::zero()));
+        // SAFETY: every element was just initialised.
+        let chunk = unsafe { &mut *(chunk as *mut [MaybeUninit<T>] as *mut [T]) };
+        work(first, chunk)
+    };
     if !geo.parallel() || per_image == 0 {
         return run(0, out);
     }
@@ -486,7 +496,7 @@ fn winograd_convolution<T: Float + GemmElement>(
     x: &[T],
     u: &[T],
     bias: Option<&[T]>,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
 ) {
     let tw = plan.tiles()[1];
     let image_in = plan.channels * plan.input[0] * plan.input[1];
@@ -614,7 +624,7 @@ fn direct_convolution<T: Float>(
     x: &[T],
     w: &[T],
     bias: Option<&[T]>,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
 ) {
     let groups = geo.groups();
     let taps = shape.channels * shape.kernel[0] * shape.kernel[1];
@@ -825,7 +835,7 @@ fn forward<T: Float + GemmElement>(
     x: &[T],
     w: &[T],
     bias: Option<&[T]>,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
 ) {
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let image_out = geo.out_channels * l;
@@ -882,7 +892,12 @@ fn forward<T: Float + GemmElement>(
 
 /// `dx[n, g] = col2im(W_gᵀ · dy[n, g])`, several images per product when
 /// their outputs are small.
-fn input_grad<T: Float + GemmElement>(geo: &Geometry, dy: &[T], w: &[T], dx: &mut [T]) {
+fn input_grad<T: Float + GemmElement>(
+    geo: &Geometry,
+    dy: &[T],
+    w: &[T],
+    dx: &mut [MaybeUninit<T>],
+) {
     let (k, l, og) = (geo.patch(), geo.output_plane(), geo.out_group());
     let image_in = geo.in_channels * geo.input_plane();
     let group_in = geo.in_group() * geo.input_plane();
@@ -1101,7 +1116,11 @@ impl Tensor {
             let br = b.as_ref().map(|b| b.read::<T>());
             let bias = br.as_ref().map(|b| b.slice().expect("contiguous"));
             let (xs, ws) = (xr.slice().expect("contiguous"), wr.slice().expect("contiguous"));
-            Tensor::try_build::<T>(OP, &shape, |out| forward(&geo, xs, ws, bias, out))
+            // SAFETY: `forward` writes every output element (`over_batch`
+            // zeroes each chunk before its kernel runs).
+            unsafe {
+                Tensor::try_build_uninit::<T>(OP, &shape, |out| forward(&geo, xs, ws, bias, out))
+            }
         })
     }
 
@@ -1152,7 +1171,10 @@ impl Tensor {
         float_kernel!(dtype, T => {
             let (gr, wr) = (g.read::<T>(), w.read::<T>());
             let (gs, ws) = (gr.slice().expect("contiguous"), wr.slice().expect("contiguous"));
-            Tensor::try_build::<T>(OP, &input, |out| input_grad(&geo, gs, ws, out))
+            // SAFETY: as in the forward, through `over_batch`.
+            unsafe {
+                Tensor::try_build_uninit::<T>(OP, &input, |out| input_grad(&geo, gs, ws, out))
+            }
         })
     }
 

@@ -60,13 +60,29 @@ impl Storage {
     /// [`TensorError::Allocation`] (naming `op`) if the allocator refuses.
     #[inline]
     pub(crate) fn try_zeroed(op: &'static str, dtype: DType, numel: usize) -> Result<Storage> {
+        Storage::try_alloc(op, dtype, numel, true)
+    }
+
+    /// A buffer of `numel` elements of `dtype` whose contents are
+    /// unspecified (not even initialised): for kernels that write every
+    /// element, where zeroing a large output first would be a pass over
+    /// memory for nothing.
+    ///
+    /// # Errors
+    /// [`TensorError::Allocation`] (naming `op`) if the allocator refuses.
+    pub(crate) fn try_uninit(op: &'static str, dtype: DType, numel: usize) -> Result<Storage> {
+        Storage::try_alloc(op, dtype, numel, false)
+    }
+
+    #[inline]
+    fn try_alloc(op: &'static str, dtype: DType, numel: usize, zeroed: bool) -> Result<Storage> {
         let error = || TensorError::Allocation { op, numel, dtype };
         let bytes = numel.checked_mul(dtype.size()).ok_or_else(error)?;
         if bytes > isize::MAX as usize - DATA_OFFSET {
             return Err(error());
         }
         // Small blocks come from this thread's cache of freed ones.
-        let block = block_cache::alloc(DATA_OFFSET + bytes);
+        let block = block_cache::alloc(DATA_OFFSET + bytes, zeroed);
         let header = NonNull::new(block.cast::<Header>()).ok_or_else(error)?;
         // SAFETY: the block is fresh, aligned for Header, and large enough.
         unsafe {

@@ -1,6 +1,8 @@
 //! The [`Tensor`] type: a storage, a layout and a dtype; construction from
 //! data, accessors, and the locked read/write access every kernel goes through.
 
+use std::mem::MaybeUninit;
+
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, ShapeBuilder};
 
 use crate::alloc::checked_numel;
@@ -86,6 +88,32 @@ impl Tensor {
         Ok(Tensor {
             storage,
             layout,
+            dtype: T::DTYPE,
+        })
+    }
+
+    /// A new contiguous tensor of `shape` whose elements `fill` writes,
+    /// starting from uninitialised memory (no zeroing pass over a large
+    /// output that a kernel overwrites anyway).
+    ///
+    /// # Safety
+    /// `fill` must initialise every element of the slice it is given.
+    pub(crate) unsafe fn try_build_uninit<T: Element>(
+        op: &'static str,
+        shape: &[usize],
+        fill: impl FnOnce(&mut [MaybeUninit<T>]),
+    ) -> Result<Tensor> {
+        let numel = checked_numel(op, shape)?;
+        let storage = Storage::try_uninit(op, T::DTYPE, numel)?;
+        // SAFETY: the storage is new, so no other handle can reach it, and
+        // holds `numel` elements of `T`'s size and alignment.
+        let values = unsafe {
+            std::slice::from_raw_parts_mut(storage.data_ptr().cast::<MaybeUninit<T>>(), numel)
+        };
+        fill(values);
+        Ok(Tensor {
+            storage,
+            layout: Layout::contiguous(shape),
             dtype: T::DTYPE,
         })
     }
