@@ -719,3 +719,21 @@ fn convolution_outputs_do_not_depend_on_reused_memory() {
         assert!(dx.to_vec().iter().all(|&v| v == 0.0), "input gradient");
     }
 }
+
+#[test]
+fn products_with_a_transposed_right_operand_match_the_contiguous_ones() {
+    // Enough rows that the transposed operand is copied row-major first
+    // (8×8 blocks plus ragged edges), at one thread and across the pool.
+    for (m, k, n) in [
+        (130, 19, 21),
+        (200, 37, 45),
+        (128, 64, 64),
+        (256, 3, 130),
+        (256, 256, 99),
+    ] {
+        let a = Tensor::randn(&[m, k]);
+        let b = Tensor::randn(&[n, k]).t();
+        let expected = a.matmul(&b.contiguous()).to_vec();
+        assert_eq!(a.matmul(&b).to_vec(), expected, "{m}x{k} @ {k}x{n}");
+    }
+}
