@@ -694,23 +694,25 @@ impl Tensor {
         if !self.requires_grad() {
             return Err(AutogradError::NoGraph);
         }
-        let shape = self.shape();
+        let shape = self.raw().shape();
         match gradient {
             Some(g) => {
-                if g.raw().shape() != shape.as_slice() {
+                if g.raw().shape() != shape {
                     return Err(AutogradError::GradientShape {
                         gradient: g.shape(),
-                        output: shape,
+                        output: shape.to_vec(),
                     });
                 }
                 Ok(g.clone())
             }
             None if self.numel() == 1 => Ok(Tensor::new(RawTensor::try_full_dtype(
-                &shape,
+                shape,
                 1.0,
                 self.dtype(),
             )?)),
-            None => Err(AutogradError::NonScalarOutput { shape }),
+            None => Err(AutogradError::NonScalarOutput {
+                shape: shape.to_vec(),
+            }),
         }
     }
 }
@@ -914,13 +916,18 @@ fn run_backward(
     let _mode = set_grad_enabled(create_graph);
     let mut lease = PendingLease::take();
     let pending = &mut lease.0;
-    let mut roots: Vec<(Edge, Tensor)> = roots.into_iter().collect();
     // A gradient that can run at once, bypassing `pending` (see below): a
     // single root does.
+    let mut roots = roots.into_iter();
     let mut next: Option<(u64, Edge, Tensor)> = None;
-    if roots.len() == 1 {
-        let (edge, seed) = roots.pop().expect("one root");
-        next = Some((edge.id(), edge, seed));
+    if let Some((edge, seed)) = roots.next() {
+        match roots.next() {
+            None => next = Some((edge.id(), edge, seed)),
+            Some((second, second_seed)) => {
+                pending.add(edge.id(), || edge, seed)?;
+                pending.add(second.id(), || second, second_seed)?;
+            }
+        }
     }
     for (edge, seed) in roots {
         pending.add(edge.id(), || edge, seed)?;

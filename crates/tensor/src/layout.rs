@@ -330,8 +330,16 @@ impl Layout {
     /// 0 on a dim of size > 1, or windows that overlap). Checked exactly for
     /// the layouts views produce: sorted by stride, each dim's stride must
     /// exceed the extent of all smaller ones.
+    #[inline]
     pub(crate) fn has_internal_overlap(&self) -> bool {
-        if self.shape().contains(&0) || self.is_contiguous() {
+        // (A contiguous layout, empty ones included, never overlaps.)
+        !self.is_contiguous() && self.strided_overlap()
+    }
+
+    /// [`has_internal_overlap`](Layout::has_internal_overlap) for a layout
+    /// that is not contiguous.
+    fn strided_overlap(&self) -> bool {
+        if self.shape().contains(&0) {
             return false;
         }
         let mut dims: Vec<(usize, usize)> = self
