@@ -9,7 +9,7 @@
 //! the nodes in decreasing creation order (an op's inputs are always older
 //! than its output), which is a topological order found without recursion.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::mem::ManuallyDrop;
@@ -873,6 +873,36 @@ thread_local! {
     static SPARE_PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// The buffer the last node's saved values were unpacked into, emptied,
+    /// for the next node on this thread (a node run from within a backward
+    /// closure makes its own).
+    static SPARE_SAVED: Cell<Vec<Tensor>> = const { Cell::new(Vec::new()) };
+}
+
+/// The buffer a node's saved values are unpacked into for its backward,
+/// taken from this thread's spare and given back, emptied, afterwards.
+struct SavedLease(Vec<Tensor>);
+
+impl SavedLease {
+    #[inline]
+    fn take() -> SavedLease {
+        SavedLease(SPARE_SAVED.try_with(Cell::take).unwrap_or_default())
+    }
+}
+
+impl Drop for SavedLease {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0.capacity() == 0 {
+            return;
+        }
+        self.0.clear();
+        let values = std::mem::take(&mut self.0);
+        let _ = SPARE_SAVED.try_with(|spare| spare.set(values));
+    }
+}
+
 /// A backward pass's [`Pending`], taken from this thread's spare and given
 /// back, emptied, when the pass ends.
 struct PendingLease(Pending);
@@ -1114,10 +1144,11 @@ impl NodeRef {
     /// [`AutogradError::BackwardPanicked`] with the saved values left in place.
     fn run(&self, grad: &Tensor, retain_graph: bool, create_graph: bool) -> Result<GradList> {
         // Most nodes save nothing: they skip the lock.
-        let values = match self.saves_values {
-            true => self.saved_values(create_graph)?,
-            false => Vec::new(),
-        };
+        let mut values = SavedLease::take();
+        if self.saves_values {
+            self.saved_values(create_graph, &mut values.0)?;
+        }
+        let values = &values.0;
         let mut needs = [false; 3];
         let needs_spill: Vec<bool>;
         let count = self.inputs.len();
@@ -1130,7 +1161,7 @@ impl NodeRef {
             needs_spill = self.inputs.iter().map(Option::is_some).collect();
             &needs_spill
         };
-        let grads = panic::catch_unwind(AssertUnwindSafe(|| (self.backward)(grad, &values, needs)))
+        let grads = panic::catch_unwind(AssertUnwindSafe(|| (self.backward)(grad, values, needs)))
             .map_err(|payload| AutogradError::BackwardPanicked {
                 node: self.name,
                 message: panic_message(payload.as_ref()),
@@ -1163,14 +1194,12 @@ impl NodeRef {
     /// output is a new handle on its values whose `grad_fn`, under
     /// `create_graph`, is this node, so a recorded backward that uses it
     /// reaches the node's inputs through it.
-    fn saved_values(&self, create_graph: bool) -> Result<Vec<Tensor>> {
+    fn saved_values(&self, create_graph: bool, values: &mut Vec<Tensor>) -> Result<()> {
         let saved = self.lock_saved();
         if saved.freed {
             return Err(AutogradError::GraphFreed { node: self.name });
         }
-        let saved = &saved.values;
-        let mut values = Vec::with_capacity(saved.len());
-        for saved in saved.iter() {
+        for saved in saved.values.iter() {
             let found = saved.value.raw().version();
             if found != saved.version {
                 return Err(AutogradError::SavedTensorModified {
@@ -1187,7 +1216,7 @@ impl NodeRef {
                 SavedValue::Output(value) | SavedValue::Other(value) => Tensor::new(value.alias()),
             });
         }
-        Ok(values)
+        Ok(())
     }
 }
 
