@@ -262,8 +262,9 @@ fn convolve_generic<T: Float, const FMA: bool>(
 mod avx512 {
     use super::BLOCK;
     use std::arch::x86_64::{
-        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps,
-        _mm512_storeu_ps,
+        __m512, __mmask16, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
+        _mm512_set1_ps, _mm512_setzero_ps, _mm512_shuffle_f32x4, _mm512_shuffle_ps,
+        _mm512_storeu_ps, _mm512_unpackhi_ps, _mm512_unpacklo_ps,
     };
 
     /// Output positions per step.
@@ -313,18 +314,69 @@ mod avx512 {
                         }
                     }
                 }
-                let mut lanes = [[0.0f32; BLOCK]; POSITIONS];
-                for (lane, acc) in lanes.iter_mut().zip(acc) {
-                    // SAFETY: `lane` holds 16 floats.
-                    unsafe { _mm512_storeu_ps(lane.as_mut_ptr(), acc) };
-                }
-                for (q, lane) in lanes.iter().enumerate().take(n) {
-                    for (j, &value) in lane.iter().enumerate().take(count) {
-                        out[(first + j) * plane + chunk + q] = value;
+                // Channel j's n positions are consecutive in `out`: one
+                // masked store per channel of the transposed accumulators.
+                assert!(chunk + n <= plane && (first + count) * plane <= out.len());
+                let mut rows = [_mm512_setzero_ps(); BLOCK];
+                rows[..POSITIONS].copy_from_slice(&acc);
+                let columns = transpose_16x16(rows);
+                let mask: __mmask16 = (1 << n) - 1;
+                for (j, column) in columns.iter().enumerate().take(count) {
+                    // SAFETY: channel `first + j`'s positions `chunk..chunk + n`
+                    // are inside `out` (asserted above).
+                    unsafe {
+                        let at = out.as_mut_ptr().add((first + j) * plane + chunk);
+                        _mm512_mask_storeu_ps(at, mask, *column);
                     }
                 }
             }
         }
+    }
+
+    /// The columns of the 16×16 matrix whose rows are `rows`: unpacks
+    /// within pairs of rows, shuffles within 128-bit lanes, then two rounds
+    /// of 128-bit lane shuffles.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn transpose_16x16(r: [__m512; 16]) -> [__m512; 16] {
+        let t: [__m512; 16] = std::array::from_fn(|i| {
+            let (a, b) = (r[i / 2 * 2], r[i / 2 * 2 + 1]);
+            if i % 2 == 0 {
+                _mm512_unpacklo_ps(a, b)
+            } else {
+                _mm512_unpackhi_ps(a, b)
+            }
+        });
+        // u[4g + c] holds, in each 128-bit lane k, rows 4g..4g+4 of column 4k + c.
+        let u: [__m512; 16] = std::array::from_fn(|i| {
+            let (g, c) = (i / 4, i % 4);
+            let (lo, hi) = (t[4 * g + c / 2], t[4 * g + 2 + c / 2]);
+            if c % 2 == 0 {
+                _mm512_shuffle_ps::<0x44>(lo, hi)
+            } else {
+                _mm512_shuffle_ps::<0xEE>(lo, hi)
+            }
+        });
+        // v[a] (a < 4) and v[a + 4]: rows 0..8 of columns a, a + 8 and
+        // a + 4, a + 12; v[a + 8], v[a + 12]: the same for rows 8..16.
+        let v: [__m512; 16] = std::array::from_fn(|i| {
+            let (half, rest) = (i / 8, i % 8);
+            let (a, b) = (u[8 * half + rest % 4], u[8 * half + rest % 4 + 4]);
+            if rest < 4 {
+                _mm512_shuffle_f32x4::<0x88>(a, b)
+            } else {
+                _mm512_shuffle_f32x4::<0xDD>(a, b)
+            }
+        });
+        std::array::from_fn(|j| {
+            let column = j % 8;
+            let (a, b) = (v[column], v[column + 8]);
+            if j < 8 {
+                _mm512_shuffle_f32x4::<0x88>(a, b)
+            } else {
+                _mm512_shuffle_f32x4::<0xDD>(a, b)
+            }
+        })
     }
 
     /// Taps per step of the weight gradient.

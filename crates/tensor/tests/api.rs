@@ -737,3 +737,47 @@ fn products_with_a_transposed_right_operand_match_the_contiguous_ones() {
         assert_eq!(a.matmul(&b).to_vec(), expected, "{m}x{k} @ {k}x{n}");
     }
 }
+
+#[test]
+fn float32_convolutions_agree_with_float64_ones() {
+    // The float32 kernels (SIMD where the CPU has it: the direct kernel's
+    // blocks of 16 output channels and ten positions, Winograd's transforms,
+    // the column-matrix products) against the same convolution in float64.
+    use tensor::{ConvParams, DType};
+    let cases: &[([usize; 4], [usize; 4], ConvParams)] = &[
+        ([3, 6, 14, 14], [16, 6, 5, 5], ConvParams::default()), // LeNet's conv2: direct
+        (
+            [2, 1, 28, 28],
+            [6, 1, 5, 5],
+            ConvParams::new([1, 1], [2, 2], [1, 1], 1),
+        ),
+        (
+            [2, 3, 9, 11],
+            [20, 3, 3, 3],
+            ConvParams::new([1, 2], [1, 0], [1, 1], 1),
+        ),
+        (
+            [2, 16, 9, 7],
+            [17, 16, 3, 3],
+            ConvParams::new([1, 1], [1, 1], [1, 1], 1),
+        ),
+        (
+            [2, 4, 8, 8],
+            [6, 2, 3, 3],
+            ConvParams::new([2, 2], [1, 1], [2, 1], 2),
+        ),
+    ];
+    for &(input, kernel, params) in cases {
+        let (x, w) = (Tensor::randn(&input), Tensor::randn(&kernel));
+        let (x64, w64) = (x.to_dtype(DType::Float64), w.to_dtype(DType::Float64));
+        let expected = x64.conv2d(&w64, None, params).to_dtype(DType::Float32);
+        let actual = x.conv2d(&w, None, params);
+        assert_eq!(actual.shape(), expected.shape());
+        for (i, (a, e)) in actual.to_vec().iter().zip(expected.to_vec()).enumerate() {
+            assert!(
+                (a - e).abs() <= 1e-4 * (1.0 + e.abs()),
+                "{input:?} * {kernel:?}: element {i}: {a} vs {e}"
+            );
+        }
+    }
+}
