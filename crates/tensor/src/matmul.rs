@@ -227,16 +227,32 @@ unsafe fn gemm_kernel<T: GemmElement>(
     // packs. Across threads, one column block per thread, each run
     // serially, scales better than the crate's threading of this layout;
     // and with enough rows of `a` to amortise it, a row-major copy of
-    // (each thread's block of) `b` costs less than it saves.
+    // (each thread's block of) `b` costs less than it saves. The copy is
+    // made COPY_BYTES of columns at a time, each block's product run
+    // before the next is copied, so that a layer's forward does not hold a
+    // second copy of its weight.
     if b.row_stride == 1 && b.col_stride != 1 {
         if parallel {
             let serial = |a, b, c| gemm_kernel(a, b, c, ldc, false, accumulate);
             return split_product(a, b, c, ldc, 1, serial);
         }
         if a.rows >= TRANSPOSE_ROWS {
-            let copy = row_major_copy(b);
-            let b = MatRef::new(copy.as_ptr(), b.rows, b.cols, b.cols as isize, 1);
-            return gemm_kernel(a, b, c, ldc, false, accumulate);
+            const COPY_BYTES: usize = 256 << 10;
+            let column_bytes = b.rows.max(1) * std::mem::size_of::<T>();
+            let width = (COPY_BYTES / column_bytes).max(16) / 16 * 16;
+            for start in (0..b.cols).step_by(width) {
+                let block = b.cols(start, width.min(b.cols - start));
+                let copy = row_major_copy(block);
+                let block = MatRef::new(
+                    copy.as_ptr(),
+                    block.rows,
+                    block.cols,
+                    block.cols as isize,
+                    1,
+                );
+                gemm_kernel(a, block, c.add(start), ldc, false, accumulate);
+            }
+            return;
         }
     }
     let parallelism = if parallel {

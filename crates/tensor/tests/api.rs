@@ -723,13 +723,15 @@ fn convolution_outputs_do_not_depend_on_reused_memory() {
 #[test]
 fn products_with_a_transposed_right_operand_match_the_contiguous_ones() {
     // Enough rows that the transposed operand is copied row-major first
-    // (8×8 blocks plus ragged edges), at one thread and across the pool.
+    // (8×8 blocks plus ragged edges; a long operand in blocks of columns),
+    // at one thread and across the pool.
     for (m, k, n) in [
         (130, 19, 21),
         (200, 37, 45),
         (128, 64, 64),
         (256, 3, 130),
         (256, 256, 99),
+        (130, 2048, 100),
     ] {
         let a = Tensor::randn(&[m, k]);
         let b = Tensor::randn(&[n, k]).t();
