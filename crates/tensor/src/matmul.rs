@@ -131,6 +131,7 @@ impl<T> MatRef<T> {
     ///
     /// # Safety
     /// The matrix is readable and (i, j) inside it.
+    #[cfg(feature = "gemm")]
     #[inline(always)]
     unsafe fn at(self, i: usize, j: usize) -> T
     where
