@@ -144,16 +144,20 @@ pub(crate) fn next_id() -> u64 {
 /// the thread's next id would not exceed `floor`.
 #[inline]
 pub(crate) fn next_id_after(floor: u64) -> u64 {
-    THREAD_IDS.with(|ids| {
-        let (next, end) = ids.get();
-        if next < end && next > floor {
-            ids.set((next + 1, end));
-            return next;
-        }
-        let start = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
-        ids.set((start + 1, start + ID_BLOCK));
-        start
-    })
+    let fresh_block = || NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+    THREAD_IDS
+        .try_with(|ids| {
+            let (next, end) = ids.get();
+            if next < end && next > floor {
+                ids.set((next + 1, end));
+                return next;
+            }
+            let start = fresh_block();
+            ids.set((start + 1, start + ID_BLOCK));
+            start
+        })
+        // (While the thread's locals are being destroyed: a block of its own.)
+        .unwrap_or_else(|_| fresh_block())
 }
 
 impl Tensor {

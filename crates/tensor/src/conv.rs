@@ -461,9 +461,9 @@ fn col2im<T: Float>(geo: &Geometry, cols: &[T], image: &mut [T], ld: usize) {
 /// contiguous chunk per worker of the kernels' pool when the convolution is
 /// large, else in one piece on this thread. `per_image` is the length of the
 /// output each image owns in `out`. `out` starts uninitialised: each chunk
-/// is zeroed by its worker just before `work` writes it, while it is in
-/// that core's cache (a zeroed allocation would be a serial pass over the
-/// whole output first).
+/// is zeroed by its own worker just before `work` fills it (a zeroed
+/// allocation would be one serial pass over the whole output before the
+/// work is split).
 fn over_batch<T: Float>(
     geo: &Geometry,
     out: &mut [MaybeUninit<T>],

@@ -64,9 +64,9 @@ impl Storage {
     }
 
     /// A buffer of `numel` elements of `dtype` whose contents are
-    /// unspecified (not even initialised): for kernels that write every
-    /// element, where zeroing a large output first would be a pass over
-    /// memory for nothing.
+    /// unspecified (not even initialised): for kernels that initialise
+    /// every element themselves, where zeroing a large output first would
+    /// be a serial pass over memory ahead of the work.
     ///
     /// # Errors
     /// [`TensorError::Allocation`] (naming `op`) if the allocator refuses.
