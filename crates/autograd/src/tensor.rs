@@ -90,7 +90,9 @@ impl Drop for Tensor {
     fn drop(&mut self) {
         // SAFETY: `self.0` is taken exactly once, here, and not used after.
         let mut arc = unsafe { ManuallyDrop::take(&mut self.0) };
-        let Some(inner) = reuse::unique_mut(&mut arc) else {
+        // A handle that lent a `Weak` (`retain_grad`) is freed, not reused.
+        let never_lent = |inner: &Inner| !inner.retains_grad.load(Ordering::Relaxed);
+        let Some(inner) = reuse::unique_mut_if(&mut arc, never_lent) else {
             return;
         };
         // Dropping these may drop other handles (a gradient, a node's
