@@ -43,13 +43,15 @@ impl Tensor {
                     // Possibly many empty blocks: nothing to gather.
                     return;
                 }
-                let mut out = out.chunks_exact_mut(inner.max(1));
-                for block in values.chunks_exact(stride.max(1)) {
-                    for &i in indices {
-                        let (to, from) = (
-                            out.next().expect("one block per index"),
-                            &block[i * inner..(i + 1) * inner],
-                        );
+                let blocks = values.chunks_exact(stride.max(1));
+                for (block, out) in blocks.zip(out.chunks_exact_mut(indices.len() * inner)) {
+                    if inner == 1 {
+                        // Single values (a batch of labels).
+                        out.iter_mut().zip(indices).for_each(|(o, &i)| *o = block[i]);
+                        continue;
+                    }
+                    for (to, &i) in out.chunks_exact_mut(inner.max(1)).zip(indices) {
+                        let from = &block[i * inner..(i + 1) * inner];
                         // Short rows (a batch of a few features) element by
                         // element: a `memcpy` call costs more than the copy.
                         if inner < 8 {
