@@ -45,19 +45,23 @@ impl Tensor {
                 }
                 let blocks = values.chunks_exact(stride.max(1));
                 for (block, out) in blocks.zip(out.chunks_exact_mut(indices.len() * inner)) {
-                    if inner == 1 {
-                        // Single values (a batch of labels).
-                        out.iter_mut().zip(indices).for_each(|(o, &i)| *o = block[i]);
-                        continue;
-                    }
-                    for (to, &i) in out.chunks_exact_mut(inner.max(1)).zip(indices) {
-                        let from = &block[i * inner..(i + 1) * inner];
-                        // Short rows (a batch of a few features) element by
-                        // element: a `memcpy` call costs more than the copy.
-                        if inner < 8 {
-                            to.iter_mut().zip(from).for_each(|(t, &f)| *t = f);
-                        } else {
-                            to.copy_from_slice(from);
+                    match inner {
+                        // Single values (a batch of labels) and short rows (a
+                        // batch of a few features): whole rows as arrays.
+                        1 => gather_rows::<T, 1>(block, indices, out),
+                        2 => gather_rows::<T, 2>(block, indices, out),
+                        3 => gather_rows::<T, 3>(block, indices, out),
+                        4 => gather_rows::<T, 4>(block, indices, out),
+                        _ => {
+                            for (to, &i) in out.chunks_exact_mut(inner.max(1)).zip(indices) {
+                                let from = &block[i * inner..(i + 1) * inner];
+                                // A `memcpy` call costs more than a short copy.
+                                if inner < 8 {
+                                    to.iter_mut().zip(from).for_each(|(t, &f)| *t = f);
+                                } else {
+                                    to.copy_from_slice(from);
+                                }
+                            }
                         }
                     }
                 }
@@ -596,5 +600,15 @@ impl Tensor {
     #[track_caller]
     pub fn where_cond(condition: &Tensor, x: &Tensor, y: &Tensor) -> Tensor {
         or_panic(Tensor::try_where_cond(condition, x, y))
+    }
+}
+
+/// Copies row `indices[j]` of `block` (rows of `K` values) to row `j` of `out`.
+#[inline]
+fn gather_rows<T: Copy, const K: usize>(block: &[T], indices: &[usize], out: &mut [T]) {
+    let (rows, _) = block.as_chunks::<K>();
+    let (out, _) = out.as_chunks_mut::<K>();
+    for (to, &i) in out.iter_mut().zip(indices) {
+        *to = rows[i];
     }
 }

@@ -142,6 +142,16 @@ fn multi_row_sum<const W: usize>(data: &[f32], rows: usize) -> [[f32; W]; ILP] {
 /// `row_sum`: the sum of `groups` groups of `W` values, per lane.
 fn row_sum<const W: usize>(data: &[f32], groups: usize) -> [f32; W] {
     let rows = groups / ILP;
+    if rows == 0 {
+        // Fewer groups than accumulators: the cascade's partial sums would
+        // all be zeros, and adding +0.0 to a sum that started at +0.0
+        // changes no bit.
+        let mut total = [0.0; W];
+        for group in data[..groups * W].chunks_exact(W) {
+            add_lanes(&mut total, group);
+        }
+        return total;
+    }
     let [mut total, rest @ ..] = multi_row_sum::<W>(data, rows);
     for g in rows * ILP..groups {
         add_lanes(&mut total, &data[g * W..(g + 1) * W]);
@@ -184,6 +194,11 @@ const ROW_BLOCK: usize = 64;
 /// The sum of `rows` rows of `width` contiguous values (`data` holds them
 /// back to back) into `out`, pairwise over blocks of rows.
 fn sum_rows(data: &[f32], rows: usize, width: usize, out: &mut [f32]) {
+    if rows <= ROW_BLOCK && width == 1 {
+        // One column (a bias's gradient): the same order without a row loop.
+        out[0] = data[..rows].iter().fold(0.0, |total, &v| total + v);
+        return;
+    }
     out.fill(0.0);
     if rows <= ROW_BLOCK {
         // One block: summed straight into `out`, in the same order.

@@ -52,23 +52,20 @@ pub(crate) fn normalize_insert_dim(op: &'static str, dim: isize, shape: &[usize]
 /// [`TensorError::Broadcast`] for incompatible shapes;
 /// [`TensorError::ShapeOverflow`] if the broadcast shape's element count overflows.
 pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Dims> {
-    let ndim = lhs.len().max(rhs.len());
-    let mut out = Dims::from_slice(if lhs.len() == ndim { lhs } else { rhs });
-    for i in 0..ndim {
-        let l = if i < ndim - lhs.len() {
-            1
-        } else {
-            lhs[i - (ndim - lhs.len())]
-        };
-        let r = if i < ndim - rhs.len() {
-            1
-        } else {
-            rhs[i - (ndim - rhs.len())]
-        };
-        out[i] = match (l, r) {
-            (l, r) if l == r => l,
-            (1, r) => r,
-            (l, 1) => l,
+    // The longer shape, with the shorter one's sizes merged into its
+    // trailing dims (missing leading dims count as 1).
+    let (long, short) = if lhs.len() >= rhs.len() {
+        (lhs, rhs)
+    } else {
+        (rhs, lhs)
+    };
+    let mut out = Dims::from_slice(long);
+    let lead = long.len() - short.len();
+    for (o, &s) in out[lead..].iter_mut().zip(short) {
+        match (*o, s) {
+            (o, s) if o == s => {}
+            (_, 1) => {}
+            (1, s) => *o = s,
             _ => {
                 return Err(TensorError::Broadcast {
                     op,
@@ -76,7 +73,7 @@ pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Resul
                     rhs: rhs.to_vec(),
                 })
             }
-        };
+        }
     }
     checked_numel(op, &out)?;
     Ok(out)

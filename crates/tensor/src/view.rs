@@ -6,7 +6,7 @@
 use crate::alloc::checked_numel;
 use crate::error::{Result, TensorError};
 use crate::layout::{contiguous_strides, Dims, Layout};
-use crate::shape::{broadcast_shapes, infer_shape, normalize_dim, normalize_insert_dim};
+use crate::shape::{infer_shape, normalize_dim, normalize_insert_dim};
 use crate::tensor::{or_panic, Tensor};
 
 /// The strides that let a tensor of `old_shape`/`old_strides` be viewed with
@@ -93,6 +93,15 @@ impl Tensor {
     /// [`TensorError::ShapeSize`] if the element counts differ;
     /// [`TensorError::InvalidArgument`] for two `-1`s or a negative size.
     pub fn try_reshape(&self, shape: &[isize]) -> Result<Tensor> {
+        if shape.len() == self.dim()
+            && shape
+                .iter()
+                .zip(self.shape())
+                .all(|(&r, &d)| r == d as isize)
+        {
+            // Its own shape (the tutorial's `y.reshape(y_hat.shape)`): a view.
+            return Ok(self.with_layout(self.layout.clone()));
+        }
         let shape = infer_shape("reshape", shape, self.shape())?;
         let layout = match view_strides(self.shape(), self.stride(), &shape) {
             Some(strides) => Layout::new(&shape, &strides, self.layout.offset),
@@ -323,25 +332,28 @@ impl Tensor {
     /// # Errors
     /// [`TensorError::Broadcast`] if the shapes are incompatible.
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
-        let out = broadcast_shapes("broadcast_to", self.shape(), shape)?;
-        if *out != *shape {
-            return Err(TensorError::Broadcast {
-                op: "broadcast_to",
-                lhs: self.shape().to_vec(),
-                rhs: shape.to_vec(),
-            });
-        }
         if self.shape() == shape {
             return Ok(self.alias());
         }
-        let lead = shape.len() - self.dim();
-        let strides: Dims = (0..shape.len())
-            .map(|i| match i.checked_sub(lead) {
-                Some(j) if self.shape()[j] == shape[i] => self.stride()[j],
+        let err = || TensorError::Broadcast {
+            op: "broadcast_to",
+            lhs: self.shape().to_vec(),
+            rhs: shape.to_vec(),
+        };
+        // One pass: each target dim either matches this tensor's (its
+        // stride) or repeats a size-1 or missing dim (stride 0).
+        let lead = shape.len().checked_sub(self.dim()).ok_or_else(err)?;
+        let mut layout = Layout::new(shape, shape, self.layout.offset);
+        let (own_shape, own_strides) = (self.shape(), self.stride());
+        for (i, (stride, &size)) in layout.dims_mut().1.iter_mut().zip(shape).enumerate() {
+            *stride = match i.checked_sub(lead) {
+                Some(j) if own_shape[j] == size => own_strides[j],
+                Some(j) if own_shape[j] != 1 => return Err(err()),
                 _ => 0,
-            })
-            .collect();
-        Ok(self.with_layout(Layout::new(shape, &strides, self.layout.offset)))
+            };
+        }
+        checked_numel("broadcast_to", shape)?;
+        Ok(self.with_layout(layout))
     }
 
     /// Panicking form of [`try_broadcast_to`](Tensor::try_broadcast_to).
