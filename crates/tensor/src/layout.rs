@@ -361,12 +361,20 @@ impl Layout {
     }
 
     /// The storage index of every element, in row-major order.
-    ///
-    /// Walks the coalesced layout: dims of size 1 are skipped and a dim
-    /// that steps exactly over the next one's extent is merged with it, so
-    /// an expanded scalar (`[10, 1]` with strides `[0, 0]`) or a narrowed
-    /// row block is one inner loop, not one loop per row.
     pub(crate) fn for_each_offset(&self, mut f: impl FnMut(usize)) {
+        self.for_each_run(|base, size, stride| {
+            for j in 0..size {
+                f(base + j * stride);
+            }
+        });
+    }
+
+    /// The elements in row-major order as runs `(first offset, length,
+    /// stride)` of the coalesced layout: dims of size 1 are skipped and a
+    /// dim that steps exactly over the next one's extent is merged with it,
+    /// so an expanded scalar (`[10, 1]` with strides `[0, 0]`) or a narrowed
+    /// row block is one run, not one per row.
+    pub(crate) fn for_each_run(&self, mut f: impl FnMut(usize, usize, usize)) {
         if self.numel() == 0 {
             return;
         }
@@ -387,16 +395,14 @@ impl Layout {
             }
         }
         let (Some(&inner_size), Some(&inner_stride)) = (sizes.first(), strides.first()) else {
-            return f(self.offset); // a single element
+            return f(self.offset, 1, 0); // a single element
         };
         let nd = sizes.len();
         let mut index = Dims::from_slice(&sizes);
         index.iter_mut().for_each(|i| *i = 0);
         let mut base = self.offset;
         loop {
-            for j in 0..inner_size {
-                f(base + j * inner_stride);
-            }
+            f(base, inner_size, inner_stride);
             // Advance the outer multi-index, updating the base offset.
             let mut d = 1;
             loop {
@@ -546,6 +552,35 @@ mod tests {
                 offsets_by_definition(&layout),
                 "{shape:?} {strides:?}"
             );
+        }
+    }
+
+    #[test]
+    fn contiguous_copies_of_every_layout_read_each_element() {
+        // The same layouts as above, read through `contiguous` (which
+        // copies run by run: contiguous runs, repeated values, strided
+        // runs) over a storage holding each element's own offset.
+        let cases: &[(&[usize], &[usize], usize)] = &[
+            (&[], &[], 3),
+            (&[10, 1], &[0, 0], 0),
+            (&[4, 3, 2], &[1, 4, 12], 0),
+            (&[2, 3], &[8, 1], 5),
+            (&[3, 2, 2], &[0, 2, 1], 1),
+            (&[2, 1, 3], &[6, 9, 2], 1),
+            (&[3, 4], &[1, 0], 2),
+            (&[2, 0, 3], &[3, 3, 1], 0),
+            (&[1, 2, 1, 2, 1, 2, 1, 2], &[0, 8, 0, 4, 0, 2, 0, 1], 0),
+        ];
+        let storage = crate::Tensor::arange(0.0, 40.0, 1.0);
+        for &(shape, strides, offset) in cases {
+            let view = storage.try_as_strided(shape, strides, offset).unwrap();
+            let expected: Vec<f32> = offsets_by_definition(&Layout::new(shape, strides, offset))
+                .into_iter()
+                .map(|i| i as f32)
+                .collect();
+            let copy = view.contiguous();
+            assert!(copy.is_contiguous());
+            assert_eq!(copy.to_vec_as::<f32>(), expected, "{shape:?} {strides:?}");
         }
     }
 

@@ -661,8 +661,28 @@ impl<'a, T: Element> Reader<'a, T> {
         if self.copy_transposed_to(out) {
             return;
         }
-        let mut slots = out.iter_mut();
-        self.for_each(|v| *slots.next().expect("numel slots") = v);
+        // Run by run: a contiguous run is one copy, a repeated value (an
+        // expanded dim) one fill.
+        let (base, offset) = (self.ptr, self.layout.offset);
+        let mut rest = out;
+        self.layout.for_each_run(|first, len, stride| {
+            let (run, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            // SAFETY: `first + j * stride` for `j < len` are offsets of
+            // elements of the layout (from `base`, which is at `offset`).
+            unsafe {
+                let src = base.add(first - offset);
+                match stride {
+                    0 => run.fill(*src),
+                    1 => run.copy_from_slice(std::slice::from_raw_parts(src, len)),
+                    _ => {
+                        for (j, slot) in run.iter_mut().enumerate() {
+                            *slot = *src.add(j * stride);
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /// [`copy_to`](Reader::copy_to) for a layout whose last dim is strided
