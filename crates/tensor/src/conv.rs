@@ -470,20 +470,30 @@ fn over_batch<T: Float>(
     per_image: usize,
     work: impl Fn(usize, &mut [T]) + Sync,
 ) {
-    let run = |first: usize, chunk: &mut [MaybeUninit<T>]| {
+    over_batch_uninit(geo, out, per_image, |first, chunk| {
         chunk.fill(MaybeUninit::new(T::zero()));
         // SAFETY: every element was just initialised.
         let chunk = unsafe { &mut *(chunk as *mut [MaybeUninit<T>] as *mut [T]) };
         work(first, chunk)
-    };
+    })
+}
+
+/// [`over_batch`] for kernels that write every element of their chunk
+/// (the direct convolution): no zeroing pass.
+fn over_batch_uninit<T: Float>(
+    geo: &Geometry,
+    out: &mut [MaybeUninit<T>],
+    per_image: usize,
+    work: impl Fn(usize, &mut [MaybeUninit<T>]) + Sync,
+) {
     if !geo.parallel() || per_image == 0 {
-        return run(0, out);
+        return work(0, out);
     }
     let images = geo.batch.div_ceil(crate::pool::threads());
     crate::pool::install(|| {
         out.par_chunks_mut(images * per_image)
             .enumerate()
-            .for_each(|(i, chunk)| run(i * images, chunk));
+            .for_each(|(i, chunk)| work(i * images, chunk));
     });
 }
 
@@ -635,7 +645,7 @@ fn direct_convolution<T: Float>(
     let group_in = shape.channels * shape.input[0] * shape.input[1];
     let group_out = shape.outputs * shape.output[0] * shape.output[1];
     let reads = shape.taps();
-    over_batch(geo, out, groups * group_out, |first, chunk| {
+    over_batch_uninit(geo, out, groups * group_out, |first, chunk| {
         let mut padded = Vec::new();
         for (i, y) in chunk.chunks_exact_mut(groups * group_out).enumerate() {
             let image = &x[(first + i) * groups * group_in..][..groups * group_in];

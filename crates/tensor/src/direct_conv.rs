@@ -5,6 +5,8 @@
 //! positions at a time. The loops are compiled for AVX-512 and AVX2+FMA as
 //! well as the baseline, and the best the CPU supports runs.
 
+use std::mem::MaybeUninit;
+
 use crate::arith::Float;
 
 /// Output channels per block: accumulators of this many lanes.
@@ -83,14 +85,15 @@ pub(crate) fn pack_weights<T: Float>(weight: &[T], outputs: usize, taps: usize) 
 
 /// `out` `[O, oh, ow]` = the convolution of `image` `[C, h, w]` by the
 /// packed weights, plus `bias`, reading where `taps` says; `scratch`
-/// holds the padded image when it needs a border.
+/// holds the padded image when it needs a border. Every element of `out`
+/// is written (it may start uninitialised).
 pub(crate) fn convolve<T: Float>(
     shape: &Shape,
     taps: &Taps,
     image: &[T],
     packed: &[T],
     bias: Option<&[T]>,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
     scratch: &mut Vec<T>,
 ) {
     let padded = padded_image(shape, image, scratch);
@@ -101,9 +104,10 @@ pub(crate) fn convolve<T: Float>(
             // SAFETY: `T` is `f32` (its dtype is float32).
             unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<f32>(), values.len()) }
         };
-        // SAFETY: as above, for the output.
-        let out =
-            unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<f32>(), out.len()) };
+        // SAFETY: as above, for the output (the kernel only writes it).
+        let out = unsafe {
+            std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<MaybeUninit<f32>>(), out.len())
+        };
         // SAFETY: the CPU has AVX-512F, and `Shape::taps` bounds every tap.
         return unsafe {
             avx512::convolve_f32(
@@ -129,7 +133,7 @@ simd_versions! {
         packed: &[T],
         outputs: usize,
         bias: Option<&[T]>,
-        out: &mut [T]
+        out: &mut [MaybeUninit<T>]
     ) => convolve_generic
 }
 
@@ -215,7 +219,7 @@ fn convolve_generic<T: Float, const FMA: bool>(
     packed: &[T],
     outputs: usize,
     bias: Option<&[T]>,
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
 ) {
     let (taps, plane) = (offsets.len(), bases.len());
     for block in 0..outputs.div_ceil(BLOCK) {
@@ -245,7 +249,7 @@ fn convolve_generic<T: Float, const FMA: bool>(
             }
             for (q, acc) in acc.iter().enumerate().take(n) {
                 for (j, &value) in acc.iter().enumerate().take(count) {
-                    out[(first + j) * plane + chunk + q] = value;
+                    out[(first + j) * plane + chunk + q] = MaybeUninit::new(value);
                 }
             }
         }
@@ -281,7 +285,7 @@ mod avx512 {
         packed: &[f32],
         outputs: usize,
         bias: Option<&[f32]>,
-        out: &mut [f32],
+        out: &mut [std::mem::MaybeUninit<f32>],
     ) {
         let (taps, plane) = (offsets.len(), bases.len());
         let image = padded.as_ptr();
@@ -325,7 +329,10 @@ mod avx512 {
                     // SAFETY: channel `first + j`'s positions `chunk..chunk + n`
                     // are inside `out` (asserted above).
                     unsafe {
-                        let at = out.as_mut_ptr().add((first + j) * plane + chunk);
+                        let at = out
+                            .as_mut_ptr()
+                            .add((first + j) * plane + chunk)
+                            .cast::<f32>();
                         _mm512_mask_storeu_ps(at, mask, *column);
                     }
                 }
@@ -599,7 +606,8 @@ mod tests {
             let bias = values(shape.outputs, 200 + i as u64);
             let packed = pack_weights(&weight, shape.outputs, count);
             let plane = shape.output[0] * shape.output[1];
-            let mut picked = vec![0.0f32; shape.outputs * plane];
+            // Both kernels write every output: NaN left anywhere fails below.
+            let mut picked = vec![MaybeUninit::new(f32::NAN); shape.outputs * plane];
             let mut scratch = Vec::new();
             convolve(
                 shape,
@@ -611,7 +619,7 @@ mod tests {
                 &mut scratch,
             );
             let padded = padded_image(shape, &image, &mut scratch).to_vec();
-            let mut portable = vec![0.0f32; shape.outputs * plane];
+            let mut portable = vec![MaybeUninit::new(f32::NAN); shape.outputs * plane];
             convolve_generic::<f32, true>(
                 &taps.offsets,
                 &taps.bases,
@@ -621,11 +629,21 @@ mod tests {
                 Some(&bias),
                 &mut portable,
             );
+            // SAFETY: every element was initialised (to NaN, then by the kernels).
+            let [picked, portable] = [picked, portable].map(|v| {
+                v.into_iter()
+                    .map(|x| unsafe { x.assume_init() })
+                    .collect::<Vec<f32>>()
+            });
             let differ = picked
                 .iter()
                 .zip(&portable)
                 .position(|(a, b)| a.to_bits() != b.to_bits());
             assert_eq!(differ, None, "{shape:?}: first differing output");
+            assert!(
+                portable.iter().all(|v| !v.is_nan()),
+                "{shape:?}: an output unwritten"
+            );
             assert!(portable.iter().any(|&v| v != 0.0));
 
             let grad = values(shape.outputs * plane, 300 + i as u64);

@@ -699,24 +699,35 @@ fn dim_errors_of_zero_dim_tensors_name_the_valid_range() {
 
 #[test]
 fn convolution_outputs_do_not_depend_on_reused_memory() {
-    // Convolution outputs start uninitialised and are zeroed chunk by chunk
-    // by the workers that fill them: blocks of the outputs' sizes are first
-    // filled with NaN and freed, so the allocator hands that memory back.
+    // Convolution outputs start uninitialised: zeroed chunk by chunk by the
+    // workers that fill them, or (the direct kernel, LeNet's shapes) written
+    // whole by the kernel. Blocks of the outputs' sizes are first filled
+    // with NaN and freed, so the allocator hands that memory back.
     use tensor::ConvParams;
-    let params = ConvParams::new([2, 2], [1, 1], [1, 1], 1);
-    let weight = Tensor::randn(&[4, 3, 3, 3]);
-    let x = Tensor::zeros(&[8, 3, 20, 20]);
-    let (out, input) = ([8usize, 4, 10, 10], [8usize, 3, 20, 20]);
-    for _ in 0..3 {
-        drop(Tensor::full(&[out.iter().product()], f32::NAN));
-        let y = x.conv2d(&weight, None, params);
-        assert_eq!(y.shape(), &out);
-        assert!(y.to_vec().iter().all(|&v| v == 0.0), "forward");
-        drop(Tensor::full(&[input.iter().product()], f32::NAN));
-        let dx = Tensor::zeros(&out)
-            .try_conv2d_input_grad(&weight, params, [20, 20])
-            .unwrap();
-        assert!(dx.to_vec().iter().all(|&v| v == 0.0), "input gradient");
+    let cases = [
+        // (input, weight, stride, padding): im2col, then LeNet's two layers.
+        ([8usize, 3, 20, 20], [4usize, 3, 3, 3], 2, 1),
+        ([8, 1, 28, 28], [6, 1, 5, 5], 1, 2),
+        ([8, 6, 14, 14], [16, 6, 5, 5], 1, 0),
+    ];
+    for (input, kernel, stride, padding) in cases {
+        let params = ConvParams::new([stride; 2], [padding; 2], [1, 1], 1);
+        let weight = Tensor::randn(&kernel);
+        let x = Tensor::zeros(&input);
+        let out = x.conv2d(&weight, None, params).shape().to_vec();
+        for _ in 0..3 {
+            drop(Tensor::full(&[out.iter().product()], f32::NAN));
+            let y = x.conv2d(&weight, None, params);
+            assert!(y.to_vec().iter().all(|&v| v == 0.0), "forward {input:?}");
+            drop(Tensor::full(&[input.iter().product()], f32::NAN));
+            let dx = Tensor::zeros(&out)
+                .try_conv2d_input_grad(&weight, params, [input[2], input[3]])
+                .unwrap();
+            assert!(
+                dx.to_vec().iter().all(|&v| v == 0.0),
+                "input gradient {input:?}"
+            );
+        }
     }
 }
 
