@@ -570,8 +570,11 @@ mod tests {
             (&[3, 4], &[1, 0], 2),
             (&[2, 0, 3], &[3, 3, 1], 0),
             (&[1, 2, 1, 2, 1, 2, 1, 2], &[0, 8, 0, 4, 0, 2, 0, 1], 0),
+            // Transposed and permuted, with full 16×16 tiles and ragged edges.
+            (&[33, 40], &[1, 33], 3),
+            (&[2, 17, 35], &[595, 1, 17], 1),
         ];
-        let storage = crate::Tensor::arange(0.0, 40.0, 1.0);
+        let storage = crate::Tensor::arange(0.0, 2000.0, 1.0);
         for &(shape, strides, offset) in cases {
             let view = storage.try_as_strided(shape, strides, offset).unwrap();
             let expected: Vec<f32> = offsets_by_definition(&Layout::new(shape, strides, offset))

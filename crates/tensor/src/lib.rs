@@ -52,6 +52,7 @@ mod shape;
 mod sort;
 mod storage;
 mod tensor;
+mod transpose;
 mod view;
 mod winograd;
 
